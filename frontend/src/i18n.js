@@ -1,0 +1,73 @@
+// A small i18n: Simplified Chinese is bundled, English is fetched when first chosen.
+// (vue-i18n's runtime would cost more than all of this page's strings.)
+import { reactive } from 'vue'
+import { Locale } from 'vant'
+import zhCN from './locales/zh-CN.json'
+
+const STORAGE_KEY = 'whistle.locale'
+const messages = { 'zh-CN': zhCN }
+const loaders = {
+  en: async () => {
+    const [ours, vant] = await Promise.all([
+      import('./locales/en.json'),
+      import('vant/es/locale/lang/en-US'),
+    ])
+    return { ours: ours.default, vant: vant.default }
+  },
+}
+
+export const i18n = reactive({ locale: 'zh-CN' })
+
+function lookup(dictionary, key) {
+  return key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), dictionary)
+}
+
+export function t(key, params = {}) {
+  const text = lookup(messages[i18n.locale] ?? zhCN, key) ?? lookup(zhCN, key) ?? key
+  return String(text).replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''))
+}
+
+/** The name of a registry entry in the current language, where it has one. */
+export function localName(entry) {
+  if (!entry) return ''
+  return i18n.locale === 'en' && entry.name_en ? entry.name_en : entry.name
+}
+
+export async function setLocale(locale) {
+  if (!messages[locale]) {
+    const { ours, vant } = await loaders[locale]()
+    messages[locale] = ours
+    Locale.add({ 'en-US': vant })
+  }
+  Locale.use(locale === 'en' ? 'en-US' : 'zh-CN')
+  i18n.locale = locale
+  document.documentElement.lang = locale
+  document.title = `${t('app.name')} · ${t('app.tagline')}`
+  try {
+    localStorage.setItem(STORAGE_KEY, locale)
+  } catch {
+    /* private mode: the choice lasts for this visit */
+  }
+}
+
+export async function restoreLocale() {
+  let saved = null
+  try {
+    saved = localStorage.getItem(STORAGE_KEY)
+  } catch {
+    saved = null
+  }
+  if (saved && saved !== 'zh-CN' && loaders[saved]) await setLocale(saved)
+}
+
+export function formatTime(iso) {
+  const date = new Date(iso)
+  return new Intl.DateTimeFormat(i18n.locale === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date)
+}

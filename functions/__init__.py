@@ -1,0 +1,1 @@
+"""Whistle (吹哨): the Lambda functions and the code they share."""

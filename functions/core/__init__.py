@@ -1,0 +1,1 @@
+"""Domain and adapters shared by the intake, dispatch and metrics functions."""

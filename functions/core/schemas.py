@@ -1,0 +1,120 @@
+"""JSON Schemas of the API's request bodies. The OpenAPI document is built from these too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .domain.errors import ErrorDetail, InvalidInput
+
+NEW_CASE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["category", "compound", "address", "description", "phone", "consent"],
+    "properties": {
+        "category": {"type": "string", "minLength": 1, "maxLength": 64},
+        "compound": {"type": "string", "minLength": 1, "maxLength": 64},
+        "address": {"type": "string", "minLength": 1, "maxLength": 200},
+        "description": {"type": "string", "minLength": 5, "maxLength": 2000},
+        "phone": {"type": "string", "minLength": 1, "maxLength": 32},
+        "consent": {"const": True},
+        "photos": {
+            "type": "array",
+            "maxItems": 6,
+            "items": {"type": "string", "minLength": 1, "maxLength": 200},
+        },
+        "location": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["lat", "lng"],
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lng": {"type": "number", "minimum": -180, "maximum": 180},
+            },
+        },
+    },
+}
+
+NEW_UPLOAD: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["content_type", "size"],
+    "properties": {
+        "content_type": {"type": "string", "maxLength": 100},
+        "size": {"type": "integer", "minimum": 1},
+    },
+}
+
+_CODES = {
+    "required": "missing_field",
+    "additionalProperties": "unknown_field",
+    "minLength": "too_short",
+    "maxLength": "too_long",
+    "maxItems": "too_many",
+    "minimum": "out_of_range",
+    "maximum": "out_of_range",
+    "type": "wrong_type",
+    "const": "invalid_value",
+    "enum": "invalid_value",
+    "pattern": "invalid_format",
+}
+
+# Codes a client can act on without reading the message, where the generic one says too little.
+_FIELD_CODES = {
+    ("consent", "const"): "consent_required",
+    ("photos", "maxItems"): "too_many_photos",
+}
+
+_validators: dict[int, Draft202012Validator] = {}
+
+
+def validate(schema: dict[str, Any], body: Any) -> dict[str, Any]:
+    """Check `body` against `schema`; every problem is listed, none is fixed silently."""
+    validator = _validators.get(id(schema))
+    if validator is None:
+        validator = _validators[id(schema)] = Draft202012Validator(schema)
+    details = []
+    for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+        path = "/".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = [p for p in error.validator_value if p not in (error.instance or {})]
+            for name in missing:
+                field = f"{path}/{name}" if path else name
+                details.append(ErrorDetail(field, "missing_field", f"{field} is required"))
+            continue
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            for name in extra:
+                field = f"{path}/{name}" if path else name
+                details.append(ErrorDetail(field, "unknown_field", f"{field} is not allowed"))
+            continue
+        code = _FIELD_CODES.get(
+            (path, str(error.validator)), _CODES.get(str(error.validator), "invalid")
+        )
+        details.append(ErrorDetail(path or "body", code, _message(error.validator, path, error)))
+    # jsonschema reports a missing or extra property once per such property, each time with
+    # the whole list: keep each (field, code) once.
+    details = list({(d.field, d.code): d for d in details}.values())
+    if details:
+        raise InvalidInput(
+            "The request is not valid; nothing was changed.", "invalid_request", details
+        )
+    if not isinstance(body, dict):  # pragma: no cover - every schema here is an object schema
+        raise InvalidInput("Send a JSON object.", "invalid_request")
+    return body
+
+
+def _message(kind: Any, path: str, error: Any) -> str:
+    # jsonschema's own messages quote the offending value, which may be personal data.
+    field = path or "body"
+    limit = error.validator_value
+    return {
+        "minLength": f"{field} must be at least {limit} characters",
+        "maxLength": f"{field} must be at most {limit} characters",
+        "maxItems": f"{field} may hold at most {limit} items",
+        "minimum": f"{field} must be at least {limit}",
+        "maximum": f"{field} must be at most {limit}",
+        "type": f"{field} must be of type {limit}",
+        "const": f"{field} must be {limit!r}".replace("True", "true"),
+    }.get(str(kind), f"{field} is not valid")

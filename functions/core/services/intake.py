@@ -1,0 +1,307 @@
+"""Intake use cases: a resident reports a problem, uploads photos, follows the case."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.cases import Case, CaseEvent, NewReport
+from ..domain.clock import Clock, IdSource, iso
+from ..domain.codes import is_case_code, new_case_code
+from ..domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound, PayloadTooLarge, invalid
+from ..domain.phone import normalise_mobile
+from ..ports import (
+    CaseStore,
+    CodeTaken,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    PhoneVault,
+    PhotoStore,
+    RegistrySource,
+)
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_PHOTOS = 6
+PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+UPLOAD_EXPIRES_SECONDS = 15 * 60
+PHOTO_URL_EXPIRES_SECONDS = 10 * 60
+IDEMPOTENCY_DAYS = 7
+CODE_ATTEMPTS = 5
+
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
+_PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.(jpg|png|webp)")
+
+
+@dataclass(frozen=True)
+class IntakeDeps:
+    clock: Clock
+    ids: IdSource
+    registry: RegistrySource
+    cases: CaseStore
+    photos: PhotoStore
+    vault: PhoneVault
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a resident gets back once: the case code and the token that alone opens the case."""
+
+    code: str
+    token: str
+    status: str
+    created_at: datetime
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "token": self.token,
+            "status": self.status,
+            "created_at": iso(self.created_at),
+        }
+
+
+def check_idempotency_key(key: str | None) -> str:
+    if key is None:
+        raise invalid(
+            "Idempotency-Key",
+            "missing_idempotency_key",
+            "Send an Idempotency-Key header so a retried report is never filed twice.",
+        )
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise invalid(
+            "Idempotency-Key",
+            "invalid_idempotency_key",
+            "The Idempotency-Key must be 8–100 letters, digits, '-' or '_'.",
+        )
+    return key
+
+
+def _report_folder(deps: IntakeDeps, key: str) -> str:
+    """The private folder name of one report: derived from its idempotency key, unguessable."""
+    return deps.vault.keyed_hash("report-folder", key)[:32]
+
+
+def presign_upload(
+    deps: IntakeDeps, key: str | None, content_type: str, size: int
+) -> dict[str, Any]:
+    """A presigned POST for one photo of the report identified by `key`."""
+    key = check_idempotency_key(key)
+    if content_type not in PHOTO_TYPES:
+        raise invalid("content_type", "unsupported_type", "Photos must be JPEG, PNG or WebP.")
+    if size > MAX_PHOTO_BYTES:
+        raise PayloadTooLarge(
+            "A photo may be at most 8 MB.",
+            "photo_too_large",
+            [ErrorDetail("size", "photo_too_large", "A photo may be at most 8 MB.")],
+        )
+    name = f"{deps.ids.uuid()}.{PHOTO_TYPES[content_type]}"
+    object_key = f"incoming/{_report_folder(deps, key)}/{name}"
+    post = deps.photos.presign_upload(
+        object_key, content_type, MAX_PHOTO_BYTES, UPLOAD_EXPIRES_SECONDS
+    )
+    return {
+        "key": object_key,
+        "url": post["url"],
+        "fields": post["fields"],
+        "max_bytes": MAX_PHOTO_BYTES,
+        "expires_in": UPLOAD_EXPIRES_SECONDS,
+    }
+
+
+def fingerprint(deps: IntakeDeps, body: dict[str, Any]) -> str:
+    """A keyed digest of the request body: equal bodies, equal fingerprints; no phone in clear."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return deps.vault.keyed_hash("report-body", canonical)
+
+
+def report_case(
+    deps: IntakeDeps, key: str | None, report: NewReport, body_fingerprint: str
+) -> Receipt:
+    """File a new case. The same key and body give back the same case; never a second one."""
+    key = check_idempotency_key(key)
+    now = deps.clock.now()
+    registry = deps.registry.current()
+    problems: list[ErrorDetail] = []
+    category = registry.categories.get(report.category)
+    if category is None:
+        problems.append(ErrorDetail("category", "unknown_category", "Unknown category."))
+    compound = registry.compounds.get(report.compound)
+    if compound is None:
+        problems.append(ErrorDetail("compound", "unknown_compound", "Unknown compound."))
+    if not report.consent:
+        problems.append(
+            ErrorDetail("consent", "consent_required", "Agree to the privacy notice to report.")
+        )
+    if len(report.description.strip()) < 5:
+        problems.append(
+            ErrorDetail(
+                "description", "too_short", "Describe the problem in at least 5 characters."
+            )
+        )
+    if not report.address.strip():
+        problems.append(ErrorDetail("address", "required", "Say where the problem is."))
+    number: str | None = None
+    try:
+        number = normalise_mobile(report.phone)
+    except InvalidInput as error:
+        problems.extend(error.details)
+    folder = _report_folder(deps, key)
+    problems.extend(_check_photos(deps, folder, report.photos))
+    if problems or category is None or compound is None or number is None:
+        # A retry of a report accepted long ago may fail today's checks (its staged photos
+        # have expired, say); it still deserves the case it created.
+        previous = deps.cases.idempotency(key)
+        if previous is not None and previous.expires_at > now:
+            return _replay(deps, previous, body_fingerprint)
+        raise InvalidInput(
+            "The report has problems; nothing was stored.", "invalid_report", problems
+        )
+
+    # Photos move from the upload staging area (expired by a lifecycle rule) to the case's own
+    # folder before the case exists, so a stored case never points at a photo that may vanish.
+    # The folder comes from the idempotency key: a retry copies onto the same objects.
+    photos = tuple(f"cases/{folder}/{p.rsplit('/', 1)[1]}" for p in report.photos)
+    for source, target in zip(report.photos, photos, strict=True):
+        deps.photos.copy(source, target)
+
+    token = deps.ids.token(16)
+    sealed_phone = deps.vault.seal_phone(number)
+    for attempt in range(CODE_ATTEMPTS):
+        code = new_case_code(registry.district.code_prefix, now, deps.ids, attempt)
+        case = Case.report(
+            code=code,
+            report=report,
+            category=category,
+            compound=compound,
+            registry=registry,
+            phone=sealed_phone,
+            photos=photos,
+            token_hash=token_digest(token),
+            at=now,
+        )
+        record = IdempotencyRecord(
+            key=key,
+            fingerprint=body_fingerprint,
+            case_code=code,
+            sealed_token=deps.vault.seal("case-token", token),
+            created_at=now,
+            expires_at=now + timedelta(days=IDEMPOTENCY_DAYS),
+        )
+        try:
+            deps.cases.add_reported(case, record, now)
+        except CodeTaken:
+            continue
+        except IdempotencyKeyTaken:
+            # A retry, or a concurrent request with the same key that won the race: answer as
+            # the first one was answered. Looking only on conflict keeps intake at one write.
+            winner = deps.cases.idempotency(key)
+            if winner is None:  # pragma: no cover - the winner's record cannot vanish this fast
+                raise Conflict("Please retry the report.", "retry") from None
+            return _replay(deps, winner, body_fingerprint)
+        return Receipt(code=code, token=token, status=case.status.value, created_at=now)
+    raise Conflict("Could not allocate a case code; please retry.", "code_exhausted")
+
+
+def _replay(deps: IntakeDeps, record: IdempotencyRecord, body_fingerprint: str) -> Receipt:
+    if not hmac.compare_digest(record.fingerprint, body_fingerprint):
+        raise Conflict(
+            "This Idempotency-Key was already used for a different report.",
+            "idempotency_key_reused",
+        )
+    case = deps.cases.get(record.case_code)
+    status = case.status.value if case else "submitted"
+    return Receipt(
+        code=record.case_code,
+        token=deps.vault.open("case-token", record.sealed_token),
+        status=status,
+        created_at=record.created_at,
+        replayed=True,
+    )
+
+
+def _check_photos(deps: IntakeDeps, folder: str, keys: tuple[str, ...]) -> list[ErrorDetail]:
+    problems: list[ErrorDetail] = []
+    if len(keys) > MAX_PHOTOS:
+        return [ErrorDetail("photos", "too_many_photos", "At most 6 photos per report.")]
+    if len(set(keys)) != len(keys):
+        problems.append(ErrorDetail("photos", "duplicate_photo", "A photo is listed twice."))
+    prefix = f"incoming/{folder}/"
+    for index, key in enumerate(keys):
+        field = f"photos/{index}"
+        if not key.startswith(prefix) or not _PHOTO_NAME.fullmatch(key[len(prefix) :]):
+            problems.append(
+                ErrorDetail(
+                    field, "photo_not_uploaded", "This photo was not uploaded for this report."
+                )
+            )
+            continue
+        stored = deps.photos.stat(key)
+        if stored is None:
+            problems.append(
+                ErrorDetail(
+                    field, "photo_not_uploaded", "This photo was not uploaded for this report."
+                )
+            )
+        elif stored.size > MAX_PHOTO_BYTES:
+            problems.append(ErrorDetail(field, "photo_too_large", "A photo may be at most 8 MB."))
+        elif stored.content_type not in PHOTO_TYPES:
+            problems.append(
+                ErrorDetail(field, "unsupported_type", "Photos must be JPEG, PNG or WebP.")
+            )
+    return problems
+
+
+def token_digest(token: str) -> str:
+    # The token carries 128 random bits, so a fast hash is enough to keep it out of the table.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
+    """The resident's view of a case: only with its token; a wrong token looks like no case."""
+    missing = NotFound("No case with this code and token.", "case_not_found")
+    if not token or not is_case_code(code):
+        raise missing
+    case = deps.cases.get(code)
+    if case is None or not hmac.compare_digest(case.token_hash, token_digest(token)):
+        raise missing
+    registry = deps.registry.current()
+    category = registry.categories.get(case.category)
+    compound = registry.compounds.get(case.compound)
+    community = registry.communities.get(case.community)
+    return {
+        "code": case.code,
+        "status": case.status.value,
+        "category": {
+            "id": case.category,
+            "name": category.name if category else case.category,
+            "name_en": category.name_en if category else case.category,
+        },
+        "compound": {"id": case.compound, "name": compound.name if compound else case.compound},
+        "community": {"id": case.community, "name": community.name if community else ""},
+        "address": case.address,
+        "description": case.description,
+        "phone": case.phone.masked,
+        "location": (
+            {"lat": case.location.lat, "lng": case.location.lng} if case.location else None
+        ),
+        "photos": [deps.photos.url(k, PHOTO_URL_EXPIRES_SECONDS) for k in case.photos],
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+        "timeline": [_public_event(e) for e in deps.cases.timeline(code)],
+    }
+
+
+def _public_event(event: CaseEvent) -> dict[str, Any]:
+    """A timeline entry as the resident sees it: what happened and when, never staff identities."""
+    return {
+        "at": iso(event.at),
+        "kind": event.kind,
+        "status": event.status_after.value,
+        "note": event.note,
+    }

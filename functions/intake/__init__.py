@@ -1,0 +1,84 @@
+"""Intake: residents report problems, upload photos and follow their cases.
+
+Routes are declared without the /api prefix; API Gateway's stage (and the local server's
+mount point) supplies it.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from ..core.bootstrap import wiring
+from ..core.domain.cases import Location, NewReport
+from ..core.http import api, error_shape, json_body, respond
+from ..core.schemas import NEW_CASE, NEW_UPLOAD, validate
+from ..core.services import intake as use_cases
+from .openapi import openapi_document
+
+intake = Blueprint(__name__)
+intake.register_middleware(error_shape, "http")
+
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+PRIVATE = {"Cache-Control": "no-store, private"}
+
+
+@intake.route("/health", methods=["GET"])
+@api
+def health() -> Response:
+    return respond({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@intake.route("/registry", methods=["GET"])
+@api
+def registry() -> Response:
+    return respond(wiring().registry.current().public_view(), headers=PUBLIC_CACHE)
+
+
+@intake.route("/uploads", methods=["POST"])
+@api
+def create_upload() -> Response:
+    request = intake.current_request
+    body = validate(NEW_UPLOAD, json_body(request))
+    upload = use_cases.presign_upload(
+        wiring().intake, request.headers.get("idempotency-key"), body["content_type"], body["size"]
+    )
+    return respond(upload, 201, PRIVATE)
+
+
+@intake.route("/cases", methods=["POST"])
+@api
+def create_case() -> Response:
+    request = intake.current_request
+    body = validate(NEW_CASE, json_body(request))
+    deps = wiring().intake
+    location = body.get("location")
+    report = NewReport(
+        category=body["category"],
+        compound=body["compound"],
+        address=body["address"],
+        description=body["description"],
+        phone=body["phone"],
+        consent=body["consent"],
+        photos=tuple(body.get("photos", ())),
+        location=Location(location["lat"], location["lng"]) if location else None,
+    )
+    receipt = use_cases.report_case(
+        deps, request.headers.get("idempotency-key"), report, use_cases.fingerprint(deps, body)
+    )
+    headers = {**PRIVATE, "Location": f"/api/cases/{receipt.code}"}
+    if receipt.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return respond(receipt.as_dict(), 201, headers)
+
+
+@intake.route("/cases/{code}", methods=["GET"])
+@api
+def get_case(code: str) -> Response:
+    token = intake.current_request.headers.get("x-case-token")
+    return respond(use_cases.view_case(wiring().intake, code, token), headers=PRIVATE)
+
+
+@intake.route("/openapi.json", methods=["GET"])
+@api
+def openapi() -> Response:
+    return respond(openapi_document(), headers=PUBLIC_CACHE)

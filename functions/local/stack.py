@@ -1,0 +1,284 @@
+"""`whistle dev`: the whole product on one local origin, with data that survives restarts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import recording
+
+log = logging.getLogger("whistle.local")
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_REGISTRY = Path(__file__).with_name("data") / "sample-registry.json"
+RECORDING = "moto-recording.jsonl"
+REGION = "us-east-1"
+
+
+@dataclass
+class StackOptions:
+    root: Path = ROOT
+    data_dir: Path = ROOT / ".whistle-data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    moto_port: int | None = None
+    load_sample: bool = True
+    scheduler: bool = True
+
+    @classmethod
+    def from_env(cls) -> StackOptions:
+        root = Path(os.environ.get("WHISTLE_ROOT", ROOT))
+        port = int(os.environ.get("PORT", "8000"))
+        moto_port = os.environ.get("MOTO_PORT")
+        return cls(
+            root=root,
+            data_dir=Path(os.environ.get("WHISTLE_DATA_DIR", root / ".whistle-data")),
+            port=port,
+            moto_port=int(moto_port) if moto_port else None,
+        )
+
+
+def local_secrets(data_dir: Path) -> dict[str, str]:
+    """The local stack's keys: generated once, kept in the data directory (owner-only)."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    keys = {
+        "encryption_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "lookup_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(keys, handle)
+    return keys
+
+
+def stage_environment(root: Path) -> dict[str, str]:
+    config = json.loads((root / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"]["local"].get("environment_variables", {}))
+    return env
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.recording = options.data_dir / RECORDING
+        self._server: Any = None
+        self._scheduler: Any = None
+        self.moto: Any = None
+        self.url = f"http://{options.host}:{options.port}"
+
+    # -- start -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        options = self.options
+        options.data_dir.mkdir(parents=True, exist_ok=True)
+        keys = local_secrets(options.data_dir)
+        # moto reads these when first imported, so they are set before anything imports it.
+        os.environ["MOTO_ENABLE_RECORDING"] = "True"
+        os.environ["MOTO_RECORDER_FILEPATH"] = str(self.recording)
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = REGION
+        os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+
+        from .aws import MotoServer
+
+        torn = recording.repair(self.recording)
+        if torn:
+            log.warning("cut %d bytes of a half-written request from the local log", torn)
+        moto_port = options.moto_port if options.moto_port is not None else options.port + 1
+        self.moto = MotoServer(options.host, moto_port)
+        self.moto.start()
+        if self.recording.exists() and self.recording.stat().st_size > 0:
+            if not self.moto.replay():
+                log.warning("the local log ended in an unusable request; it was skipped")
+        else:
+            self.moto.seed(recording.SEED)
+
+        os.environ.update(stage_environment(options.root))
+        os.environ["WHISTLE_AWS_ENDPOINT"] = self.moto.url
+        os.environ["WHISTLE_ENCRYPTION_KEY"] = keys["encryption_key"]
+        os.environ["WHISTLE_LOOKUP_KEY"] = keys["lookup_key"]
+
+        from ..core import bootstrap
+
+        bootstrap.override(None)
+        wiring = bootstrap.wiring()
+        self.provision(wiring)
+        self._serve(wiring)
+        self._write_state()
+
+    def provision(self, wiring: Any) -> None:
+        """Create what AWS would get from CloudFormation; idempotent, run on every start."""
+        from ..core.adapters.registry_store import DynamoRegistryStore
+        from ..core.adapters.tables import ensure_tables
+        from ..core.services.registry import load_registry
+
+        settings = wiring.settings
+        ensure_tables(settings, wiring.client("dynamodb"))
+        s3 = wiring.client("s3")
+        existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+        if settings.photo_bucket not in existing:
+            s3.create_bucket(Bucket=settings.photo_bucket)
+            s3.put_bucket_cors(
+                Bucket=settings.photo_bucket,
+                CORSConfiguration={
+                    "CORSRules": [
+                        {
+                            "AllowedOrigins": [self.url, f"http://localhost:{self.options.port}"],
+                            "AllowedMethods": ["GET", "POST"],
+                            "AllowedHeaders": ["*"],
+                            "MaxAgeSeconds": 3600,
+                        }
+                    ]
+                },
+            )
+        store = DynamoRegistryStore()
+        header = store.header()
+        sample = json.loads(SAMPLE_REGISTRY.read_text())
+        # An empty stack gets the sample; an older sample is refreshed; a district's own
+        # registry (sample: false) is never touched.
+        if self.options.load_sample and (
+            header is None or (header.get("sample") and header.get("version") != sample["version"])
+        ):
+            registry = load_registry(store, sample)
+            log.info("loaded the sample registry %s", registry.version)
+
+    def _serve(self, wiring: Any) -> None:
+        from werkzeug.serving import make_server
+
+        if str(self.options.root) not in sys.path:
+            sys.path.insert(0, str(self.options.root))
+        from app import app
+
+        from .scheduler import Scheduler
+        from .web import ApiGateway, LocalSite, StaticFiles
+
+        site = LocalSite(
+            api=ApiGateway(app, self.options.root, "local"),
+            static=StaticFiles(self.options.root / "frontend" / "dist"),
+            runtime_config=self.runtime_config(),
+            outbox=self.outbox,
+            run_job=self.run_job,
+        )
+        self._server = make_server(self.options.host, self.options.port, site, threaded=True)
+        self.url = f"http://{self.options.host}:{self._server.server_port}"
+        if self.options.scheduler:
+            self._scheduler = Scheduler(self.run_job, lambda: datetime.now(UTC))
+            self._scheduler.start()
+
+    def runtime_config(self) -> dict[str, Any]:
+        return {"api": "/api", "stage": "local", "region": REGION, "sample": True}
+
+    # -- jobs and the outbox ---------------------------------------------------------------
+
+    def run_job(self, name: str) -> dict[str, Any]:
+        import functions.dispatch as dispatch_module
+        import functions.metrics as metrics_module
+
+        handler = {
+            "dispatch": dispatch_module.dispatch_tick,
+            "metrics": metrics_module.nightly_metrics,
+        }[name]
+        event = {
+            "version": "0",
+            "id": secrets.token_hex(8),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:123456789012:rule/{name}"],
+            "detail": {},
+        }
+        result: dict[str, Any] = handler(event, None)
+        return result
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """What the stack "sent": moto's SES and SNS records, newest first."""
+        from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        messages: list[dict[str, Any]] = []
+        for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
+            messages.append(
+                {
+                    "channel": "email",
+                    "to": ", ".join(getattr(message, "destinations", {}).get("ToAddresses", [])),
+                    "subject": getattr(message, "subject", ""),
+                    "body": getattr(message, "body", ""),
+                }
+            )
+        for phone, text in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values():
+            messages.append({"channel": "sms", "to": phone, "subject": "", "body": text})
+        return list(reversed(messages))
+
+    # -- run and stop ----------------------------------------------------------------------
+
+    def _write_state(self) -> None:
+        state = {"url": self.url, "aws_endpoint": self.moto.url, "pid": os.getpid()}
+        (self.options.data_dir / "stack.json").write_text(json.dumps(state))
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self, compact: bool = True) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self.moto is not None:
+            self.moto.stop()
+        if compact:
+            before, after = recording.compact(self.recording)
+            log.info("local log compacted: %d → %d requests", before, after)
+        (self.options.data_dir / "stack.json").unlink(missing_ok=True)
+
+
+def run(options: StackOptions) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # One line per request to moto would drown what matters.
+    for noisy in ("werkzeug", "botocore", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stack = LocalStack(options)
+    stack.start()
+    served = threading.Thread(target=stack.serve_forever, name="http", daemon=True)
+    served.start()
+    print(
+        f"\nWhistle is running (sample data)\n"
+        f"  居民端 Resident app   {stack.url}/\n"
+        f"  API                  {stack.url}/api  (OpenAPI: {stack.url}/api/openapi.json)\n"
+        f"  运行配置 Config        {stack.url}/config.json\n"
+        f"  开发发件箱 Dev outbox  {stack.url}/dev/outbox\n"
+        f"  Local AWS (moto)     {stack.moto.url}\n"
+        f"  Data directory       {options.data_dir}\n"
+        f"Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+    stopping = threading.Event()
+
+    def ask_to_stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, ask_to_stop)
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    stopping.wait()
+    print("\nStopping…", flush=True)
+    stack.stop()
+    print("Stopped; data kept in", options.data_dir, flush=True)
+    sys.stdout.flush()
+    return 0

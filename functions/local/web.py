@@ -1,0 +1,224 @@
+"""The one local origin: the SPA at /, the Chalice app at /api, runtime config, dev pages."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import mimetypes
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+COMPRESSIBLE = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "application/manifest+json",
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ApiGateway:
+    """Chalice's local API Gateway emulation, mounted under /api.
+
+    Chalice keeps the current request on the app object, so calls are serialised, as one
+    Lambda instance serves one request at a time.
+    """
+
+    def __init__(self, app: Any, project_dir: Path, stage: str) -> None:
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import LocalGateway
+
+        config = CLIFactory(str(project_dir)).create_config_obj(chalice_stage_name=stage)
+        self._gateway = LocalGateway(app, config)
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Request, path: str) -> Response:
+        from chalice.local import LocalGatewayException
+
+        query = request.query_string.decode()
+        target = path + (f"?{query}" if query else "")
+        headers = {k: v for k, v in request.headers.items()}
+        body = request.get_data()
+        with self._lock:
+            try:
+                result = self._gateway.handle_request(request.method, target, headers, body)
+            except LocalGatewayException as error:
+                if error.CODE == 403 and b"Missing Authentication Token" in (error.body or b""):
+                    return _error(404, "not_found", "No such API route.")
+                return _error(
+                    error.CODE, "unauthorized" if error.CODE == 401 else "forbidden", "Not allowed."
+                )
+        response = Response(status=result["statusCode"])
+        for name, value in (result.get("headers") or {}).items():
+            response.headers[name] = value
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(name, value)
+        payload = result.get("body") or b""
+        if result.get("isBase64Encoded"):
+            import base64
+
+            payload = base64.b64decode(payload)
+        response.set_data(payload)
+        return response
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return Response(
+        json.dumps({"error": {"code": code, "message": message, "details": []}}),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+class StaticFiles:
+    """The built SPA, gzip-compressed on the fly (cached), long-cached where hashed."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root.resolve()
+        self._gzipped: dict[tuple[str, float], bytes] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        relative = request.path.lstrip("/") or "index.html"
+        path = (self._root / relative).resolve()
+        if not path.is_relative_to(self._root) or not path.is_file():
+            if "." in relative.rsplit("/", 1)[-1]:
+                return Response("Not found", status=404, content_type="text/plain")
+            path = self._root / "index.html"  # hash routing: every page is the one document
+        if not path.is_file():
+            return Response(
+                "The front end is not built yet: run `make dev` (or `make frontend`).",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type == "application/javascript":
+            content_type += "; charset=utf-8"
+        data = path.read_bytes()
+        response = Response(content_type=content_type)
+        hashed = relative.startswith("assets/")
+        response.headers["Cache-Control"] = (
+            "public, max-age=31536000, immutable" if hashed else "no-cache"
+        )
+        response.headers["Vary"] = "Accept-Encoding"
+        if (
+            "gzip" in request.headers.get("Accept-Encoding", "")
+            and content_type.startswith(COMPRESSIBLE)
+            and len(data) > 256
+        ):
+            data = self._gzip(path, data)
+            response.headers["Content-Encoding"] = "gzip"
+        response.set_data(data)
+        return response
+
+    def _gzip(self, path: Path, data: bytes) -> bytes:
+        key = (str(path), path.stat().st_mtime)
+        with self._lock:
+            cached = self._gzipped.get(key)
+            if cached is None:
+                cached = self._gzipped[key] = gzip.compress(data, compresslevel=9, mtime=0)
+            return cached
+
+
+class LocalSite:
+    def __init__(
+        self,
+        api: ApiGateway,
+        static: StaticFiles,
+        runtime_config: dict[str, Any],
+        outbox: Callable[[], list[dict[str, Any]]],
+        run_job: Callable[[str], dict[str, Any]],
+    ) -> None:
+        self._api = api
+        self._static = static
+        self._config = runtime_config
+        self._outbox = outbox
+        self._run_job = run_job
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path == "/api" or path.startswith("/api/"):
+            return self._api(request, path[len("/api") :] or "/")
+        if path == "/config.json":
+            response = Response(json.dumps(self._config), content_type="application/json")
+            response.headers["Cache-Control"] = "no-cache"
+            return response
+        if path == "/dev/outbox":
+            return self._outbox_page()
+        if path.startswith("/dev/jobs/") and request.method == "POST":
+            name = path.rsplit("/", 1)[1]
+            if name not in ("dispatch", "metrics"):
+                return Response("Unknown job", status=404)
+            result = self._run_job(name)
+            return Response(json.dumps(result), content_type="application/json")
+        if request.method not in ("GET", "HEAD"):
+            return Response("Method not allowed", status=405)
+        return self._static(request)
+
+    def _outbox_page(self) -> Response:
+        rows = []
+        for message in self._outbox():
+            rows.append(
+                "<tr><td>{at}</td><td>{channel}</td><td>{to}</td><td>{subject}</td>"
+                "<td><pre>{body}</pre></td></tr>".format(
+                    **{
+                        k: html.escape(str(message.get(k, "")))
+                        for k in ("at", "channel", "to", "subject", "body")
+                    }
+                )
+            )
+        empty = (
+            '<p class="empty">还没有发出任何邮件、短信或机器人消息。Nothing has been sent yet.</p>'
+        )
+        table = (
+            (
+                "<table><thead><tr><th>时间 Time</th><th>渠道 Channel</th><th>收件人 To</th>"
+                "<th>主题 Subject</th><th>内容 Body</th></tr></thead><tbody>"
+                + "".join(rows)
+                + "</tbody></table>"
+            )
+            if rows
+            else empty
+        )
+        page = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>开发发件箱 · Dev outbox — Whistle</title>
+<style>
+body{{font-family:system-ui,"WenQuanYi Micro Hei",sans-serif;margin:1.5rem;color:#1f2329}}
+table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #dcdfe6;padding:.4rem;
+vertical-align:top;text-align:left}}pre{{white-space:pre-wrap;margin:0}}
+.empty{{color:#646a73}}form{{display:inline-block;margin-right:.5rem}}
+</style></head><body>
+<h1>开发发件箱 <small>Dev outbox</small></h1>
+<p>本地环境“发出”的每一封邮件、每一条短信和机器人消息，最新的在前。仅用于本地开发。<br>
+Every email, SMS and webhook the local stack “sent”, newest first. Local development only.</p>
+<p><form method="post" action="/dev/jobs/dispatch">
+<button>运行派单任务 Run dispatch tick</button></form>
+<form method="post" action="/dev/jobs/metrics">
+<button>运行夜间统计 Run nightly metrics</button></form>
+<a href="/">返回首页 Back to Whistle</a></p>
+{table}
+</body></html>"""
+        response = Response(page, content_type="text/html; charset=utf-8")
+        response.headers["Cache-Control"] = "no-store"
+        return response

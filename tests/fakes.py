@@ -1,0 +1,132 @@
+"""Fakes of the ports, for unit tests of the use cases (no AWS, no mocks)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from functions.core.adapters.vault import AesGcmVault
+from functions.core.domain.cases import Case, CaseEvent
+from functions.core.domain.registry import Registry, parse_registry
+from functions.core.ports import CodeTaken, IdempotencyKeyTaken, IdempotencyRecord, StoredPhoto
+from functions.core.services.intake import IntakeDeps
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_REGISTRY = ROOT / "functions" / "local" / "data" / "sample-registry.json"
+TEST_KEYS = {
+    "WHISTLE_ENCRYPTION_KEY": base64.b64encode(b"e" * 32).decode(),
+    "WHISTLE_LOOKUP_KEY": base64.b64encode(b"l" * 32).decode(),
+}
+
+
+def sample_registry() -> Registry:
+    return parse_registry(json.loads(SAMPLE_REGISTRY.read_text()))
+
+
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at = self.at + timedelta(**delta)
+
+
+class SequenceIds:
+    """Predictable ids; `digits` can be scripted to force code collisions."""
+
+    def __init__(self, digits: list[str] | None = None) -> None:
+        self._counter = itertools.count(1)
+        self._digits = list(digits or [])
+
+    def token(self, nbytes: int) -> str:
+        return f"token{next(self._counter):0{nbytes}d}"
+
+    def digits(self, count: int) -> str:
+        if self._digits:
+            return self._digits.pop(0)[:count].rjust(count, "0")
+        return str(next(self._counter)).rjust(count, "0")[-count:]
+
+    def uuid(self) -> str:
+        return f"{next(self._counter):032x}"
+
+
+class FakeRegistry:
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry or sample_registry()
+
+    def current(self) -> Registry:
+        return self.registry
+
+
+class FakeCaseStore:
+    def __init__(self) -> None:
+        self.cases: dict[str, Case] = {}
+        self.events: dict[str, list[CaseEvent]] = {}
+        self.records: dict[str, IdempotencyRecord] = {}
+        self.writes = 0
+
+    def add_reported(self, case: Case, record: IdempotencyRecord, now: datetime) -> None:
+        existing = self.records.get(record.key)
+        if existing is not None and existing.expires_at >= now:
+            raise IdempotencyKeyTaken(record.key)
+        if case.code in self.cases:
+            raise CodeTaken(case.code)
+        self.writes += 1
+        self.events[case.code] = list(case.new_events)
+        case.new_events.clear()
+        case.version = 1
+        self.cases[case.code] = replace(case, new_events=[])
+        self.records[record.key] = record
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        return self.records.get(key)
+
+    def get(self, code: str) -> Case | None:
+        return self.cases.get(code)
+
+    def timeline(self, code: str) -> list[CaseEvent]:
+        return list(self.events.get(code, []))
+
+
+class FakePhotoStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, StoredPhoto] = {}
+        self.presigned: list[dict[str, Any]] = []
+
+    def put(self, key: str, size: int = 1000, content_type: str = "image/jpeg") -> None:
+        self.objects[key] = StoredPhoto(size=size, content_type=content_type)
+
+    def presign_upload(
+        self, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        post = {"url": "https://photos.test/", "fields": {"key": key, "Content-Type": content_type}}
+        self.presigned.append({"key": key, "content_type": content_type, "max_bytes": max_bytes})
+        return post
+
+    def stat(self, key: str) -> StoredPhoto | None:
+        return self.objects.get(key)
+
+    def copy(self, source: str, target: str) -> None:
+        self.objects[target] = self.objects[source]
+
+    def url(self, key: str, expires_in: int) -> str:
+        return f"https://photos.test/{key}?expires={expires_in}"
+
+
+def intake_deps(clock: FixedClock | None = None, ids: SequenceIds | None = None) -> IntakeDeps:
+    return IntakeDeps(
+        clock=clock or FixedClock(datetime.fromisoformat("2026-11-27T02:00:00+00:00")),
+        ids=ids or SequenceIds(),
+        registry=FakeRegistry(),
+        cases=FakeCaseStore(),
+        photos=FakePhotoStore(),
+        vault=AesGcmVault(b"e" * 32, b"l" * 32),
+    )

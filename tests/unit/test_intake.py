@@ -1,0 +1,229 @@
+"""The intake use cases with fakes: Given a registry and empty stores, When a resident
+reports, Then ..."""
+
+from dataclasses import replace
+
+import pytest
+
+from functions.core.domain.cases import NewReport, Status
+from functions.core.domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from functions.core.services import intake
+from tests.fakes import SequenceIds, intake_deps
+
+KEY = "report-key-0001"
+
+
+def street_light(**changes):
+    report = NewReport(
+        category="street_light",
+        compound="x001",
+        address="3栋2单元门口",
+        description="路灯坏了一个星期，晚上很黑",
+        phone="138 1234 5678",
+        consent=True,
+    )
+    return replace(report, **changes)
+
+
+def file(deps, report=None, key=KEY, body=None):
+    report = report or street_light()
+    fingerprint = intake.fingerprint(
+        deps, body or {"description": report.description, "photos": list(report.photos)}
+    )
+    return intake.report_case(deps, key, report, fingerprint)
+
+
+def upload(deps, key=KEY, content_type="image/jpeg", size=200_000):
+    ticket = intake.presign_upload(deps, key, content_type, size)
+    deps.photos.put(ticket["key"], size=size, content_type=content_type)
+    return ticket["key"]
+
+
+def test_a_report_becomes_a_submitted_case_with_a_code_and_a_secret_token():
+    deps = intake_deps()
+    receipt = file(deps)
+    assert receipt.code.startswith("YS-2611-27-")
+    assert receipt.status == "submitted"
+    assert len(receipt.token) >= 16
+    case = deps.cases.get(receipt.code)
+    assert case.status is Status.SUBMITTED
+    assert case.community == deps.registry.registry.compounds["x001"].community
+    assert receipt.token not in case.token_hash
+
+
+def test_the_phone_is_kept_encrypted_with_a_lookup_hash_and_a_masked_form():
+    deps = intake_deps()
+    case = deps.cases.get(file(deps).code)
+    assert "13812345678" not in repr(case)
+    assert case.phone.masked == "138****5678"
+    assert deps.vault.open_phone(case.phone) == "13812345678"
+
+
+def test_the_first_timeline_event_records_the_report():
+    deps = intake_deps()
+    code = file(deps).code
+    [event] = deps.cases.timeline(code)
+    assert (event.kind, event.seq, event.status_before, event.status_after) == (
+        "reported",
+        0,
+        None,
+        Status.SUBMITTED,
+    )
+    assert event.actor.role == "resident"
+
+
+def test_the_same_key_and_body_give_back_the_same_case_and_token():
+    deps = intake_deps()
+    first = file(deps)
+    again = file(deps)
+    assert (again.code, again.token) == (first.code, first.token)
+    assert again.replayed
+    assert deps.cases.writes == 1
+
+
+def test_the_same_key_with_another_body_is_a_conflict():
+    deps = intake_deps()
+    file(deps)
+    with pytest.raises(Conflict) as caught:
+        file(deps, street_light(description="另一个问题：井盖丢了"))
+    assert caught.value.code == "idempotency_key_reused"
+    assert deps.cases.writes == 1
+
+
+def test_an_expired_key_may_be_used_for_a_new_report():
+    deps = intake_deps()
+    first = file(deps)
+    deps.clock.advance(days=8)
+    second = file(deps)
+    assert second.code != first.code
+
+
+def test_a_code_collision_is_retried_with_another_code():
+    deps = intake_deps(ids=SequenceIds(digits=["0042", "0042", "77777"]))
+    first = file(deps, key="first-report-key")
+    second = file(deps, key="other-report-key")
+    assert first.code.endswith("-0042")
+    assert second.code.endswith("-77777")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"category": "dragons"}, "category", "unknown_category"),
+        ({"compound": "x999"}, "compound", "unknown_compound"),
+        ({"phone": "12345"}, "phone", "invalid_phone"),
+        ({"consent": False}, "consent", "consent_required"),
+        ({"description": "  短  "}, "description", "too_short"),
+        ({"address": "   "}, "address", "required"),
+    ],
+)
+def test_a_bad_report_is_refused_with_the_field_and_nothing_is_stored(changes, field, code):
+    deps = intake_deps()
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(**changes))
+    assert (field, code) in {(d.field, d.code) for d in caught.value.details}
+    assert deps.cases.writes == 0 and not deps.cases.records
+
+
+def test_all_problems_of_a_report_are_listed_together():
+    deps = intake_deps()
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(category="dragons", phone="1", consent=False))
+    assert {d.field for d in caught.value.details} == {"category", "phone", "consent"}
+
+
+def test_uploaded_photos_move_to_the_cases_own_folder():
+    deps = intake_deps()
+    photos = (upload(deps), upload(deps, content_type="image/png"))
+    receipt = file(deps, street_light(photos=photos))
+    case = deps.cases.get(receipt.code)
+    assert len(case.photos) == 2
+    assert all(p.startswith("cases/") for p in case.photos)
+    assert all(deps.photos.stat(p) for p in case.photos)
+    assert len({p.split("/")[1] for p in case.photos}) == 1
+
+
+def test_a_photo_key_that_was_never_uploaded_is_refused():
+    deps = intake_deps()
+    ticket = intake.presign_upload(deps, KEY, "image/jpeg", 1000)  # presigned, never uploaded
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(photos=(ticket["key"],)))
+    assert caught.value.details[0].code == "photo_not_uploaded"
+    assert caught.value.details[0].field == "photos/0"
+
+
+def test_a_photo_uploaded_for_another_report_is_refused():
+    deps = intake_deps()
+    elsewhere = upload(deps, key="someone-elses-key")
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(photos=(elsewhere,)))
+    assert caught.value.details[0].code == "photo_not_uploaded"
+
+
+def test_more_than_six_photos_are_refused():
+    deps = intake_deps()
+    photos = tuple(upload(deps) for _ in range(7))
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(photos=photos))
+    assert caught.value.details[0].code == "too_many_photos"
+
+
+def test_a_stored_object_that_is_too_large_or_not_an_image_is_refused():
+    deps = intake_deps()
+    big = upload(deps)
+    deps.photos.put(big, size=9 * 1024 * 1024)  # the policy's size limit was not honoured
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(photos=(big,)))
+    assert caught.value.details[0].code == "photo_too_large"
+    deps.photos.put(big, size=10, content_type="text/html")
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(photos=(big,)))
+    assert caught.value.details[0].code == "unsupported_type"
+
+
+def test_an_upload_ticket_is_only_for_images_up_to_8_mb():
+    deps = intake_deps()
+    with pytest.raises(InvalidInput):
+        intake.presign_upload(deps, KEY, "application/pdf", 100)
+    with pytest.raises(PayloadTooLarge):
+        intake.presign_upload(deps, KEY, "image/jpeg", 8 * 1024 * 1024 + 1)
+    ticket = intake.presign_upload(deps, KEY, "image/webp", 100)
+    assert ticket["key"].endswith(".webp") and ticket["max_bytes"] == 8 * 1024 * 1024
+
+
+def test_a_retry_whose_staged_photos_have_expired_still_gets_its_case():
+    deps = intake_deps()
+    photo = upload(deps)
+    first = file(deps, street_light(photos=(photo,)))
+    del deps.photos.objects[photo]  # the staging area's lifecycle rule removed it
+    again = file(deps, street_light(photos=(photo,)))
+    assert again.code == first.code
+
+
+@pytest.mark.parametrize("key", [None, "short", "has spaces in it", "x" * 101])
+def test_a_report_needs_a_well_formed_idempotency_key(key):
+    deps = intake_deps()
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, key=key)
+    assert caught.value.details[0].field == "Idempotency-Key"
+
+
+def test_the_resident_view_needs_the_token_and_masks_the_phone():
+    deps = intake_deps()
+    receipt = file(deps)
+    view = intake.view_case(deps, receipt.code, receipt.token)
+    assert view["phone"] == "138****5678"
+    assert view["status"] == "submitted"
+    assert view["category"]["name"] == "路灯照明"
+    assert [e["kind"] for e in view["timeline"]] == ["reported"]
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token"])
+def test_a_wrong_token_and_an_unknown_code_look_the_same(token):
+    deps = intake_deps()
+    receipt = file(deps)
+    with pytest.raises(NotFound) as wrong:
+        intake.view_case(deps, receipt.code, token)
+    with pytest.raises(NotFound) as unknown:
+        intake.view_case(deps, "YS-2611-27-9999", receipt.token)
+    assert wrong.value.body() == unknown.value.body()
