@@ -1,13 +1,19 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import ReportPage from './resident/ReportPage.vue'
 
+const residentPages = {
+  submitted: () => import('./resident/SubmittedPage.vue'),
+  mine: () => import('./resident/MyReportsPage.vue'),
+  case: () => import('./resident/CasePage.vue'),
+}
+
 // Hash routing: the whole app is one document in object storage, and everything after
 // "#" — the case token of a private link included — never reaches a server.
 export const routes = [
   { path: '/', name: 'report', component: ReportPage },
-  { path: '/submitted/:code', name: 'submitted', component: () => import('./resident/SubmittedPage.vue') },
-  { path: '/mine', name: 'mine', component: () => import('./resident/MyReportsPage.vue') },
-  { path: '/case/:code', name: 'case', component: () => import('./resident/CasePage.vue') },
+  { path: '/submitted/:code', name: 'submitted', component: residentPages.submitted },
+  { path: '/mine', name: 'mine', component: residentPages.mine },
+  { path: '/case/:code', name: 'case', component: residentPages.case },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -16,3 +22,13 @@ export const router = createRouter({
   routes,
   scrollBehavior: (to, from, saved) => saved || { top: 0 },
 })
+
+/**
+ * Load the other resident pages once the first one is idle, so that a report made without
+ * network can still show "my reports" and its waiting entry.
+ */
+export function prefetchResidentPages() {
+  const load = () => Object.values(residentPages).forEach((page) => page().catch(() => {}))
+  if ('requestIdleCallback' in window) window.requestIdleCallback(load, { timeout: 3000 })
+  else window.setTimeout(load, 1500)
+}
