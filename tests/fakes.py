@@ -11,16 +11,28 @@ from pathlib import Path
 from typing import Any
 
 from functions.core.adapters.vault import AesGcmVault
+from functions.core.config import Limits
+from functions.core.domain.calendar import WorkCalendar
 from functions.core.domain.cases import Case, CaseEvent
 from functions.core.domain.registry import Registry, parse_registry
-from functions.core.ports import CodeTaken, IdempotencyKeyTaken, IdempotencyRecord, StoredPhoto
+from functions.core.ports import (
+    CodeTaken,
+    CounterHit,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    Notification,
+    RateLimitHit,
+    StoredPhoto,
+)
 from functions.core.services.intake import IntakeDeps
+from functions.core.services.rules import Rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_REGISTRY = ROOT / "functions" / "local" / "data" / "sample-registry.json"
 TEST_KEYS = {
     "WHISTLE_ENCRYPTION_KEY": base64.b64encode(b"e" * 32).decode(),
     "WHISTLE_LOOKUP_KEY": base64.b64encode(b"l" * 32).decode(),
+    "WHISTLE_SIGNING_KEY": base64.b64encode(b"s" * 32).decode(),
 }
 
 
@@ -71,26 +83,69 @@ class FakeCaseStore:
         self.cases: dict[str, Case] = {}
         self.events: dict[str, list[CaseEvent]] = {}
         self.records: dict[str, IdempotencyRecord] = {}
+        self.notifications: list[Notification] = []
+        self.counters: dict[str, int] = {}
         self.writes = 0
 
-    def add_reported(self, case: Case, record: IdempotencyRecord, now: datetime) -> None:
+    def add_reported(
+        self,
+        case: Case,
+        record: IdempotencyRecord,
+        now: datetime,
+        hits: tuple[CounterHit, ...] = (),
+    ) -> None:
         existing = self.records.get(record.key)
         if existing is not None and existing.expires_at >= now:
             raise IdempotencyKeyTaken(record.key)
+        for hit in hits:
+            if self.counters.get(hit.key, 0) >= hit.cap:
+                raise RateLimitHit(hit)
         if case.code in self.cases:
             raise CodeTaken(case.code)
+        for hit in hits:
+            self.counters[hit.key] = self.counters.get(hit.key, 0) + 1
         self.writes += 1
         self.events[case.code] = list(case.new_events)
         case.new_events.clear()
         case.version = 1
-        self.cases[case.code] = replace(case, new_events=[])
+        self.cases[case.code] = replace(case, new_events=[], notices=[])
         self.records[record.key] = record
+
+    def save(
+        self, case: Case, notifications: list[Notification], now: datetime, record=None
+    ) -> None:
+        stored = self.cases.get(case.code)
+        if stored is None or stored.version != case.version:
+            from functions.core.domain.errors import Conflict
+
+            raise Conflict("stale", "stale_case")
+        if record is not None:
+            if record.key in self.records:
+                raise IdempotencyKeyTaken(record.key)
+            self.records[record.key] = record
+        self.writes += 1
+        self.events[case.code].extend(case.new_events)
+        self.notifications.extend(notifications)
+        case.new_events.clear()
+        case.notices.clear()
+        case.version = (case.version or 0) + 1
+        self.cases[case.code] = replace(case, new_events=[], notices=[])
+
+    def get(self, code: str) -> Case | None:
+        case = self.cases.get(code)
+        return replace(case, new_events=[], notices=[]) if case else None
+
+    def counts(
+        self, keys: list[str], now: datetime, window_seconds: int
+    ) -> dict[str, tuple[int, int]]:
+        window = int(now.timestamp()) // window_seconds
+        return {
+            k: (self.counters.get(f"{k}#{window}", 0), self.counters.get(f"{k}#{window - 1}", 0))
+            for k in keys
+        }
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         return self.records.get(key)
-
-    def get(self, code: str) -> Case | None:
-        return self.cases.get(code)
 
     def timeline(self, code: str) -> list[CaseEvent]:
         return list(self.events.get(code, []))
@@ -121,12 +176,27 @@ class FakePhotoStore:
         return f"https://photos.test/{key}?expires={expires_in}"
 
 
-def intake_deps(clock: FixedClock | None = None, ids: SequenceIds | None = None) -> IntakeDeps:
+class FakeCalendar:
+    def __init__(self, calendar: WorkCalendar | None = None) -> None:
+        self.calendar = calendar or WorkCalendar()
+
+    def current(self) -> WorkCalendar:
+        return self.calendar
+
+
+def intake_deps(
+    clock: FixedClock | None = None, ids: SequenceIds | None = None, limits: Limits | None = None
+) -> IntakeDeps:
+    registry = FakeRegistry()
+    cases = FakeCaseStore()
     return IntakeDeps(
         clock=clock or FixedClock(datetime.fromisoformat("2026-11-27T02:00:00+00:00")),
         ids=ids or SequenceIds(),
-        registry=FakeRegistry(),
-        cases=FakeCaseStore(),
+        registry=registry,
+        cases=cases,
         photos=FakePhotoStore(),
         vault=AesGcmVault(b"e" * 32, b"l" * 32),
+        rules=Rules(registry, FakeCalendar()),
+        counters=cases,
+        limits=limits or Limits(),
     )

@@ -44,13 +44,17 @@ class Wiring:
 
     @cached_property
     def registry(self) -> Any:
-        from .adapters.registry_store import CachedRegistry, DynamoRegistryStore
+        from .adapters.registry_store import Cached, DynamoRegistryStore
 
-        return CachedRegistry(
-            DynamoRegistryStore(),
-            self.clock,
-            timedelta(seconds=self.settings.registry_cache_seconds),
-        )
+        ttl = timedelta(seconds=self.settings.registry_cache_seconds)
+        return Cached(DynamoRegistryStore().load, self.clock, ttl)
+
+    @cached_property
+    def calendar(self) -> Any:
+        from .adapters.registry_store import Cached, CalendarStore
+
+        ttl = timedelta(seconds=self.settings.registry_cache_seconds)
+        return Cached(CalendarStore().load, self.clock, ttl)
 
     @cached_property
     def cases(self) -> Any:
@@ -72,6 +76,18 @@ class Wiring:
         return AesGcmVault(self.settings.encryption_key, self.settings.lookup_key)
 
     @cached_property
+    def rules(self) -> Any:
+        from .services.rules import Rules
+
+        return Rules(self.registry, self.calendar, self.settings.purge_after_days)
+
+    @cached_property
+    def counters(self) -> Any:
+        from .adapters.counters import DynamoCounters
+
+        return DynamoCounters()
+
+    @cached_property
     def intake(self) -> IntakeDeps:
         return IntakeDeps(
             clock=self.clock,
@@ -80,6 +96,85 @@ class Wiring:
             cases=self.cases,
             photos=self.photos,
             vault=self.vault,
+            rules=self.rules,
+            counters=self.counters,
+            limits=self.settings.limits,
+        )
+
+    @cached_property
+    def messenger(self) -> Any:
+        from .services.notify import Messenger
+
+        return Messenger(self.ids, self.vault, self.settings.public_url, self.settings.signing_key)
+
+    @cached_property
+    def workflow(self) -> Any:
+        from .services.workflow import WorkflowDeps
+
+        return WorkflowDeps(
+            clock=self.clock,
+            ids=self.ids,
+            registry=self.registry,
+            cases=self.cases,
+            photos=self.photos,
+            vault=self.vault,
+            rules=self.rules,
+            messenger=self.messenger,
+        )
+
+    @cached_property
+    def notifications(self) -> Any:
+        from .adapters.notification_store import DynamoNotificationStore
+
+        return DynamoNotificationStore()
+
+    @cached_property
+    def transport(self) -> Any:
+        from .adapters.transports import AwsTransport
+
+        return AwsTransport(
+            self.settings, self.client("ses"), self.client("sns"), self.vault, self.counters
+        )
+
+    @cached_property
+    def dispatch(self) -> Any:
+        from .services.dispatch import DispatchDeps
+
+        return DispatchDeps(
+            clock=self.clock,
+            cases=self.cases,
+            notifications=self.notifications,
+            transport=self.transport,
+            rules=self.rules,
+            registry=self.registry,
+            messenger=self.messenger,
+        )
+
+    @cached_property
+    def tokens(self) -> Any:
+        from .adapters.tokens import TokenVerifier
+        from .config import ConfigurationError
+
+        identity = self.settings.identity
+        if identity is None:
+            raise ConfigurationError("Staff sign-in is not configured (WHISTLE_COGNITO_POOL_ID)")
+        return TokenVerifier(
+            jwks_url=identity.jwks_url,
+            issuer=identity.issuer,
+            client_id=identity.client_id,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def directory(self) -> Any:
+        from .adapters.directory import CognitoDirectory
+        from .config import ConfigurationError
+
+        identity = self.settings.identity
+        if identity is None:
+            raise ConfigurationError("Staff sign-in is not configured (WHISTLE_COGNITO_POOL_ID)")
+        return CognitoDirectory(
+            self.client("cognito-idp"), identity.user_pool_id, self.settings.stage != "local"
         )
 
 

@@ -118,3 +118,71 @@ def _message(kind: Any, path: str, error: Any) -> str:
         "type": f"{field} must be of type {limit}",
         "const": f"{field} must be {limit!r}".replace("True", "true"),
     }.get(str(kind), f"{field} is not valid")
+
+
+RATING: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["resolved", "satisfaction"],
+    "properties": {
+        "resolved": {"type": "boolean"},
+        "satisfaction": {"enum": ["satisfied", "fairly_satisfied", "not_satisfied"]},
+        "comment": {"type": "string", "maxLength": 500},
+    },
+}
+
+STAFF_REPORT: dict[str, Any] = {
+    **NEW_CASE,
+    "required": ["category", "compound", "address", "description", "consent"],
+}
+
+INVITE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["username", "name", "email", "scopes"],
+    "properties": {
+        "username": {"type": "string", "minLength": 3, "maxLength": 64},
+        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+        "email": {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254,
+            "pattern": "^[^@\\s]+@[^@\\s]+$",
+        },
+        "scopes": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 80}},
+    },
+}
+
+SCOPES: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["scopes"],
+    "properties": {
+        "scopes": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 80}}
+    },
+}
+
+ENABLED: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["enabled"],
+    "properties": {"enabled": {"type": "boolean"}},
+}
+
+CALENDAR_YEAR: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["holidays", "workdays"],
+    "properties": {
+        "holidays": {
+            "type": "array",
+            "maxItems": 60,
+            "items": {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+        },
+        "workdays": {
+            "type": "array",
+            "maxItems": 30,
+            "items": {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+        },
+    },
+}

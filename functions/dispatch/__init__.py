@@ -1,21 +1,294 @@
-"""Dispatch: the timed job that alerts departments, reminds and escalates (every minute)."""
+"""Dispatch: staff work (sign-in, work lists, triage, department actions, district
+supervision, staff accounts, calendar), the signed action links of department alerts, and the
+timed dispatch job (every minute) that alerts, reminds, escalates and sends.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
-from chalice.app import Blueprint, Rate
+from chalice.app import Blueprint, Rate, Response
 
+from ..core.auth import authorize, principal_of
 from ..core.bootstrap import wiring
-from ..core.services import jobs
+from ..core.domain.calendar import YearCalendar
+from ..core.domain.cases import Channel, Location, NewReport
+from ..core.domain.errors import ErrorDetail, InvalidInput, NotFound
+from ..core.domain.staff import Role
+from ..core.http import api, json_body, respond
+from ..core.schemas import CALENDAR_YEAR, ENABLED, INVITE, SCOPES, STAFF_REPORT, validate
+from ..core.services import dispatch as dispatch_service
+from ..core.services import intake as intake_service
+from ..core.services import staff as staff_service
+from ..core.services import workflow
+from ..core.services.passes import check_pass
 
 dispatch = Blueprint(__name__)
 log = logging.getLogger("whistle.dispatch")
 
+staff_authorizer = dispatch.authorizer(name="staff_authorizer", ttl_seconds=300)(authorize)
+PRIVATE = {"Cache-Control": "no-store, private"}
+
+
+def _staff() -> workflow.Acting:
+    return workflow.Acting(principal=principal_of(dispatch.current_request))
+
+
+def _query(name: str) -> str | None:
+    params = dispatch.current_request.query_params
+    value = params.get(name) if params else None
+    return str(value) if value else None
+
+
+# -- who am I --------------------------------------------------------------------------------
+
+
+@dispatch.route("/staff/me", methods=["GET"], authorizer=staff_authorizer)
+@api
+def me() -> Response:
+    principal = principal_of(dispatch.current_request)
+    registry = wiring().registry.current()
+    return respond(
+        {
+            "username": principal.username,
+            "scopes": staff_service.scope_labels(registry, principal),
+            "roles": sorted({s.role.value for s in principal.scopes}),
+        },
+        headers=PRIVATE,
+    )
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+@dispatch.route("/staff/cases", methods=["GET"], authorizer=staff_authorizer)
+@api
+def staff_cases() -> Response:
+    principal = principal_of(dispatch.current_request)
+    page = workflow.list_cases(
+        wiring().workflow, principal, _query("view") or "inbox", _query("target"), _query("cursor")
+    )
+    return respond(page, headers=PRIVATE)
+
+
+@dispatch.route("/staff/cases/{code}", methods=["GET"], authorizer=staff_authorizer)
+@api
+def staff_case(code: str) -> Response:
+    return respond(workflow.case_view(wiring().workflow, _staff(), code), headers=PRIVATE)
+
+
+@dispatch.route(
+    "/staff/cases/{code}/actions/{action}", methods=["POST"], authorizer=staff_authorizer
+)
+@api
+def staff_action(code: str, action: str) -> Response:
+    request = dispatch.current_request
+    return _act(_staff(), code, action, request.headers.get("idempotency-key"))
+
+
+@dispatch.route("/staff/cases/{code}/phone", methods=["POST"], authorizer=staff_authorizer)
+@api
+def reveal_phone(code: str) -> Response:
+    principal = principal_of(dispatch.current_request)
+    return respond(workflow.reveal_phone(wiring().workflow, principal, code), headers=PRIVATE)
+
+
+def _act(acting: workflow.Acting, code: str, action: str, key: str | None) -> Response:
+    spec = workflow.ACTIONS.get(action)
+    if spec is None:
+        raise NotFound("No such action.", "not_found")
+    body = validate(spec.schema, json_body(dispatch.current_request))
+    view = workflow.act(wiring().workflow, acting, code, action, body, key)
+    return respond(view, headers=PRIVATE)
+
+
+@dispatch.route("/staff/reports", methods=["POST"], authorizer=staff_authorizer)
+@api
+def staff_report() -> Response:
+    """Grid workers and property companies report through the same form; the case records
+    the channel and who reported it."""
+    request = dispatch.current_request
+    principal = principal_of(request)
+    principal.require(Role.GRID, Role.PROPERTY)
+    body = validate(STAFF_REPORT, json_body(request))
+    channel = Channel.GRID if principal.has(Role.GRID) else Channel.PROPERTY
+    deps = wiring().intake
+    location = body.get("location")
+    report = NewReport(
+        category=body["category"],
+        compound=body["compound"],
+        address=body["address"],
+        description=body["description"],
+        phone=body.get("phone", ""),
+        consent=body["consent"],
+        photos=tuple(body.get("photos", ())),
+        location=Location(location["lat"], location["lng"]) if location else None,
+        channel=channel,
+        reporter=principal.username,
+    )
+    receipt = intake_service.report_case(
+        deps,
+        request.headers.get("idempotency-key"),
+        report,
+        intake_service.fingerprint(deps, {**body, "reporter": principal.username}),
+    )
+    return respond(receipt.as_dict(), 201, PRIVATE)
+
+
+# -- signed action links ---------------------------------------------------------------------
+
+
+def _link(code: str) -> workflow.Acting:
+    request = dispatch.current_request
+    token = request.headers.get("x-action-pass")
+    return workflow.Acting(
+        action_pass=check_pass(wiring().settings.signing_key, code, token, wiring().clock.now())
+    )
+
+
+@dispatch.route("/act/cases/{code}", methods=["GET"])
+@api
+def link_case(code: str) -> Response:
+    return respond(workflow.case_view(wiring().workflow, _link(code), code), headers=PRIVATE)
+
+
+@dispatch.route("/act/cases/{code}/actions/{action}", methods=["POST"])
+@api
+def link_action(code: str, action: str) -> Response:
+    request = dispatch.current_request
+    return _act(_link(code), code, action, request.headers.get("idempotency-key"))
+
+
+# -- staff accounts (district) ---------------------------------------------------------------
+
+
+@dispatch.route("/staff/accounts", methods=["GET"], authorizer=staff_authorizer)
+@api
+def accounts() -> Response:
+    principal_of(dispatch.current_request).require(Role.DISTRICT)
+    return respond({"items": wiring().directory.all()}, headers=PRIVATE)
+
+
+@dispatch.route("/staff/accounts", methods=["POST"], authorizer=staff_authorizer)
+@api
+def invite() -> Response:
+    request = dispatch.current_request
+    body = validate(INVITE, json_body(request))
+    invited = staff_service.invite(
+        wiring().directory, wiring().registry.current(), principal_of(request), body
+    )
+    return respond(invited, 201, PRIVATE)
+
+
+@dispatch.route("/staff/accounts/{username}/scopes", methods=["PUT"], authorizer=staff_authorizer)
+@api
+def set_scopes(username: str) -> Response:
+    request = dispatch.current_request
+    body = validate(SCOPES, json_body(request))
+    account = staff_service.set_scopes(
+        wiring().directory, wiring().registry.current(), principal_of(request), username, body
+    )
+    return respond(account, headers=PRIVATE)
+
+
+@dispatch.route("/staff/accounts/{username}/enabled", methods=["PUT"], authorizer=staff_authorizer)
+@api
+def set_enabled(username: str) -> Response:
+    request = dispatch.current_request
+    body = validate(ENABLED, json_body(request))
+    account = staff_service.set_enabled(
+        wiring().directory, principal_of(request), username, body["enabled"]
+    )
+    return respond(account, headers=PRIVATE)
+
+
+# -- the working-day calendar (district) -----------------------------------------------------
+
+
+@dispatch.route("/staff/calendar", methods=["GET"], authorizer=staff_authorizer)
+@api
+def calendar() -> Response:
+    principal_of(dispatch.current_request)
+    current = wiring().calendar.current()
+    this_year = wiring().clock.now().year
+    return respond(
+        {
+            "years": [
+                {
+                    "year": y.year,
+                    "source": y.source,
+                    "holidays": sorted(d.isoformat() for d in y.holidays),
+                    "workdays": sorted(d.isoformat() for d in y.workdays),
+                }
+                for y in sorted(current.years.values(), key=lambda y: y.year)
+            ],
+            "missing": [y for y in (this_year, this_year + 1) if not current.known(y)],
+        },
+        headers=PRIVATE,
+    )
+
+
+@dispatch.route("/staff/calendar/{year}", methods=["PUT"], authorizer=staff_authorizer)
+@api
+def put_calendar(year: str) -> Response:
+    request = dispatch.current_request
+    principal_of(request).require(Role.DISTRICT)
+    body = validate(CALENDAR_YEAR, json_body(request))
+    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+        raise InvalidInput(
+            "Give a year such as 2027.",
+            "invalid_year",
+            [ErrorDetail("year", "invalid_year", "Give a year such as 2027.")],
+        )
+    entered = _year(int(year), body)
+    from ..core.adapters.registry_store import CalendarStore
+
+    CalendarStore().put(entered)
+    wiring().calendar.invalidate()
+    return respond(
+        {
+            "year": entered.year,
+            "holidays": len(entered.holidays),
+            "workdays": len(entered.workdays),
+        },
+        headers=PRIVATE,
+    )
+
+
+def _year(year: int, body: dict[str, Any]) -> YearCalendar:
+    problems = []
+    days: dict[str, set[date]] = {"holidays": set(), "workdays": set()}
+    for field in ("holidays", "workdays"):
+        for index, text in enumerate(body[field]):
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                problems.append(ErrorDetail(f"{field}/{index}", "invalid_date", "Not a date."))
+                continue
+            if day.year != year:
+                problems.append(ErrorDetail(f"{field}/{index}", "wrong_year", f"Not in {year}."))
+            days[field].add(day)
+    for index, day in enumerate(sorted(days["workdays"])):
+        if day.weekday() < 5:
+            problems.append(
+                ErrorDetail(
+                    f"workdays/{index}", "not_a_weekend", "Adjusted working days are weekend days."
+                )
+            )
+    if problems:
+        raise InvalidInput(
+            "The calendar has problems; nothing was changed.", "invalid_calendar", problems
+        )
+    return YearCalendar(year, frozenset(days["holidays"]), frozenset(days["workdays"]), "district")
+
+
+# -- the timed job ---------------------------------------------------------------------------
+
 
 @dispatch.schedule(Rate(1, unit=Rate.MINUTES), name="dispatch_tick")
 def dispatch_tick(event: Any) -> dict[str, Any]:
-    report = jobs.dispatch_tick(wiring().clock)
+    report = dispatch_service.tick(wiring().dispatch).as_dict()
     log.info("dispatch tick %s", report)
     return report

@@ -6,13 +6,14 @@ mount point) supplies it.
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 
 from ..core.bootstrap import wiring
 from ..core.domain.cases import Location, NewReport
 from ..core.http import api, error_shape, json_body, respond
-from ..core.schemas import NEW_CASE, NEW_UPLOAD, validate
+from ..core.schemas import NEW_CASE, NEW_UPLOAD, RATING, validate
 from ..core.services import intake as use_cases
+from ..core.services import workflow
 from .openapi import openapi_document
 
 intake = Blueprint(__name__)
@@ -63,7 +64,11 @@ def create_case() -> Response:
         location=Location(location["lat"], location["lng"]) if location else None,
     )
     receipt = use_cases.report_case(
-        deps, request.headers.get("idempotency-key"), report, use_cases.fingerprint(deps, body)
+        deps,
+        request.headers.get("idempotency-key"),
+        report,
+        use_cases.fingerprint(deps, body),
+        source_address(request),
     )
     headers = {**PRIVATE, "Location": f"/api/cases/{receipt.code}"}
     if receipt.replayed:
@@ -76,6 +81,27 @@ def create_case() -> Response:
 def get_case(code: str) -> Response:
     token = intake.current_request.headers.get("x-case-token")
     return respond(use_cases.view_case(wiring().intake, code, token), headers=PRIVATE)
+
+
+@intake.route("/cases/{code}/rating", methods=["POST"])
+@api
+def rate_case(code: str) -> Response:
+    """回访评价: the resident rates the outcome with the case token."""
+    request = intake.current_request
+    body = validate(RATING, json_body(request))
+    result = workflow.rate(wiring().workflow, code, request.headers.get("x-case-token"), body)
+    return respond(result, headers=PRIVATE)
+
+
+def source_address(request: Request) -> str | None:
+    """The sender's address: CloudFront's viewer address when behind the CDN (API Gateway
+    sees only the CDN), else the address API Gateway saw."""
+    viewer = request.headers.get("cloudfront-viewer-address")
+    if viewer:
+        return str(viewer).rsplit(":", 1)[0]
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return str(address) if address else None
 
 
 @intake.route("/openapi.json", methods=["GET"])

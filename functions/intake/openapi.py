@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.schemas import NEW_CASE, NEW_UPLOAD
+from ..core.schemas import (
+    CALENDAR_YEAR,
+    ENABLED,
+    INVITE,
+    NEW_CASE,
+    NEW_UPLOAD,
+    RATING,
+    SCOPES,
+    STAFF_REPORT,
+)
+from ..core.services.workflow import ACTIONS, VIEWS
 
 ERROR = {
     "type": "object",
@@ -54,6 +64,27 @@ IDEMPOTENCY_KEY = {
     "the same key and body returns the same case; with another body, 409.",
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"},
 }
+
+
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+ACTION = {"name": "action", "in": "path", "required": True, "schema": {"enum": list(ACTIONS)}}
+USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
+CASE_TOKEN = {
+    "name": "X-Case-Token",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+}
+ACTION_PASS = {
+    "name": "X-Action-Pass",
+    "in": "header",
+    "required": True,
+    "description": "The pass of a department alert's action link (one case, one department).",
+    "schema": {"type": "string"},
+}
+OPTIONAL_KEY = {**IDEMPOTENCY_KEY, "required": False}
+STAFF: list[dict[str, list[str]]] = [{"staff": []}]
+ACTION_BODY = {"oneOf": [a.schema for a in ACTIONS.values()]}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -112,6 +143,120 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         ],
         "responses": {"200": _json("Status, details and timeline"), **_errors(404)},
     },
+    ("/cases/{code}/rating", "POST"): {
+        "summary": "回访评价: the resident rates the outcome (resolved or not, satisfaction)",
+        "parameters": [CODE, CASE_TOKEN],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": RATING}}},
+        "responses": {"200": _json("The case's new status"), **_errors(400, 404, 409)},
+    },
+    ("/staff/me", "GET"): {
+        "summary": "Who is signed in, with roles and scopes",
+        "security": STAFF,
+        "responses": {"200": _json("The staff member"), **_errors(401)},
+    },
+    ("/staff/cases", "GET"): {
+        "summary": "A work list: inbox (community, oldest first), community, work (department, "
+        "nearest deadline first), department, area (grid / property), district",
+        "security": STAFF,
+        "parameters": [
+            {"name": "view", "in": "query", "schema": {"enum": list(VIEWS)}},
+            {"name": "target", "in": "query", "schema": {"type": "string"}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+        ],
+        "responses": {"200": _json("One page of cases"), **_errors(400, 401, 403, 404)},
+    },
+    ("/staff/cases/{code}", "GET"): {
+        "summary": "A case as staff see it (phone masked); 404 outside one's scope",
+        "security": STAFF,
+        "parameters": [CODE],
+        "responses": {
+            "200": _json("The case with its timeline and allowed actions"),
+            **_errors(401, 404),
+        },
+    },
+    ("/staff/cases/{code}/actions/{action}", "POST"): {
+        "summary": "Take an action: reject, merge, local, whistle, claim, return, extension, "
+        "resolve, decide_extension, chase. The body carries the version seen (409 if stale).",
+        "security": STAFF,
+        "parameters": [CODE, ACTION, OPTIONAL_KEY],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ACTION_BODY}}},
+        "responses": {
+            "200": _json("The case after the action"),
+            **_errors(400, 401, 403, 404, 409),
+        },
+    },
+    ("/staff/cases/{code}/phone", "POST"): {
+        "summary": "Reveal the resident's phone to the staff member handling the case (recorded)",
+        "security": STAFF,
+        "parameters": [CODE],
+        "responses": {"200": _json("The number"), **_errors(401, 403, 404, 409)},
+    },
+    ("/staff/reports", "POST"): {
+        "summary": "A grid worker or property company reports (channel and reporter recorded)",
+        "security": STAFF,
+        "parameters": [IDEMPOTENCY_KEY],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": STAFF_REPORT}},
+        },
+        "responses": {
+            "201": _json("The case code and its token", RECEIPT),
+            **_errors(400, 401, 403, 409, 429),
+        },
+    },
+    ("/act/cases/{code}", "GET"): {
+        "summary": "A case through a department alert's signed action link",
+        "parameters": [CODE, ACTION_PASS],
+        "responses": {"200": _json("The case"), **_errors(401, 404)},
+    },
+    ("/act/cases/{code}/actions/{action}", "POST"): {
+        "summary": "Claim, return, ask for an extension or resolve through a signed action link",
+        "parameters": [CODE, ACTION, ACTION_PASS, OPTIONAL_KEY],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ACTION_BODY}}},
+        "responses": {"200": _json("The case after the action"), **_errors(400, 401, 404, 409)},
+    },
+    ("/staff/accounts", "GET"): {
+        "summary": "Staff accounts with their roles and scopes (district)",
+        "security": STAFF,
+        "responses": {"200": _json("The accounts"), **_errors(401, 403)},
+    },
+    ("/staff/accounts", "POST"): {
+        "summary": "Invite a staff member with roles and scopes (district)",
+        "security": STAFF,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": INVITE}}},
+        "responses": {"201": _json("The new account"), **_errors(400, 401, 403, 409)},
+    },
+    ("/staff/accounts/{username}/scopes", "PUT"): {
+        "summary": "Set a staff member's roles and scopes (district)",
+        "security": STAFF,
+        "parameters": [USERNAME],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": SCOPES}}},
+        "responses": {"200": _json("The account"), **_errors(400, 401, 403, 404)},
+    },
+    ("/staff/accounts/{username}/enabled", "PUT"): {
+        "summary": "Disable or enable a staff member (district)",
+        "security": STAFF,
+        "parameters": [USERNAME],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ENABLED}}},
+        "responses": {"200": _json("The account"), **_errors(400, 401, 403, 404)},
+    },
+    ("/staff/calendar", "GET"): {
+        "summary": "The working-day calendar by year, and the years still missing",
+        "security": STAFF,
+        "responses": {"200": _json("Years entered and missing"), **_errors(401)},
+    },
+    ("/staff/calendar/{year}", "PUT"): {
+        "summary": "Enter or correct one year's holidays and adjusted working days (district)",
+        "security": STAFF,
+        "parameters": [
+            {"name": "year", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CALENDAR_YEAR}},
+        },
+        "responses": {"200": _json("What was entered"), **_errors(400, 401, 403)},
+    },
     ("/openapi.json", "GET"): {
         "summary": "This document",
         "responses": {"200": _json("OpenAPI 3.1")},
@@ -141,5 +286,15 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api"}],
         "paths": paths,
-        "components": {"schemas": {"Error": ERROR}},
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {
+                "staff": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "An access token of the staff user pool (Cognito).",
+                }
+            },
+        },
     }

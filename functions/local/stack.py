@@ -20,6 +20,18 @@ from . import recording
 log = logging.getLogger("whistle.local")
 
 ROOT = Path(__file__).resolve().parents[2]
+USER_POOL = "whistle-local-staff"
+SPA_CLIENT = "whistle-spa"
+SAMPLE_PASSWORD = "Whistle-2026"  # noqa: S105 - local sample accounts, documented
+# Local-only sample accounts, one per role (listed in the README and printed at start).
+SAMPLE_ACCOUNTS = (
+    ("district.admin", "区专班（示例）", "district"),
+    ("community.c01", "桃园社区（示例）", "community:c01"),
+    ("department.ludeng", "市路灯管理所（示例）", "department:ludeng"),
+    ("department.zhujian", "区住建局（示例）", "department:zhujian"),
+    ("grid.g001", "示例网格员001", "grid:g001"),
+    ("property.pc01", "示例物业公司", "property:pc01"),
+)
 SAMPLE_REGISTRY = Path(__file__).with_name("data") / "sample-registry.json"
 RECORDING = "moto-recording.jsonl"
 REGION = "us-east-1"
@@ -51,15 +63,17 @@ class StackOptions:
 def local_secrets(data_dir: Path) -> dict[str, str]:
     """The local stack's keys: generated once, kept in the data directory (owner-only)."""
     path = data_dir / "secrets.json"
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    keys = {
-        "encryption_key": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "lookup_key": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    wanted = ("encryption_key", "lookup_key", "signing_key")
+    if all(k in keys for k in wanted):
+        return keys
+    for name in wanted:
+        keys.setdefault(name, base64.b64encode(secrets.token_bytes(32)).decode())
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(keys, handle)
+    os.replace(temporary, path)
     return keys
 
 
@@ -77,6 +91,7 @@ class LocalStack:
         self._server: Any = None
         self._scheduler: Any = None
         self.moto: Any = None
+        self.identity: dict[str, str] = {}
         self.url = f"http://{options.host}:{options.port}"
 
     # -- start -----------------------------------------------------------------------------
@@ -111,6 +126,10 @@ class LocalStack:
         os.environ["WHISTLE_AWS_ENDPOINT"] = self.moto.url
         os.environ["WHISTLE_ENCRYPTION_KEY"] = keys["encryption_key"]
         os.environ["WHISTLE_LOOKUP_KEY"] = keys["lookup_key"]
+        os.environ["WHISTLE_SIGNING_KEY"] = keys["signing_key"]
+        os.environ["WHISTLE_PUBLIC_URL"] = self.url
+        os.environ["WHISTLE_WEBHOOK_OVERRIDE"] = f"{self.url}/dev/webhooks"
+        os.environ.update(self.provision_identity())
 
         from ..core import bootstrap
 
@@ -120,9 +139,79 @@ class LocalStack:
         self._serve(wiring)
         self._write_state()
 
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.moto.url, region_name=REGION)
+
+    def provision_identity(self) -> dict[str, str]:
+        """The staff user pool, its SPA client and one sample account per role (local only).
+        Looked up by name on every start: replay gives back the same ids, but nothing here
+        depends on that."""
+        cognito = self.client("cognito-idp")
+        pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
+        pool_id = next((p["Id"] for p in pools if p["Name"] == USER_POOL), None)
+        if pool_id is None:
+            pool_id = cognito.create_user_pool(
+                PoolName=USER_POOL,
+                Policies={
+                    "PasswordPolicy": {
+                        "MinimumLength": 10,
+                        "RequireUppercase": True,
+                        "RequireLowercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": False,
+                    }
+                },
+                AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+                Schema=[{"Name": "name", "AttributeDataType": "String", "Mutable": True}],
+            )["UserPool"]["Id"]
+        clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+        client_id = next(
+            (c["ClientId"] for c in clients["UserPoolClients"] if c["ClientName"] == SPA_CLIENT),
+            None,
+        )
+        if client_id is None:
+            client_id = cognito.create_user_pool_client(
+                UserPoolId=pool_id,
+                ClientName=SPA_CLIENT,
+                GenerateSecret=False,
+                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                AccessTokenValidity=60,
+                TokenValidityUnits={"AccessToken": "minutes"},
+            )["UserPoolClient"]["ClientId"]
+        existing = {u["Username"] for u in cognito.list_users(UserPoolId=pool_id)["Users"]}
+        groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
+        for username, name, scope in SAMPLE_ACCOUNTS:
+            if scope not in groups:
+                cognito.create_group(UserPoolId=pool_id, GroupName=scope)
+                groups.add(scope)
+            if username in existing:
+                continue
+            cognito.admin_create_user(
+                UserPoolId=pool_id,
+                Username=username,
+                MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "name", "Value": name},
+                    {"Name": "email", "Value": f"{username}@staff.yushan.example"},
+                ],
+            )
+            cognito.admin_set_user_password(
+                UserPoolId=pool_id, Username=username, Password=SAMPLE_PASSWORD, Permanent=True
+            )
+            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=scope)
+        self.identity = {"pool": pool_id, "client": client_id}
+        return {
+            "WHISTLE_COGNITO_POOL_ID": pool_id,
+            "WHISTLE_COGNITO_CLIENT_ID": client_id,
+            "WHISTLE_COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+            "WHISTLE_COGNITO_JWKS_URL": f"{self.moto.url}/{pool_id}/.well-known/jwks.json",
+        }
+
     def provision(self, wiring: Any) -> None:
         """Create what AWS would get from CloudFormation; idempotent, run on every start."""
-        from ..core.adapters.registry_store import DynamoRegistryStore
+        from ..core.adapters.registry_store import CalendarStore, DynamoRegistryStore
         from ..core.adapters.tables import ensure_tables
         from ..core.services.registry import load_registry
 
@@ -145,6 +234,10 @@ class LocalStack:
                     ]
                 },
             )
+        ses = wiring.client("ses")
+        if settings.sender_email not in ses.list_identities()["Identities"]:
+            ses.verify_email_identity(EmailAddress=settings.sender_email)
+        seed_calendar(CalendarStore())
         store = DynamoRegistryStore()
         header = store.header()
         sample = json.loads(SAMPLE_REGISTRY.read_text())
@@ -172,6 +265,7 @@ class LocalStack:
             runtime_config=self.runtime_config(),
             outbox=self.outbox,
             run_job=self.run_job,
+            content_security_policy=self.content_security_policy(),
         )
         self._server = make_server(self.options.host, self.options.port, site, threaded=True)
         self.url = f"http://{self.options.host}:{self._server.server_port}"
@@ -180,7 +274,25 @@ class LocalStack:
             self._scheduler.start()
 
     def runtime_config(self) -> dict[str, Any]:
-        return {"api": "/api", "stage": "local", "region": REGION, "sample": True}
+        return {
+            "api": "/api",
+            "stage": "local",
+            "region": REGION,
+            "sample": True,
+            "cognito": {
+                "endpoint": self.moto.url,
+                "region": REGION,
+                "clientId": self.identity["client"],
+            },
+        }
+
+    def content_security_policy(self) -> str:
+        aws = self.moto.url  # photos (S3) and sign-in (Cognito) live there locally
+        return (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob: {aws}; connect-src 'self' {aws}; font-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
 
     # -- jobs and the outbox ---------------------------------------------------------------
 
@@ -207,24 +319,28 @@ class LocalStack:
         return result
 
     def outbox(self) -> list[dict[str, Any]]:
-        """What the stack "sent": moto's SES and SNS records, newest first."""
-        from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
-        from moto.ses.models import ses_backends
-        from moto.sns.models import sns_backends
+        """Every message the local stack "sent" (and what is still waiting), newest first.
+        A bounded Scan is fine here: the dev outbox is a local tool, never a request path."""
+        from ..core.adapters.tables import NotificationItem
 
-        messages: list[dict[str, Any]] = []
-        for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
-            messages.append(
-                {
-                    "channel": "email",
-                    "to": ", ".join(getattr(message, "destinations", {}).get("ToAddresses", [])),
-                    "subject": getattr(message, "subject", ""),
-                    "body": getattr(message, "body", ""),
-                }
-            )
-        for phone, text in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values():
-            messages.append({"channel": "sms", "to": phone, "subject": "", "body": text})
-        return list(reversed(messages))
+        items = sorted(NotificationItem.scan(limit=500), key=lambda i: i.created_at, reverse=True)
+        return [
+            {
+                "at": i.created_at,
+                "channel": {
+                    "email": "邮件 email",
+                    "sms": "短信 SMS",
+                    "webhook": f"机器人 {i.webhook_kind}",
+                }.get(i.channel, i.channel),
+                "to": i.recipient_display,
+                "subject": i.subject,
+                "body": i.body,
+                "link": i.link or "",
+                "status": i.status + (f" ({i.last_error})" if i.last_error else ""),
+                "case": i.case_code,
+            }
+            for i in items
+        ]
 
     # -- run and stop ----------------------------------------------------------------------
 
@@ -266,7 +382,9 @@ def run(options: StackOptions) -> int:
         f"  开发发件箱 Dev outbox  {stack.url}/dev/outbox\n"
         f"  Local AWS (moto)     {stack.moto.url}\n"
         f"  Data directory       {options.data_dir}\n"
-        f"Press Ctrl-C to stop.\n",
+        f"Local-only sample staff accounts (password {SAMPLE_PASSWORD}):\n"
+        + "".join(f"  {user:<20} {scope}\n" for user, _, scope in SAMPLE_ACCOUNTS)
+        + "Press Ctrl-C to stop.\n",
         flush=True,
     )
     stopping = threading.Event()
@@ -282,3 +400,30 @@ def run(options: StackOptions) -> int:
     print("Stopped; data kept in", options.data_dir, flush=True)
     sys.stdout.flush()
     return 0
+
+
+def seed_calendar(store: Any) -> list[int]:
+    """Enter the official calendar for the years the `chinesecalendar` package knows (from
+    last year on) that nobody has entered yet. Returns the years entered."""
+    from datetime import date
+
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    from ..core.domain.calendar import YearCalendar
+
+    entered = set(store.years())
+    this_year = date.today().year
+    known = {d.year for d in constants.holidays} | {d.year for d in constants.workdays}
+    added = []
+    for year in sorted(y for y in known if y >= this_year - 1 and y not in entered):
+        store.put(
+            YearCalendar(
+                year=year,
+                holidays=frozenset(d for d in constants.holidays if d.year == year),
+                workdays=frozenset(d for d in constants.workdays if d.year == year),
+                source=f"chinesecalendar {chinese_calendar.__version__}",
+            )
+        )
+        added.append(year)
+    return added

@@ -138,12 +138,14 @@ class LocalSite:
         runtime_config: dict[str, Any],
         outbox: Callable[[], list[dict[str, Any]]],
         run_job: Callable[[str], dict[str, Any]],
+        content_security_policy: str,
     ) -> None:
         self._api = api
         self._static = static
         self._config = runtime_config
         self._outbox = outbox
         self._run_job = run_job
+        self._csp = content_security_policy
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -152,6 +154,7 @@ class LocalSite:
         response = self.dispatch(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        response.headers.setdefault("Content-Security-Policy", self._csp)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -164,6 +167,9 @@ class LocalSite:
             return response
         if path == "/dev/outbox":
             return self._outbox_page()
+        if path.startswith("/dev/webhooks/") and request.method == "POST":
+            # Work-chat robots "receive" here locally; the outbox shows what they got.
+            return Response('{"errcode":0,"code":0}', content_type="application/json")
         if path.startswith("/dev/jobs/") and request.method == "POST":
             name = path.rsplit("/", 1)[1]
             if name not in ("dispatch", "metrics"):
@@ -177,14 +183,16 @@ class LocalSite:
     def _outbox_page(self) -> Response:
         rows = []
         for message in self._outbox():
+            cells = {
+                k: html.escape(str(message.get(k, "")))
+                for k in ("at", "channel", "to", "subject", "body", "status", "case", "link")
+            }
+            anchor = f'<a href="{cells["link"]}" data-testid="action-link">'
+            link = f"{anchor}打开办理链接 Open action link</a>" if message.get("link") else ""
             rows.append(
-                "<tr><td>{at}</td><td>{channel}</td><td>{to}</td><td>{subject}</td>"
-                "<td><pre>{body}</pre></td></tr>".format(
-                    **{
-                        k: html.escape(str(message.get(k, "")))
-                        for k in ("at", "channel", "to", "subject", "body")
-                    }
-                )
+                f'<tr data-case="{cells["case"]}"><td>{cells["at"]}</td><td>{cells["channel"]}</td>'
+                f"<td>{cells['to']}</td><td>{cells['status']}</td><td><b>{cells['subject']}</b>"
+                f"<pre>{cells['body']}</pre>{link}</td></tr>"
             )
         empty = (
             '<p class="empty">还没有发出任何邮件、短信或机器人消息。Nothing has been sent yet.</p>'
@@ -192,7 +200,7 @@ class LocalSite:
         table = (
             (
                 "<table><thead><tr><th>时间 Time</th><th>渠道 Channel</th><th>收件人 To</th>"
-                "<th>主题 Subject</th><th>内容 Body</th></tr></thead><tbody>"
+                "<th>状态 Status</th><th>内容 Message</th></tr></thead><tbody>"
                 + "".join(rows)
                 + "</tbody></table>"
             )

@@ -1,34 +1,71 @@
-"""Cases, their timelines and idempotency records in DynamoDB."""
+"""Cases, their timelines, notifications and idempotency records in DynamoDB."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..config import Settings
-from ..domain.cases import Actor, Case, CaseEvent, Channel, Location, SealedPhone, Status
-from ..domain.clock import china_date
-from ..ports import CodeTaken, IdempotencyKeyTaken, IdempotencyRecord
-from .tables import CaseItem, EventItem, IdempotencyItem, LocationAttribute, connection, day_shard
+from ..domain.cases import (
+    Actor,
+    Case,
+    CaseEvent,
+    Channel,
+    Location,
+    SealedPhone,
+    Stage,
+    Status,
+    Timer,
+    TimerKind,
+)
+from ..domain.clock import china_date, iso, parse_iso
+from ..domain.errors import Conflict
+from ..ports import (
+    CodeTaken,
+    CounterHit,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    Notification,
+    Page,
+    RateLimitHit,
+)
+from .tables import (
+    DUE_SHARDS,
+    PENDING_SHARDS,
+    CaseItem,
+    CounterItem,
+    EventItem,
+    IdempotencyItem,
+    LocationAttribute,
+    NotificationItem,
+    connection,
+    day_shard,
+    shard,
+)
+
+
+class StaleCase(Conflict):
+    pass
 
 
 class DynamoCaseStore:
     def __init__(self, settings: Settings) -> None:
         self._connection = connection(settings)
 
-    def add_reported(self, case: Case, record: IdempotencyRecord, now: datetime) -> None:
+    # -- writes ------------------------------------------------------------------------------
+
+    def add_reported(
+        self,
+        case: Case,
+        record: IdempotencyRecord,
+        now: datetime,
+        hits: tuple[CounterHit, ...] = (),
+    ) -> None:
         case_item = case_to_item(case)
         events = [event_to_item(e) for e in case.new_events]
-        with_key = IdempotencyItem(
-            record.key,
-            fingerprint=record.fingerprint,
-            case_code=record.case_code,
-            sealed_token=record.sealed_token,
-            created_at=record.created_at,
-            expires_at=record.expires_at,
-        )
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 # A new code only: never overwrite another resident's case.
@@ -38,19 +75,100 @@ class DynamoCaseStore:
                 # The key is free, or its record has expired (TTL deletes lazily, so an
                 # expired record may still be there).
                 transaction.save(
-                    with_key,
+                    idempotency_item(record),
                     condition=IdempotencyItem.key.does_not_exist()
                     | (IdempotencyItem.expires_at < now),
                 )
+                for hit in hits:
+                    # The sliding-window cap was worked out from the previous window's count.
+                    transaction.update(
+                        CounterItem(hit.key),
+                        actions=[
+                            CounterItem.hits.add(1),
+                            CounterItem.expires_at.set(hit.expires_at),
+                        ],
+                        condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < hit.cap),
+                    )
         except TransactWriteError as error:
-            reasons = error.cancellation_reasons
-            if reasons and reasons[-1] is not None and reasons[-1].code == "ConditionalCheckFailed":
+            reasons = error.cancellation_reasons or []
+            puts = 2 + len(events)
+            if len(reasons) > puts - 1 and _failed(reasons[puts - 1]):
                 raise IdempotencyKeyTaken(record.key) from error
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            for index, hit in enumerate(hits):
+                if len(reasons) > puts + index and _failed(reasons[puts + index]):
+                    raise RateLimitHit(hit) from error
+            if reasons and _failed(reasons[0]):
                 raise CodeTaken(case.code) from error
             raise
         case.version = case_item.version
         case.new_events.clear()
+
+    def save(
+        self,
+        case: Case,
+        notifications: list[Notification],
+        now: datetime,
+        record: IdempotencyRecord | None = None,
+    ) -> None:
+        """Store a transition atomically: the case (only if nobody changed it since it was
+        read), its new events, the notifications it asked for and, for a retried request,
+        its idempotency record. Raises StaleCase when the case changed meanwhile."""
+        # The whole item is written, so a dispatch tick's lease ends with its save.
+        case_item = case_to_item(case)
+        events = [event_to_item(e) for e in case.new_events]
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                # The version condition (added by PynamoDB) is the optimistic lock.
+                transaction.save(case_item)
+                for event in events:
+                    transaction.save(event, condition=EventItem.seq.does_not_exist())
+                for notification in notifications:
+                    transaction.save(
+                        notification_item(notification),
+                        condition=NotificationItem.id.does_not_exist(),
+                    )
+                if record is not None:
+                    transaction.save(
+                        idempotency_item(record),
+                        condition=IdempotencyItem.key.does_not_exist()
+                        | (IdempotencyItem.expires_at < now),
+                    )
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons or []
+            if record is not None and reasons and _failed(reasons[-1]):
+                raise IdempotencyKeyTaken(record.key) from error
+            if any(_failed(r) for r in reasons[: 1 + len(events)]):
+                raise StaleCase(
+                    "The case was changed by someone else; reload it and try again.",
+                    "stale_case",
+                ) from error
+            raise
+        case.version = case_item.version
+        case.new_events.clear()
+        case.notices.clear()
+
+    def lease(self, code: str, timer_at: str, until: datetime, now: datetime) -> Case | None:
+        """Take the case for one timer: only if that timer is still the one due and no other
+        tick holds a live lease. None when another tick got there first.
+
+        The lease leaves the version alone, so a staff action taken meanwhile still wins and
+        the tick's save fails as stale instead of overwriting it."""
+        try:
+            response = CaseItem._get_connection().update_item(
+                code,
+                actions=[CaseItem.lease_until.set(iso(until))],
+                # Same timer still pending, and no live lease of another tick.
+                condition=(CaseItem.timer_at == timer_at)
+                & (CaseItem.lease_until.does_not_exist() | (CaseItem.lease_until < iso(now))),
+                return_values="ALL_NEW",
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                return None
+            raise
+        return case_from_item(CaseItem.from_raw_data(response["Attributes"]))
+
+    # -- reads -------------------------------------------------------------------------------
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         try:
@@ -64,6 +182,7 @@ class DynamoCaseStore:
             sealed_token=item.sealed_token,
             created_at=item.created_at,
             expires_at=item.expires_at,
+            response=item.response,
         )
 
     def get(self, code: str) -> Case | None:
@@ -76,8 +195,99 @@ class DynamoCaseStore:
     def timeline(self, code: str) -> list[CaseEvent]:
         return [event_from_item(i) for i in EventItem.query(code, consistent_read=True)]
 
+    def inbox(self, community: str, limit: int, cursor: str | None) -> Page:
+        """Cases awaiting the community's triage, oldest first."""
+        return _page(CaseItem.inbox, community, True, limit, cursor)
+
+    def community_cases(self, community: str, limit: int, cursor: str | None) -> Page:
+        return _page(CaseItem.by_community, community, False, limit, cursor)
+
+    def department_open(self, department: str, limit: int, cursor: str | None) -> Page:
+        """What the department holds now, the nearest (or most overdue) deadline first."""
+        return _page(CaseItem.department_open, department, True, limit, cursor)
+
+    def department_cases(self, department: str, limit: int, cursor: str | None) -> Page:
+        return _page(CaseItem.by_department, department, False, limit, cursor)
+
+    def compound_cases(self, compound: str, limit: int, cursor: str | None) -> Page:
+        return _page(CaseItem.by_compound, compound, False, limit, cursor)
+
+    def district_cases(self, district: str, limit: int, cursor: str | None) -> Page:
+        return _page(CaseItem.by_district, district, False, limit, cursor)
+
+    def recent_in_compound(self, compound: str, since: datetime, limit: int) -> list[Case]:
+        query = CaseItem.by_compound.query(
+            compound, CaseItem.created_at >= iso(since), scan_index_forward=False, limit=limit
+        )
+        return [case_from_item(i) for i in query]
+
+    def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(code, timer_at) of cases whose timer is due: one Query per shard, never a Scan."""
+        found: list[tuple[str, str]] = []
+        for number in range(DUE_SHARDS):
+            for item in CaseItem.due.query(
+                f"DUE#{number}", CaseItem.timer_at <= iso(now), limit=limit
+            ):
+                found.append((item.code, str(item.timer_at)))
+        found.sort(key=lambda pair: pair[1])
+        return found[:limit]
+
+
+def _page(index: Any, key: str, forward: bool, limit: int, cursor: str | None) -> Page:
+    start = _decode_cursor(cursor)
+    query = index.query(key, scan_index_forward=forward, limit=limit, last_evaluated_key=start)
+    items = [case_from_item(i) for i in query]
+    return Page(items=items, cursor=_encode_cursor(query.last_evaluated_key))
+
+
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    import base64
+    import binascii
+    import json
+
+    from ..domain.errors import invalid
+
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error):
+        raise invalid("cursor", "invalid_cursor", "The page cursor is not valid.") from None
+    if not isinstance(value, dict):
+        raise invalid("cursor", "invalid_cursor", "The page cursor is not valid.")
+    return value
+
+
+def _failed(reason: Any) -> bool:
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+def _condition_failed(error: UpdateError) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+# -- mapping ---------------------------------------------------------------------------------
+
+
+def _opt_iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment else None
+
+
+def _opt_time(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
 
 def case_to_item(case: Case) -> CaseItem:
+    timer = case.timer
     item = CaseItem(
         case.code,
         status=case.status.value,
@@ -85,8 +295,10 @@ def case_to_item(case: Case) -> CaseItem:
         compound=case.compound,
         community=case.community,
         street=case.street,
+        district=case.district or "district",
         address=case.address,
         description=case.description,
+        urgent=case.urgent,
         phone_cipher=case.phone.ciphertext or None,
         phone_lookup=case.phone.lookup or None,
         phone_masked=case.phone.masked,
@@ -99,8 +311,35 @@ def case_to_item(case: Case) -> CaseItem:
         token_hash=case.token_hash,
         channel=case.channel.value,
         reporter=case.reporter,
-        created_at=case.created_at,
-        updated_at=case.updated_at,
+        created_at=iso(case.created_at),
+        updated_at=iso(case.updated_at),
+        department=case.department,
+        co_departments=list(case.co_departments),
+        handler=case.handler,
+        local_by=case.local_by,
+        merged_into=case.merged_into,
+        stage=case.stage.value if case.stage else None,
+        stage_started=_opt_iso(case.stage_started),
+        deadline=_opt_iso(case.deadline),
+        deadline_estimated=case.deadline_estimated,
+        reminded=case.reminded,
+        escalations=case.escalations,
+        escalated_at=_opt_iso(case.escalated_at),
+        extension=case.extension,
+        resolution=case.resolution,
+        rating=case.rating,
+        reopen_count=case.reopen_count,
+        dispatched_at=_opt_iso(case.dispatched_at),
+        closed_at=_opt_iso(case.closed_at),
+        timer_kind=timer.kind.value if timer else None,
+        timer_at=iso(timer.at) if timer else None,
+        timer_shard=shard("DUE", case.code, DUE_SHARDS) if timer else None,
+        inbox_community=case.community if case.status is Status.SUBMITTED else None,
+        open_department=(
+            case.department
+            if case.department and case.status in (Status.DISPATCHED, Status.CLAIMED)
+            else None
+        ),
         event_count=case.event_count,
     )
     if case.version is not None:
@@ -110,6 +349,11 @@ def case_to_item(case: Case) -> CaseItem:
 
 def case_from_item(item: CaseItem) -> Case:
     location = item.location
+    timer = (
+        Timer(TimerKind(item.timer_kind), parse_iso(item.timer_at))
+        if item.timer_kind and item.timer_at
+        else None
+    )
     return Case(
         code=item.code,
         status=Status(item.status),
@@ -125,8 +369,29 @@ def case_from_item(item: CaseItem) -> Case:
         token_hash=item.token_hash,
         channel=Channel(item.channel),
         reporter=item.reporter,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        created_at=parse_iso(item.created_at),
+        updated_at=parse_iso(item.updated_at),
+        urgent=bool(item.urgent),
+        district=item.district,
+        department=item.department,
+        co_departments=tuple(str(d) for d in item.co_departments or ()),
+        handler=item.handler,
+        local_by=item.local_by,
+        merged_into=item.merged_into,
+        stage=Stage(item.stage) if item.stage else None,
+        stage_started=_opt_time(item.stage_started),
+        deadline=_opt_time(item.deadline),
+        deadline_estimated=bool(item.deadline_estimated),
+        reminded=bool(item.reminded),
+        escalations=int(item.escalations or 0),
+        escalated_at=_opt_time(item.escalated_at),
+        timer=timer,
+        extension=item.extension,
+        resolution=item.resolution,
+        rating=item.rating,
+        reopen_count=int(item.reopen_count or 0),
+        dispatched_at=_opt_time(item.dispatched_at),
+        closed_at=_opt_time(item.closed_at),
         version=item.version,
         event_count=int(item.event_count),
     )
@@ -159,4 +424,37 @@ def event_from_item(item: EventItem) -> CaseEvent:
         status_after=Status(item.status_after),
         note=item.note,
         data=dict(item.data or {}),
+    )
+
+
+def idempotency_item(record: IdempotencyRecord) -> IdempotencyItem:
+    return IdempotencyItem(
+        record.key,
+        fingerprint=record.fingerprint,
+        case_code=record.case_code,
+        sealed_token=record.sealed_token,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        response=record.response,
+    )
+
+
+def notification_item(n: Notification) -> NotificationItem:
+    return NotificationItem(
+        n.id,
+        case_code=n.case_code,
+        channel=n.channel,
+        recipient=n.recipient,
+        recipient_display=n.recipient_display,
+        webhook_kind=n.webhook_kind,
+        department=n.department,
+        template=n.template,
+        subject=n.subject,
+        body=n.body,
+        link=n.link,
+        status="pending",
+        attempts=0,
+        next_attempt_at=iso(n.created_at),
+        created_at=iso(n.created_at),
+        pending_shard=shard("PENDING", n.id, PENDING_SHARDS),
     )

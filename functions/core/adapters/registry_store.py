@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from pynamodb.models import BatchWrite
 
+from ..domain.calendar import WorkCalendar, YearCalendar
 from ..domain.clock import Clock
 from ..domain.registry import Registry, build_registry, registry_document
 from .tables import RegistryItem
@@ -22,7 +24,7 @@ KINDS = (
     "departments",
     "categories",
 )
-HEADER_FIELDS = ("format", "version", "sample", "notice", "district")
+HEADER_FIELDS = ("format", "version", "sample", "notice", "district", "routes")
 
 
 class RegistryNotLoaded(RuntimeError):
@@ -79,22 +81,57 @@ class DynamoRegistryStore:
         return len(wanted)
 
 
-class CachedRegistry:
-    """The registry as the functions read it: from memory, refreshed every `ttl`."""
+class CalendarStore:
+    """The working-day calendar: one item per year the district has entered."""
 
-    def __init__(self, store: DynamoRegistryStore, clock: Clock, ttl: timedelta) -> None:
-        self._store = store
+    SCOPE = "calendar"
+
+    def load(self) -> WorkCalendar:
+        years = {}
+        for item in RegistryItem.query(self.SCOPE, consistent_read=True):
+            data = item.data
+            years[int(item.key)] = YearCalendar(
+                year=int(item.key),
+                holidays=frozenset(date.fromisoformat(d) for d in data["holidays"]),
+                workdays=frozenset(date.fromisoformat(d) for d in data["workdays"]),
+                source=str(data.get("source", "district")),
+            )
+        return WorkCalendar(years=years)
+
+    def put(self, year: YearCalendar) -> None:
+        RegistryItem(
+            self.SCOPE,
+            str(year.year),
+            data={
+                "holidays": sorted(d.isoformat() for d in year.holidays),
+                "workdays": sorted(d.isoformat() for d in year.workdays),
+                "source": year.source,
+            },
+        ).save()
+
+    def years(self) -> list[int]:
+        return [int(i.key) for i in RegistryItem.query(self.SCOPE, attributes_to_get=["key"])]
+
+
+T = TypeVar("T")
+
+
+class Cached(Generic[T]):
+    """A value the functions read from memory, reloaded every `ttl` (registry, calendar)."""
+
+    def __init__(self, load: Callable[[], T], clock: Clock, ttl: timedelta) -> None:
+        self._load = load
         self._clock = clock
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._value: Registry | None = None
+        self._value: T | None = None
         self._loaded_at: datetime | None = None
 
-    def current(self) -> Registry:
+    def current(self) -> T:
         now = self._clock.now()
         with self._lock:
             if self._value is None or self._loaded_at is None or now - self._loaded_at >= self._ttl:
-                self._value = self._store.load()
+                self._value = self._load()
                 self._loaded_at = now
             return self._value
 

@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     MapAttribute,
@@ -18,7 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..config import Settings
@@ -32,19 +33,27 @@ class LocationAttribute(MapAttribute[str, float]):
     lng = NumberAttribute()
 
 
-class CommunityIndex(GlobalSecondaryIndex["CaseItem"]):
-    """All cases of one community, newest last."""
+def _index(name: str, hash_key: str, range_key: str, model: str) -> type[GlobalSecondaryIndex[Any]]:
+    """A global index with every attribute projected (lists render without a second read)."""
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attributes: dict[str, Any] = {
+        "Meta": meta,
+        hash_key: UnicodeAttribute(hash_key=True),
+        range_key: UnicodeAttribute(range_key=True),
+    }
+    return type(f"{name.title().replace('-', '')}Index", (GlobalSecondaryIndex,), attributes)
 
-    class Meta:
-        index_name = "community-created"
-        projection = KeysOnlyProjection()
 
-    community = UnicodeAttribute(hash_key=True)
-    created_at = UTCDateTimeAttribute(range_key=True)
+DUE_SHARDS = 4
+"""Write shards of the due-timer index: DUE#0 … DUE#3 (a tick queries each)."""
+
+PENDING_SHARDS = 4
 
 
 class CaseItem(Model):
-    """One case (工单)."""
+    """One case (工单). Sparse attributes (set only while they apply) feed the work lists:
+    `inbox_community` while awaiting triage, `open_department` while a department holds it,
+    `timer_shard` while a timer is pending."""
 
     class Meta:
         table_name = "cases"
@@ -56,8 +65,10 @@ class CaseItem(Model):
     compound = UnicodeAttribute()
     community = UnicodeAttribute()
     street = UnicodeAttribute()
+    district = UnicodeAttribute()
     address = UnicodeAttribute()
     description = UnicodeAttribute()
+    urgent = BooleanAttribute(default=False)
     # Encrypted number and keyed hash; both removed by the retention purge.
     phone_cipher = UnicodeAttribute(null=True)
     phone_lookup = UnicodeAttribute(null=True)
@@ -67,12 +78,46 @@ class CaseItem(Model):
     token_hash = UnicodeAttribute()
     channel = UnicodeAttribute()
     reporter = UnicodeAttribute(null=True)
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
+    created_at = UnicodeAttribute()  # ISO-8601 UTC, sortable
+    updated_at = UnicodeAttribute()
+    department = UnicodeAttribute(null=True)
+    co_departments = ListAttribute(of=UnicodeAttribute, default=list)
+    handler = UnicodeAttribute(null=True)
+    local_by = UnicodeAttribute(null=True)
+    merged_into = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    stage_started = UnicodeAttribute(null=True)
+    deadline = UnicodeAttribute(null=True)
+    deadline_estimated = BooleanAttribute(default=False)
+    reminded = BooleanAttribute(default=False)
+    escalations = NumberAttribute(default=0)
+    escalated_at = UnicodeAttribute(null=True)
+    extension = JSONAttribute(null=True)
+    resolution = JSONAttribute(null=True)
+    rating = JSONAttribute(null=True)
+    reopen_count = NumberAttribute(default=0)
+    dispatched_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    timer_kind = UnicodeAttribute(null=True)
+    timer_at = UnicodeAttribute(null=True)
+    timer_shard = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True)
+    inbox_community = UnicodeAttribute(null=True)
+    open_department = UnicodeAttribute(null=True)
     event_count = NumberAttribute(default=0)
     version = VersionAttribute()
 
-    by_community = CommunityIndex()
+    by_community = _index("community-created", "community", "created_at", "CaseItem")()
+    inbox = _index("inbox-created", "inbox_community", "created_at", "CaseItem")()
+    by_department = _index("department-created", "department", "created_at", "CaseItem")()
+    department_open = _index("department-deadline", "open_department", "deadline", "CaseItem")()
+    by_compound = _index("compound-created", "compound", "created_at", "CaseItem")()
+    by_district = _index("district-created", "district", "created_at", "CaseItem")()
+    due = _index("due-timer", "timer_shard", "timer_at", "CaseItem")()
+
+
+def shard(prefix: str, key: str, shards: int) -> str:
+    return f"{prefix}#{zlib.crc32(key.encode()) % shards}"
 
 
 class DayIndex(GlobalSecondaryIndex["EventItem"]):
@@ -112,6 +157,53 @@ def day_shard(day: str, case_code: str) -> str:
     return f"{day}#{zlib.crc32(case_code.encode()) % DAY_SHARDS}"
 
 
+class NotificationItem(Model):
+    """One email, SMS or robot message (the transactional outbox). `pending_shard` is set
+    while it waits to be sent, so senders find work without a Scan."""
+
+    class Meta:
+        table_name = "notifications"
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    case_code = UnicodeAttribute()
+    channel = UnicodeAttribute()  # email | sms | webhook
+    recipient = UnicodeAttribute()  # address, webhook URL, or a sealed phone number
+    recipient_display = UnicodeAttribute()
+    webhook_kind = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
+    template = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute()
+    link = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # pending | sending | sent | dead
+    attempts = NumberAttribute(default=0)
+    next_attempt_at = UnicodeAttribute()
+    lease_until = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    pending_shard = UnicodeAttribute(null=True)
+    dead_flag = UnicodeAttribute(null=True)  # "dead" while dead and not acknowledged
+
+    pending = _index("pending-next", "pending_shard", "next_attempt_at", "NotificationItem")()
+    dead = _index("dead-created", "dead_flag", "created_at", "NotificationItem")()
+    by_case = _index("case-created", "case_code", "created_at", "NotificationItem")()
+
+
+class CounterItem(Model):
+    """Fixed-window counters for rate limits (intake per phone and per address, robots per
+    minute). Expired windows are deleted by the table's TTL; code never trusts an expired one."""
+
+    class Meta:
+        table_name = "counters"
+        billing_mode = "PAY_PER_REQUEST"
+
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
 class IdempotencyItem(Model):
     """A request accepted under a client's Idempotency-Key. Expiry is checked in code; the
     table's TTL only cleans up."""
@@ -126,6 +218,7 @@ class IdempotencyItem(Model):
     sealed_token = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    response = JSONAttribute(null=True)  # what a retried staff request is answered with
 
 
 class RegistryItem(Model):
@@ -146,10 +239,12 @@ MODELS: dict[str, type[Model]] = {
     "case-events": EventItem,
     "idempotency": IdempotencyItem,
     "registry": RegistryItem,
+    "notifications": NotificationItem,
+    "counters": CounterItem,
 }
 """Every table by its base name; the deployed name is the stage's prefix + base name."""
 
-TTL_ATTRIBUTES = {"idempotency": "expires_at"}
+TTL_ATTRIBUTES = {"idempotency": "expires_at", "counters": "expires_at"}
 
 
 def bind_tables(settings: Settings) -> None:

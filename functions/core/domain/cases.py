@@ -1,17 +1,29 @@
 """The case (工单): one reported problem, its state and its timeline of events.
 
 Every change to a case is an event appended to its timeline; the timeline is the audit log
-and the only input of the metrics.
+and the only input of the metrics. Each transition is a method that checks it is allowed from
+the current state (an illegal one raises IllegalTransition, a 409), records its event, moves
+the case's clock (stage, deadline, next timer) and asks for the notifications it implies.
+
+    submitted ──triage──▶ rejected | merged | local | whistled
+    whistled ──dispatch job──▶ dispatched
+    dispatched ──department──▶ claimed | returned (→ submitted)
+    claimed ──department──▶ resolved        extension asked → district approves / denies
+    local ──community──▶ resolved
+    resolved ──resident──▶ closed (rated) | reopened (→ claimed / local)
+    resolved ──7 days without rating──▶ closed (unrated)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .registry import Category, Compound, Registry
+from .calendar import WorkCalendar
+from .errors import Conflict, invalid
+from .registry import Category, Compound, Limits, Registry, TimeLimit
 
 
 class Status(StrEnum):
@@ -26,6 +38,16 @@ class Status(StrEnum):
     CLOSED = "closed"  # 关闭: rated, or unrated after 7 days
 
 
+FINAL = {Status.REJECTED, Status.MERGED, Status.CLOSED}
+OPEN = {
+    Status.SUBMITTED,
+    Status.LOCAL,
+    Status.WHISTLED,
+    Status.DISPATCHED,
+    Status.CLAIMED,
+}
+
+
 class Channel(StrEnum):
     RESIDENT = "resident"
     GRID = "grid"
@@ -33,9 +55,37 @@ class Channel(StrEnum):
     OPEN311 = "open311"
 
 
+class Stage(StrEnum):
+    """The clock a case is on; each has a time limit (限时)."""
+
+    TRIAGE = "triage"  # the community decides
+    CLAIM = "claim"  # the department claims (认领)
+    RESOLVE = "resolve"  # the department or the community fixes it (办结)
+    RATING = "rating"  # the resident rates; unrated cases close after 7 days
+    RETENTION = "retention"  # closed; the phone number is purged when this ends
+
+
+class TimerKind(StrEnum):
+    DISPATCH = "dispatch"  # alert the department of a whistled case
+    REMIND = "remind"  # 75 % of the limit has passed
+    ESCALATE = "escalate"  # 督办: the limit has passed (then daily)
+    AUTO_CLOSE = "auto_close"
+    PURGE = "purge"  # remove the phone number
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    FAIRLY = "fairly_satisfied"  # 基本满意
+    NOT = "not_satisfied"  # 不满意
+
+
+class IllegalTransition(Conflict):
+    pass
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who caused an event: a role and, for staff, their id."""
+    """Who caused an event: a role and, for staff, their username."""
 
     role: str
     id: str | None = None
@@ -51,7 +101,8 @@ class Actor:
 
 @dataclass(frozen=True)
 class SealedPhone:
-    """A phone number as stored: encrypted, a keyed hash for look-ups, and the masked form."""
+    """A phone number as stored: encrypted, a keyed hash for look-ups, and the masked form.
+    After the retention purge only the masked form is left."""
 
     ciphertext: str
     lookup: str
@@ -77,6 +128,35 @@ class CaseEvent:
     status_after: Status
     note: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification a transition asks for; the dispatch service turns it into messages."""
+
+    audience: str  # department | co_department | resident | district | community
+    template: str
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: TimerKind
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the rules need besides the case: the calendar, the category's limits and the
+    district's settings."""
+
+    calendar: WorkCalendar
+    limits: Limits
+    remind_fraction: float = 0.75
+    escalate_every: timedelta = timedelta(days=1)
+    auto_close_after: timedelta = timedelta(days=7)
+    purge_after: timedelta = timedelta(days=180)
+    max_extension_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -113,9 +193,33 @@ class Case:
     reporter: str | None
     created_at: datetime
     updated_at: datetime
+    urgent: bool = False
+    district: str = ""
+    department: str | None = None
+    co_departments: tuple[str, ...] = ()
+    handler: str | None = None  # the staff member handling it now (may reveal the phone)
+    local_by: str | None = None  # community | property | grid, when handled locally
+    merged_into: str | None = None
+    stage: Stage | None = None
+    stage_started: datetime | None = None
+    deadline: datetime | None = None
+    deadline_estimated: bool = False
+    reminded: bool = False
+    escalations: int = 0
+    escalated_at: datetime | None = None
+    timer: Timer | None = None
+    extension: dict[str, Any] | None = None  # a pending request: days, reason, by, at
+    resolution: dict[str, Any] | None = None  # note, photos, by, at
+    rating: dict[str, Any] | None = None
+    reopen_count: int = 0
+    dispatched_at: datetime | None = None
+    closed_at: datetime | None = None
     version: int | None = None
     event_count: int = 0
     new_events: list[CaseEvent] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    # -- intake ------------------------------------------------------------------------------
 
     @classmethod
     def report(
@@ -130,6 +234,7 @@ class Case:
         photos: tuple[str, ...],
         token_hash: str,
         at: datetime,
+        policy: Policy | None = None,
     ) -> Case:
         community = registry.communities[compound.community]
         case = cls(
@@ -149,6 +254,8 @@ class Case:
             reporter=report.reporter,
             created_at=at,
             updated_at=at,
+            urgent=category.urgent,
+            district=registry.district.id,
         )
         actor = (
             Actor(report.channel.value, report.reporter) if report.reporter else Actor.resident()
@@ -157,20 +264,380 @@ class Case:
             "reported",
             actor,
             at,
-            before=None,
-            after=Status.SUBMITTED,
+            Status.SUBMITTED,
             data={"channel": report.channel.value, "photos": len(photos)},
         )
+        if policy is not None:
+            case._enter(Stage.TRIAGE, at, policy, policy.limits.triage)
         return case
+
+    # -- triage (the community) ----------------------------------------------------------------
+
+    def reject(self, actor: Actor, reason: str, at: datetime, policy: Policy) -> None:
+        self._require({Status.SUBMITTED}, "reject")
+        self._need_text("reason", reason)
+        self._record("rejected", actor, at, Status.REJECTED, note=reason.strip())
+        self._close_for_good(at, policy)
+
+    def merge(self, actor: Actor, into: str, at: datetime, policy: Policy) -> None:
+        self._require({Status.SUBMITTED}, "merge")
+        if into == self.code:
+            raise invalid("into", "merge_into_itself", "A case cannot be merged into itself.")
+        self.merged_into = into
+        self._record("merged", actor, at, Status.MERGED, data={"into": into})
+        self._close_for_good(at, policy)
+
+    def handle_locally(
+        self, actor: Actor, by: str, note: str | None, at: datetime, policy: Policy
+    ) -> None:
+        """社区/物业/网格 自办: the community keeps the case; `by` says who does the work."""
+        self._require({Status.SUBMITTED}, "handle locally")
+        if by not in ("community", "property", "grid"):
+            raise invalid("by", "invalid_value", "Handled by the community, property or grid.")
+        self.local_by = by
+        self.handler = actor.id
+        self._record("local", actor, at, Status.LOCAL, note=_clean(note), data={"by": by})
+        self._enter(Stage.RESOLVE, at, policy, policy.limits.resolve)
+
+    def whistle(
+        self,
+        actor: Actor,
+        department: str,
+        co_departments: tuple[str, ...],
+        note: str | None,
+        at: datetime,
+        policy: Policy,
+    ) -> None:
+        """吹哨: refer the case to a department; the dispatch job alerts it right away."""
+        self._require({Status.SUBMITTED}, "whistle")
+        co = tuple(d for d in dict.fromkeys(co_departments) if d != department)
+        self.department = department
+        self.co_departments = co
+        self._record(
+            "whistled",
+            actor,
+            at,
+            Status.WHISTLED,
+            note=_clean(note),
+            data={"department": department, "co_departments": list(co)},
+        )
+        self.stage = None
+        self.deadline = None
+        self.timer = Timer(TimerKind.DISPATCH, at)
+        self.notices.append(Notice("resident", "resident_whistled"))
+
+    # -- the dispatch job ----------------------------------------------------------------------
+
+    def dispatch(self, at: datetime, policy: Policy) -> None:
+        """派单: the department is alerted and its claim clock starts."""
+        self._require({Status.WHISTLED}, "dispatch")
+        self.dispatched_at = at
+        self._record(
+            "dispatched",
+            Actor.system(),
+            at,
+            Status.DISPATCHED,
+            data={"department": self.department},
+        )
+        self.notices.append(Notice("department", "dispatched", self.department))
+        for co in self.co_departments:
+            self.notices.append(Notice("co_department", "dispatched_co", co))
+        self._enter(Stage.CLAIM, at, policy, policy.limits.claim)
+
+    def on_timer(self, at: datetime, policy: Policy) -> bool:
+        """Do what the due timer says. False when the timer was not due (nothing changed)."""
+        timer = self.timer
+        if timer is None or timer.at > at:
+            return False
+        if timer.kind is TimerKind.DISPATCH:
+            self.dispatch(at, policy)
+        elif timer.kind is TimerKind.REMIND:
+            self.reminded = True
+            self._record(
+                "reminded",
+                Actor.system(),
+                at,
+                self.status,
+                data={"stage": str(self.stage), "deadline": _iso(self.deadline)},
+            )
+            self.notices.append(Notice(self._stage_owner(), "reminder", self.department))
+            self.timer = self._next_timer(policy)
+        elif timer.kind is TimerKind.ESCALATE:
+            self.escalations += 1
+            self.escalated_at = at
+            self._record(
+                "escalated",
+                Actor.system(),
+                at,
+                self.status,
+                data={
+                    "stage": str(self.stage),
+                    "deadline": _iso(self.deadline),
+                    "times": self.escalations,
+                },
+            )
+            self.notices.append(Notice("district", "escalated", self.department))
+            if self._stage_owner() == "department":
+                self.notices.append(Notice("department", "escalated", self.department))
+            else:
+                self.notices.append(Notice("community", "escalated"))
+            self.timer = self._next_timer(policy)
+        elif timer.kind is TimerKind.AUTO_CLOSE:
+            self._require({Status.RESOLVED}, "close")
+            self._record("closed", Actor.system(), at, Status.CLOSED, data={"rated": False})
+            self._close_for_good(at, policy)
+        elif timer.kind is TimerKind.PURGE:
+            self.purge_phone(at)
+        return True
+
+    # -- the department ------------------------------------------------------------------------
+
+    def claim(self, actor: Actor, at: datetime, policy: Policy) -> None:
+        """认领: the department accepts; the resolution clock runs from the alert."""
+        self._require({Status.DISPATCHED}, "claim")
+        on_time = self.deadline is None or at <= self.deadline
+        self.handler = actor.id
+        self._record("claimed", actor, at, Status.CLAIMED, data={"on_time": on_time})
+        start = self.dispatched_at or at
+        self._enter(Stage.RESOLVE, start, policy, policy.limits.resolve)
+
+    def return_to_triage(self, actor: Actor, reason: str, at: datetime, policy: Policy) -> None:
+        """退单: not this department's case; back to the community with the reason."""
+        self._require({Status.DISPATCHED, Status.CLAIMED}, "return")
+        self._need_text("reason", reason)
+        department = self.department
+        self.department = None
+        self.co_departments = ()
+        self.handler = None
+        self.extension = None
+        self._record(
+            "returned",
+            actor,
+            at,
+            Status.SUBMITTED,
+            note=reason.strip(),
+            data={"department": department},
+        )
+        self.notices.append(Notice("community", "returned"))
+        self._enter(Stage.TRIAGE, at, policy, policy.limits.triage)
+
+    def request_extension(
+        self, actor: Actor, days: int, reason: str, at: datetime, policy: Policy
+    ) -> None:
+        """延期: ask the district for more time."""
+        self._require({Status.CLAIMED}, "ask for an extension")
+        if self.extension is not None:
+            raise IllegalTransition("An extension request is already waiting.", "extension_pending")
+        if not 1 <= days <= policy.max_extension_days:
+            raise invalid("days", "out_of_range", f"Ask for 1 to {policy.max_extension_days} days.")
+        self._need_text("reason", reason)
+        self.extension = {"days": days, "reason": reason.strip(), "by": actor.id, "at": _iso(at)}
+        self._record(
+            "extension_requested",
+            actor,
+            at,
+            self.status,
+            note=reason.strip(),
+            data={"days": days},
+        )
+        self.notices.append(Notice("district", "extension_requested", self.department))
+
+    def decide_extension(
+        self, actor: Actor, approve: bool, note: str | None, at: datetime, policy: Policy
+    ) -> None:
+        self._require({Status.CLAIMED}, "decide an extension")
+        if self.extension is None:
+            raise IllegalTransition("No extension request is waiting.", "no_extension")
+        days = int(self.extension["days"])
+        self.extension = None
+        kind = "extension_approved" if approve else "extension_denied"
+        data: dict[str, Any] = {"days": days}
+        if approve and self.deadline is not None:
+            extended = policy.calendar.add(self.deadline, TimeLimit(days, "working_days"))
+            self.deadline = extended.at
+            self.deadline_estimated |= extended.estimated
+            # A case that was overdue gets a fresh clock: no escalation until the new limit.
+            self.reminded = False
+            data["deadline"] = _iso(self.deadline)
+        self._record(kind, actor, at, self.status, note=_clean(note), data=data)
+        self.notices.append(Notice("department", kind, self.department))
+        self.timer = self._next_timer(policy)
+
+    def resolve(
+        self, actor: Actor, note: str, photos: tuple[str, ...], at: datetime, policy: Policy
+    ) -> None:
+        """办结: reported fixed, with a note (and photos); the resident is asked to rate."""
+        self._require({Status.CLAIMED, Status.LOCAL}, "resolve")
+        self._need_text("note", note)
+        on_time = self.deadline is None or at <= self.deadline
+        self.resolution = {
+            "note": note.strip(),
+            "photos": list(photos),
+            "by": actor.id,
+            "at": _iso(at),
+        }
+        self.extension = None
+        self._record(
+            "resolved",
+            actor,
+            at,
+            Status.RESOLVED,
+            note=note.strip(),
+            data={"on_time": on_time, "photos": len(photos), "local": self.local_by is not None},
+        )
+        self.notices.append(Notice("resident", "resident_resolved"))
+        self.stage = Stage.RATING
+        self.stage_started = at
+        self.deadline = at + policy.auto_close_after
+        self.deadline_estimated = False
+        self.timer = Timer(TimerKind.AUTO_CLOSE, self.deadline)
+
+    # -- the resident --------------------------------------------------------------------------
+
+    def rate(
+        self,
+        resolved: bool,
+        satisfaction: Satisfaction,
+        comment: str | None,
+        at: datetime,
+        policy: Policy,
+    ) -> None:
+        """回访评价: "resolved" closes the case; "not resolved" reopens it (and is counted)."""
+        self._require({Status.RESOLVED}, "rate")
+        self.rating = {
+            "resolved": resolved,
+            "satisfaction": satisfaction.value,
+            "comment": _clean(comment),
+            "at": _iso(at),
+        }
+        self._record(
+            "rated",
+            Actor.resident(),
+            at,
+            self.status,
+            note=_clean(comment),
+            data={"resolved": resolved, "satisfaction": satisfaction.value},
+        )
+        if resolved:
+            self._record("closed", Actor.system(), at, Status.CLOSED, data={"rated": True})
+            self._close_for_good(at, policy)
+            return
+        self.reopen_count += 1
+        back = Status.LOCAL if self.local_by else Status.CLAIMED
+        self._record("reopened", Actor.resident(), at, back, data={"times": self.reopen_count})
+        self.resolution = None
+        self.notices.append(
+            Notice("department", "reopened", self.department)
+            if back is Status.CLAIMED
+            else Notice("community", "reopened")
+        )
+        self._enter(Stage.RESOLVE, at, policy, policy.limits.resolve)
+
+    # -- the district --------------------------------------------------------------------------
+
+    def chase(self, actor: Actor, note: str | None, at: datetime) -> None:
+        """督办 by hand: the district presses the department (or community) now."""
+        if self.status not in OPEN:
+            raise IllegalTransition("Only open cases can be chased.", "not_open")
+        self._record("chased", actor, at, self.status, note=_clean(note))
+        if self.department and self.status in (Status.DISPATCHED, Status.CLAIMED):
+            self.notices.append(Notice("department", "chased", self.department))
+        else:
+            self.notices.append(Notice("community", "chased"))
+
+    # -- personal data -------------------------------------------------------------------------
+
+    def reveal_phone(self, actor: Actor, at: datetime) -> None:
+        """Only the clerk handling the case may see the number, and it is recorded."""
+        from .errors import Forbidden
+
+        if (
+            self.handler is None
+            or actor.id != self.handler
+            or self.status not in OPEN | {Status.RESOLVED}
+        ):
+            raise Forbidden(
+                "Only the staff member handling this case may see the phone number.", "not_handler"
+            )
+        if not self.phone.ciphertext:
+            raise IllegalTransition("The phone number was already deleted.", "phone_purged")
+        self._record("phone_revealed", actor, at, self.status)
+
+    def purge_phone(self, at: datetime) -> None:
+        """Retention ended: keep only the masked form."""
+        self.phone = SealedPhone("", "", self.phone.masked)
+        self._record("phone_purged", Actor.system(), at, self.status)
+        self.stage = None
+        self.deadline = None
+        self.timer = None
+
+    # -- the clock -----------------------------------------------------------------------------
+
+    def _enter(self, stage: Stage, start: datetime, policy: Policy, limit: TimeLimit) -> None:
+        deadline = policy.calendar.add(start, limit)
+        self.stage = stage
+        self.stage_started = start
+        self.deadline = deadline.at
+        self.deadline_estimated = deadline.estimated
+        self.reminded = False
+        self.escalations = 0
+        self.escalated_at = None
+        self.timer = self._next_timer(policy)
+
+    def _next_timer(self, policy: Policy) -> Timer | None:
+        if self.stage not in (Stage.TRIAGE, Stage.CLAIM, Stage.RESOLVE):
+            return self.timer if self.stage in (Stage.RATING, Stage.RETENTION) else None
+        assert self.deadline is not None and self.stage_started is not None
+        if not self.reminded and self.escalations == 0:
+            span = self.deadline - self.stage_started
+            return Timer(TimerKind.REMIND, self.stage_started + span * policy.remind_fraction)
+        if self.escalated_at is None or self.escalated_at < self.deadline:
+            return Timer(TimerKind.ESCALATE, max(self.deadline, self.escalated_at or self.deadline))
+        return Timer(TimerKind.ESCALATE, self.escalated_at + policy.escalate_every)
+
+    def _close_for_good(self, at: datetime, policy: Policy) -> None:
+        self.closed_at = at
+        self.handler = None
+        self.stage = Stage.RETENTION
+        self.stage_started = at
+        self.deadline = at + policy.purge_after
+        self.deadline_estimated = False
+        self.timer = Timer(TimerKind.PURGE, self.deadline)
+
+    def _stage_owner(self) -> str:
+        if self.stage is Stage.TRIAGE or self.status is Status.LOCAL:
+            return "community"
+        return "department"
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.stage in (Stage.TRIAGE, Stage.CLAIM, Stage.RESOLVE)
+            and self.deadline is not None
+            and self.escalations > 0
+        )
+
+    # -- events --------------------------------------------------------------------------------
+
+    def _require(self, allowed: set[Status], action: str) -> None:
+        if self.status not in allowed:
+            raise IllegalTransition(
+                f"A case that is {self.status.value} cannot {action}.",
+                "illegal_transition",
+            )
+
+    @staticmethod
+    def _need_text(name: str, text: str | None) -> None:
+        if not text or not text.strip():
+            raise invalid(name, "required", f"Give a {name}.")
 
     def _record(
         self,
         kind: str,
         actor: Actor,
         at: datetime,
-        *,
-        before: Status | None,
         after: Status,
+        *,
         note: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> CaseEvent:
@@ -180,7 +647,7 @@ class Case:
             at=at,
             kind=kind,
             actor=actor,
-            status_before=before,
+            status_before=self.status if self.event_count else None,
             status_after=after,
             note=note,
             data=data or {},
@@ -190,3 +657,13 @@ class Case:
         self.updated_at = at
         self.new_events.append(event)
         return event
+
+
+def _clean(text: str | None) -> str | None:
+    return text.strip() if text and text.strip() else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    from .clock import iso
+
+    return iso(moment) if moment else None

@@ -19,6 +19,12 @@ REGISTRY_FORMAT = "whistle-registry/1"
 
 
 @dataclass(frozen=True)
+class Webhook:
+    kind: Literal["wecom", "dingtalk", "feishu"]
+    url: str
+
+
+@dataclass(frozen=True)
 class Street:
     """街道 or 乡镇: a sub-district or town."""
 
@@ -35,6 +41,8 @@ class Community:
     street: str
     preparatory: bool = False
     committee_supervisors: int = 0
+    email: str | None = None
+    webhook: Webhook | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,6 @@ class PropertyCompany:
 
 
 @dataclass(frozen=True)
-class Webhook:
-    kind: Literal["wecom", "dingtalk", "feishu"]
-    url: str
-
-
-@dataclass(frozen=True)
 class Department:
     """A city or district department that claims and resolves whistled cases."""
 
@@ -87,6 +89,9 @@ class Department:
     email: str | None = None
     phone: str | None = None
     webhook: Webhook | None = None
+    sms_alerts: bool = False  # SMS costs most: only where the district asks for it
+    head_email: str | None = None  # 部门负责人: escalations go to them too
+    head_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,18 @@ class District:
     name: str
     name_en: str
     code_prefix: str
+    email: str | None = None  # 专班: extension requests and escalations
+    webhook: Webhook | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Routing override: this category in this street or community goes to this department."""
+
+    category: str
+    department: str
+    street: str | None = None
+    community: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +161,28 @@ class Registry:
     property_companies: dict[str, PropertyCompany] = field(default_factory=dict)
     departments: dict[str, Department] = field(default_factory=dict)
     categories: dict[str, Category] = field(default_factory=dict)
+    routes: tuple[Route, ...] = ()
+
+    def route(self, category_id: str, community_id: str) -> str | None:
+        """The department a case goes to: a community's override, else its street's, else
+        the category's default."""
+        category = self.categories.get(category_id)
+        community = self.communities.get(community_id)
+        street = community.street if community else None
+        by_street = None
+        for route in self.routes:
+            if route.category != category_id:
+                continue
+            if route.community is not None and route.community == community_id:
+                return route.department
+            if route.street is not None and route.street == street and route.community is None:
+                by_street = route.department
+        if by_street:
+            return by_street
+        return category.department if category else None
+
+    def managed_compounds(self, company_id: str) -> tuple[str, ...]:
+        return tuple(c.id for c in self.compounds.values() if c.property_company == company_id)
 
     def public_view(self) -> dict[str, Any]:
         """What anyone may read: names and ids, never contacts or worker names."""
@@ -185,6 +224,17 @@ class Registry:
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
 _COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
+_WEBHOOK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "url"],
+    "properties": {
+        "kind": {"enum": ["wecom", "dingtalk", "feishu"]},
+        "url": {"type": "string", "pattern": "^https://", "maxLength": 500},
+    },
+}
+_EMAIL = {"type": "string", "format": "email", "maxLength": 254}
+_MOBILE = {"type": "string", "pattern": "^1[3-9][0-9]{9}$"}
 _LIMIT = {
     "type": "object",
     "additionalProperties": False,
@@ -229,6 +279,21 @@ REGISTRY_SCHEMA: dict[str, Any] = {
         "categories",
     ],
     "properties": {
+        "routes": {
+            "type": "array",
+            "maxItems": 2000,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["category", "department"],
+                "properties": {
+                    "category": _ID,
+                    "department": _ID,
+                    "street": _ID,
+                    "community": _ID,
+                },
+            },
+        },
         "format": {"const": REGISTRY_FORMAT},
         "version": {"type": "string", "minLength": 1, "maxLength": 64},
         "sample": {"type": "boolean"},
@@ -242,6 +307,8 @@ REGISTRY_SCHEMA: dict[str, Any] = {
                 "name": _NAME,
                 "name_en": _NAME,
                 "code_prefix": {"type": "string", "pattern": "^[A-Z]{2,4}$"},
+                "email": _EMAIL,
+                "webhook": _WEBHOOK,
             },
         },
         "streets": _entity(["name"], {"name": _NAME}),
@@ -252,6 +319,8 @@ REGISTRY_SCHEMA: dict[str, Any] = {
                 "street": _ID,
                 "preparatory": {"type": "boolean"},
                 "committee_supervisors": _COUNT,
+                "email": _EMAIL,
+                "webhook": _WEBHOOK,
             },
         ),
         "compounds": _entity(
@@ -277,17 +346,12 @@ REGISTRY_SCHEMA: dict[str, Any] = {
             {
                 "name": _NAME,
                 "name_en": _NAME,
-                "email": {"type": "string", "format": "email", "maxLength": 254},
-                "phone": {"type": "string", "pattern": "^1[3-9][0-9]{9}$"},
-                "webhook": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["kind", "url"],
-                    "properties": {
-                        "kind": {"enum": ["wecom", "dingtalk", "feishu"]},
-                        "url": {"type": "string", "pattern": "^https://", "maxLength": 500},
-                    },
-                },
+                "email": _EMAIL,
+                "phone": _MOBILE,
+                "webhook": _WEBHOOK,
+                "sms_alerts": {"type": "boolean"},
+                "head_email": _EMAIL,
+                "head_phone": _MOBILE,
             },
         ),
         "categories": _entity(
@@ -385,6 +449,12 @@ def parse_registry(data: Any) -> Registry:
         refer("grids", i, "compound", g["compound"], compounds)
     for i, c in enumerate(data["categories"]):
         refer("categories", i, "department", c["department"], departments)
+    categories = {c["id"]: c for c in data["categories"]}
+    for i, r in enumerate(data.get("routes", [])):
+        refer("routes", i, "category", r["category"], categories)
+        refer("routes", i, "department", r["department"], departments)
+        refer("routes", i, "street", r.get("street"), streets)
+        refer("routes", i, "community", r.get("community"), communities)
     if problems:
         raise InvalidInput("The registry file is not consistent.", "invalid_registry", problems)
     return build_registry(data)
@@ -396,15 +466,32 @@ def build_registry(data: dict[str, Any]) -> Registry:
     def limit(raw: dict[str, Any]) -> TimeLimit:
         return TimeLimit(amount=raw["amount"], unit=raw["unit"])
 
+    def hook(raw: dict[str, Any]) -> Webhook | None:
+        value = raw.get("webhook")
+        return Webhook(kind=value["kind"], url=value["url"]) if value else None
+
     def department(raw: dict[str, Any]) -> Department:
-        hook = raw.get("webhook")
         return Department(
             id=raw["id"],
             name=raw["name"],
             name_en=raw["name_en"],
             email=raw.get("email"),
             phone=raw.get("phone"),
-            webhook=Webhook(kind=hook["kind"], url=hook["url"]) if hook else None,
+            webhook=hook(raw),
+            sms_alerts=raw.get("sms_alerts", False),
+            head_email=raw.get("head_email"),
+            head_phone=raw.get("head_phone"),
+        )
+
+    def community(raw: dict[str, Any]) -> Community:
+        return Community(
+            id=raw["id"],
+            name=raw["name"],
+            street=raw["street"],
+            preparatory=raw.get("preparatory", False),
+            committee_supervisors=raw.get("committee_supervisors", 0),
+            email=raw.get("email"),
+            webhook=hook(raw),
         )
 
     def category(raw: dict[str, Any]) -> Category:
@@ -428,14 +515,17 @@ def build_registry(data: dict[str, Any]) -> Registry:
         version=data["version"],
         sample=data["sample"],
         notice=data["notice"],
-        district=District(d["id"], d["name"], d["name_en"], d["code_prefix"]),
+        district=District(
+            d["id"], d["name"], d["name_en"], d["code_prefix"], d.get("email"), hook(d)
+        ),
         streets={v["id"]: Street(**v) for v in data["streets"]},
-        communities={v["id"]: Community(**v) for v in data["communities"]},
+        communities={v["id"]: community(v) for v in data["communities"]},
         compounds={v["id"]: Compound(**v) for v in data["compounds"]},
         grids={v["id"]: Grid(**v) for v in data["grids"]},
         property_companies={v["id"]: PropertyCompany(**v) for v in data["property_companies"]},
         departments={v["id"]: department(v) for v in data["departments"]},
         categories={v["id"]: category(v) for v in data["categories"]},
+        routes=tuple(Route(**r) for r in data.get("routes", [])),
     )
 
 
@@ -460,7 +550,7 @@ def registry_document(registry: Registry) -> dict[str, Any]:
         "version": registry.version,
         "sample": registry.sample,
         "notice": registry.notice,
-        "district": asdict(registry.district),
+        "district": {k: v for k, v in asdict(registry.district).items() if v is not None},
         "streets": plain(registry.streets),
         "communities": plain(registry.communities),
         "compounds": plain(registry.compounds),
@@ -468,4 +558,5 @@ def registry_document(registry: Registry) -> dict[str, Any]:
         "property_companies": plain(registry.property_companies),
         "departments": plain(registry.departments),
         "categories": plain(registry.categories),
+        "routes": [{k: v for k, v in asdict(r).items() if v is not None} for r in registry.routes],
     }

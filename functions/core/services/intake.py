@@ -10,20 +10,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.cases import Case, CaseEvent, NewReport
+from ..config import Limits
+from ..domain.cases import Case, CaseEvent, Channel, NewReport, SealedPhone
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import is_case_code, new_case_code
-from ..domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound, PayloadTooLarge, invalid
+from ..domain.errors import (
+    Conflict,
+    ErrorDetail,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    invalid,
+)
 from ..domain.phone import normalise_mobile
 from ..ports import (
     CaseStore,
     CodeTaken,
+    CounterHit,
+    Counters,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     PhoneVault,
     PhotoStore,
+    RateLimitHit,
     RegistrySource,
 )
+from .rules import Rules
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 6
@@ -45,6 +58,9 @@ class IntakeDeps:
     cases: CaseStore
     photos: PhotoStore
     vault: PhoneVault
+    rules: Rules
+    counters: Counters
+    limits: Limits
 
 
 @dataclass(frozen=True)
@@ -82,9 +98,10 @@ def check_idempotency_key(key: str | None) -> str:
     return key
 
 
-def _report_folder(deps: IntakeDeps, key: str) -> str:
-    """The private folder name of one report: derived from its idempotency key, unguessable."""
-    return deps.vault.keyed_hash("report-folder", key)[:32]
+def report_folder(vault: PhoneVault, key: str) -> str:
+    """The private folder name of one report (or one batch of a clerk's photos): derived from
+    its idempotency key, unguessable."""
+    return vault.keyed_hash("report-folder", key)[:32]
 
 
 def presign_upload(
@@ -101,7 +118,7 @@ def presign_upload(
             [ErrorDetail("size", "photo_too_large", "A photo may be at most 8 MB.")],
         )
     name = f"{deps.ids.uuid()}.{PHOTO_TYPES[content_type]}"
-    object_key = f"incoming/{_report_folder(deps, key)}/{name}"
+    object_key = f"incoming/{report_folder(deps.vault, key)}/{name}"
     post = deps.photos.presign_upload(
         object_key, content_type, MAX_PHOTO_BYTES, UPLOAD_EXPIRES_SECONDS
     )
@@ -121,9 +138,17 @@ def fingerprint(deps: IntakeDeps, body: dict[str, Any]) -> str:
 
 
 def report_case(
-    deps: IntakeDeps, key: str | None, report: NewReport, body_fingerprint: str
+    deps: IntakeDeps,
+    key: str | None,
+    report: NewReport,
+    body_fingerprint: str,
+    source: str | None = None,
 ) -> Receipt:
-    """File a new case. The same key and body give back the same case; never a second one."""
+    """File a new case. The same key and body give back the same case; never a second one.
+
+    `source` is the sender's network address; it and the phone number are rate-limited
+    (only keyed hashes of either are counted). Grid workers and property companies may
+    report without a resident's number."""
     key = check_idempotency_key(key)
     now = deps.clock.now()
     registry = deps.registry.current()
@@ -147,18 +172,29 @@ def report_case(
     if not report.address.strip():
         problems.append(ErrorDetail("address", "required", "Say where the problem is."))
     number: str | None = None
-    try:
-        number = normalise_mobile(report.phone)
-    except InvalidInput as error:
-        problems.extend(error.details)
-    folder = _report_folder(deps, key)
-    problems.extend(_check_photos(deps, folder, report.photos))
-    if problems or category is None or compound is None or number is None:
+    if report.phone or report.channel is Channel.RESIDENT:
+        try:
+            number = normalise_mobile(report.phone)
+        except InvalidInput as error:
+            problems.extend(error.details)
+    folder = report_folder(deps.vault, key)
+    problems.extend(check_photos(deps.photos, folder, report.photos))
+    hits: tuple[CounterHit, ...] = ()
+    limited: RateLimited | None = None
+    if not problems:
+        try:
+            hits = plan_limits(deps, number, source, now)
+        except RateLimited as error:
+            limited = error
+    if limited is not None or problems or category is None or compound is None:
         # A retry of a report accepted long ago may fail today's checks (its staged photos
-        # have expired, say); it still deserves the case it created.
+        # have expired, say, or the phone has reached its limit since); it still deserves
+        # the case it created.
         previous = deps.cases.idempotency(key)
         if previous is not None and previous.expires_at > now:
             return _replay(deps, previous, body_fingerprint)
+        if limited is not None:
+            raise limited
         raise InvalidInput(
             "The report has problems; nothing was stored.", "invalid_report", problems
         )
@@ -171,7 +207,8 @@ def report_case(
         deps.photos.copy(source, target)
 
     token = deps.ids.token(16)
-    sealed_phone = deps.vault.seal_phone(number)
+    sealed_phone = deps.vault.seal_phone(number) if number else SealedPhone("", "", "")
+    policy = deps.rules.policy(category.id)
     for attempt in range(CODE_ATTEMPTS):
         code = new_case_code(registry.district.code_prefix, now, deps.ids, attempt)
         case = Case.report(
@@ -184,6 +221,7 @@ def report_case(
             photos=photos,
             token_hash=token_digest(token),
             at=now,
+            policy=policy,
         )
         record = IdempotencyRecord(
             key=key,
@@ -194,9 +232,11 @@ def report_case(
             expires_at=now + timedelta(days=IDEMPOTENCY_DAYS),
         )
         try:
-            deps.cases.add_reported(case, record, now)
+            deps.cases.add_reported(case, record, now, hits)
         except CodeTaken:
             continue
+        except RateLimitHit as hit:
+            raise _too_many(hit.hit.retry_after) from None
         except IdempotencyKeyTaken:
             # A retry, or a concurrent request with the same key that won the race: answer as
             # the first one was answered. Looking only on conflict keeps intake at one write.
@@ -206,6 +246,65 @@ def report_case(
             return _replay(deps, winner, body_fingerprint)
         return Receipt(code=code, token=token, status=case.status.value, created_at=now)
     raise Conflict("Could not allocate a case code; please retry.", "code_exhausted")
+
+
+def _too_many(retry_after: int) -> RateLimited:
+    return RateLimited(
+        "Too many reports from this phone or network; please try again later.",
+        "rate_limited",
+        headers={"Retry-After": str(max(1, retry_after))},
+    )
+
+
+def plan_limits(
+    deps: IntakeDeps, number: str | None, source: str | None, now: datetime
+) -> tuple[CounterHit, ...]:
+    """Sliding windows per phone and per network address, estimated from two fixed windows:
+    the current one's count plus the previous one's, weighted by how much of it still
+    overlaps the last hour. Refuses (429) when the estimate has reached the limit; otherwise
+    returns the counts to add, each capped so that concurrent reports cannot overshoot."""
+    limits = deps.limits
+    wanted = []
+    if number:
+        wanted.append(
+            (
+                "phone",
+                deps.vault.keyed_hash("phone", number),
+                limits.reports_per_phone,
+                limits.phone_window_seconds,
+            )
+        )
+    if source:
+        wanted.append(
+            (
+                "address",
+                deps.vault.keyed_hash("address", source),
+                limits.reports_per_address,
+                limits.address_window_seconds,
+            )
+        )
+    hits = []
+    counted: dict[str, tuple[int, int]] = {}
+    for window in {w for *_, w in wanted}:
+        keys = [f"{kind}#{digest[:32]}" for kind, digest, _, w in wanted if w == window]
+        counted.update(deps.counters.counts(keys, now, window))  # one BatchGetItem a window
+    for kind, digest, limit, window in wanted:
+        key = f"{kind}#{digest[:32]}"
+        current, previous = counted[key]
+        elapsed = (now.timestamp() % window) / window
+        carried = int(previous * (1 - elapsed))
+        remaining_seconds = int(window - now.timestamp() % window)
+        if current + carried >= limit:
+            raise _too_many(remaining_seconds)
+        hits.append(
+            CounterHit(
+                key=f"{key}#{int(now.timestamp()) // window}",
+                cap=limit - carried,
+                expires_at=now + timedelta(seconds=2 * window),
+                retry_after=remaining_seconds,
+            )
+        )
+    return tuple(hits)
 
 
 def _replay(deps: IntakeDeps, record: IdempotencyRecord, body_fingerprint: str) -> Receipt:
@@ -225,7 +324,7 @@ def _replay(deps: IntakeDeps, record: IdempotencyRecord, body_fingerprint: str) 
     )
 
 
-def _check_photos(deps: IntakeDeps, folder: str, keys: tuple[str, ...]) -> list[ErrorDetail]:
+def check_photos(photos: PhotoStore, folder: str, keys: tuple[str, ...]) -> list[ErrorDetail]:
     problems: list[ErrorDetail] = []
     if len(keys) > MAX_PHOTOS:
         return [ErrorDetail("photos", "too_many_photos", "At most 6 photos per report.")]
@@ -241,7 +340,7 @@ def _check_photos(deps: IntakeDeps, folder: str, keys: tuple[str, ...]) -> list[
                 )
             )
             continue
-        stored = deps.photos.stat(key)
+        stored = photos.stat(key)
         if stored is None:
             problems.append(
                 ErrorDetail(
@@ -262,6 +361,24 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+RESIDENT_EVENTS = {
+    "reported",
+    "rejected",
+    "merged",
+    "local",
+    "whistled",
+    "dispatched",
+    "claimed",
+    "returned",
+    "extension_approved",
+    "escalated",
+    "resolved",
+    "rated",
+    "reopened",
+    "closed",
+}
+
+
 def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
     """The resident's view of a case: only with its token; a wrong token looks like no case."""
     missing = NotFound("No case with this code and token.", "case_not_found")
@@ -274,6 +391,17 @@ def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
     category = registry.categories.get(case.category)
     compound = registry.compounds.get(case.compound)
     community = registry.communities.get(case.community)
+    department = registry.departments.get(case.department or "")
+    resolution = None
+    if case.resolution:
+        resolution = {
+            "note": case.resolution.get("note"),
+            "at": case.resolution.get("at"),
+            "photos": [
+                deps.photos.url(k, PHOTO_URL_EXPIRES_SECONDS)
+                for k in case.resolution.get("photos", [])
+            ],
+        }
     return {
         "code": case.code,
         "status": case.status.value,
@@ -284,6 +412,9 @@ def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
         },
         "compound": {"id": case.compound, "name": compound.name if compound else case.compound},
         "community": {"id": case.community, "name": community.name if community else ""},
+        "department": (
+            {"name": department.name, "name_en": department.name_en} if department else None
+        ),
         "address": case.address,
         "description": case.description,
         "phone": case.phone.masked,
@@ -291,9 +422,16 @@ def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
             {"lat": case.location.lat, "lng": case.location.lng} if case.location else None
         ),
         "photos": [deps.photos.url(k, PHOTO_URL_EXPIRES_SECONDS) for k in case.photos],
+        "deadline": iso(case.deadline) if case.deadline and case.status.value != "closed" else None,
+        "resolution": resolution,
+        "rating": case.rating,
+        "can_rate": case.status.value == "resolved",
+        "merged_into": case.merged_into,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
-        "timeline": [_public_event(e) for e in deps.cases.timeline(code)],
+        "timeline": [
+            _public_event(e) for e in deps.cases.timeline(code) if e.kind in RESIDENT_EVENTS
+        ],
     }
 
 
@@ -303,5 +441,5 @@ def _public_event(event: CaseEvent) -> dict[str, Any]:
         "at": iso(event.at),
         "kind": event.kind,
         "status": event.status_after.value,
-        "note": event.note,
+        "note": event.note if event.kind in ("rejected", "resolved", "local") else None,
     }

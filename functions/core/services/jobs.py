@@ -1,19 +1,13 @@
 """The scheduled jobs' entry points.
 
-The walking skeleton wires the schedules end to end; the case workflow gives the dispatch
-tick its work and the metrics capability gives the nightly job its aggregation.
+The metrics capability gives the nightly job its aggregation.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..domain.clock import Clock, china_date, iso
-
-
-def dispatch_tick(clock: Clock) -> dict[str, Any]:
-    """One dispatch tick: nothing is due until cases can be whistled."""
-    return {"job": "dispatch", "at": iso(clock.now()), "due": 0, "sent": 0}
+from ..domain.clock import Clock, china_date
 
 
 def nightly_metrics(clock: Clock) -> dict[str, Any]:

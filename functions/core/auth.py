@@ -1,0 +1,57 @@
+"""The staff authorizer (a Chalice custom authorizer: it runs under `chalice local` and the
+test client exactly as API Gateway runs it in AWS) and the principal it hands to routes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, NoReturn
+
+from chalice.app import AuthRequest, AuthResponse, Request
+
+from .bootstrap import wiring
+from .domain.errors import DomainError, Unauthorized
+from .domain.staff import Principal
+
+log = logging.getLogger("whistle.auth")
+
+try:  # Chalice's local gateway answers 401 only for its own error type.
+    from chalice.local import NotAuthorizedError as _LocalUnauthorized
+
+    _LOCAL = True
+except ImportError:  # in Lambda, where API Gateway turns "Unauthorized" into a 401
+    _LOCAL = False
+
+
+def _reject() -> NoReturn:
+    if _LOCAL:
+        raise _LocalUnauthorized(
+            {"x-amzn-ErrorType": "UnauthorizedException"}, b'{"message":"Unauthorized"}'
+        )
+    raise Exception("Unauthorized")
+
+
+def authorize(request: AuthRequest) -> AuthResponse:
+    """Verify the bearer token; allow every staff route and pass on who it is.
+
+    Roles are checked by each route (a valid token without the role is a 403 in the API's
+    error shape); an invalid, expired or foreign token never reaches a route (401)."""
+    verifier = wiring().tokens
+    try:
+        claims = verifier.verify(request.token or "")
+    except DomainError:
+        _reject()
+    groups = claims.get("cognito:groups") or []
+    principal = Principal.from_scope_text(str(claims["username"]), " ".join(map(str, groups)))
+    return AuthResponse(
+        routes=["*"],
+        principal_id=principal.username,
+        context={"username": principal.username, "scopes": principal.scope_text()},
+    )
+
+
+def principal_of(request: Request) -> Principal:
+    context: dict[str, Any] = (request.context or {}).get("authorizer") or {}
+    username = context.get("username") or context.get("principalId")
+    if not username:
+        raise Unauthorized("Sign in first.", "unauthorized")
+    return Principal.from_scope_text(str(username), str(context.get("scopes", "")))

@@ -1,0 +1,181 @@
+"""The dispatch job (every minute): fire due timers, then send what is waiting.
+
+Timers: a sparse, write-sharded index of cases whose next timer is due (dispatch a whistled
+case, remind at 75 % of a limit, escalate when it passes and daily after, close unrated cases,
+purge phone numbers). Each case is leased with a conditional write, so ticks that overlap do
+each case once; the transition and its notifications are stored in one transaction.
+
+Sending: each notification is leased before it is sent and marked sent after; a failure is
+retried with exponential backoff and, after MAX_ATTEMPTS, marked dead (shown on the dashboard,
+alarmed). A notification whose sender stopped in the middle of sending is never sent again:
+it is marked dead as "uncertain", so nothing goes out twice and nothing is silently lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ..domain.clock import Clock, iso
+from ..domain.errors import Conflict
+from ..ports import CaseStore, RegistrySource
+from .notify import Messenger
+from .rules import Rules
+
+log = logging.getLogger("whistle.dispatch")
+
+CASE_LEASE = timedelta(seconds=60)
+SEND_LEASE = timedelta(seconds=120)
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(seconds=30)
+TIMERS_PER_TICK = 200
+SENDS_PER_TICK = 300
+
+
+@dataclass
+class Outgoing:
+    """A notification as the sender sees it."""
+
+    id: str
+    channel: str
+    recipient: str
+    webhook_kind: str | None
+    department: str | None
+    subject: str
+    body: str
+    link: str | None
+    attempts: int
+    status: str
+    lease_until: str | None
+
+
+class NotificationStore(Protocol):
+    def pending(self, now: datetime, limit: int) -> list[Outgoing]: ...
+
+    def lease(self, notification: Outgoing, now: datetime, until: datetime) -> bool: ...
+
+    def sent(self, notification: Outgoing, now: datetime) -> None: ...
+
+    def failed(
+        self, notification: Outgoing, now: datetime, error: str, retry_at: datetime | None
+    ) -> None: ...
+
+    def postpone(self, notification: Outgoing, until: datetime) -> None: ...
+
+
+class TransientError(Exception):
+    """The provider refused or failed this time; another attempt may succeed."""
+
+
+class Throttled(Exception):
+    """A robot's rate limit is reached for this minute; try again after it."""
+
+
+class Transport(Protocol):
+    def send(self, notification: Outgoing, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class DispatchDeps:
+    clock: Clock
+    cases: CaseStore
+    notifications: NotificationStore
+    transport: Transport
+    rules: Rules
+    registry: RegistrySource
+    messenger: Messenger
+
+
+@dataclass
+class TickReport:
+    due: int = 0
+    fired: int = 0
+    skipped: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    postponed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job": "dispatch",
+            "due": self.due,
+            "fired": self.fired,
+            "skipped": self.skipped,
+            "sent": self.sent,
+            "retried": self.retried,
+            "dead": self.dead,
+            "postponed": self.postponed,
+            "errors": len(self.errors),
+        }
+
+
+def tick(deps: DispatchDeps) -> TickReport:
+    report = TickReport()
+    fire_timers(deps, report)
+    send_pending(deps, report)
+    return report
+
+
+def fire_timers(deps: DispatchDeps, report: TickReport) -> None:
+    now = deps.clock.now()
+    registry = deps.registry.current()
+    due = deps.cases.due(now, TIMERS_PER_TICK)
+    report.due = len(due)
+    for code, timer_at in due:
+        case = deps.cases.lease(code, timer_at, now + CASE_LEASE, now)
+        if case is None:
+            report.skipped += 1  # another tick has it, or it changed since the query
+            continue
+        try:
+            if not case.on_timer(now, deps.rules.policy(case.category)):
+                report.skipped += 1
+                continue
+            deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+            report.fired += 1
+        except Conflict as error:
+            # A staff action changed the case after the lease: it goes first; the timer,
+            # if still due, fires on a later tick.
+            report.skipped += 1
+            log.info("timer of %s skipped: %s", code, error.code)
+        except Exception as error:  # one bad case must not stop the others
+            report.errors.append(code)
+            log.exception("timer of %s failed: %s", code, type(error).__name__)
+
+
+def send_pending(deps: DispatchDeps, report: TickReport) -> None:
+    now = deps.clock.now()
+    for notification in deps.notifications.pending(now, SENDS_PER_TICK):
+        if notification.status == "sending":
+            # Its sender stopped between taking it and recording the outcome: it may have
+            # gone out. Never send twice; flag it for a person to check.
+            if notification.lease_until and notification.lease_until < iso(now):
+                deps.notifications.failed(
+                    notification, now, "uncertain: the sender stopped while sending", None
+                )
+                report.dead += 1
+            continue
+        if not deps.notifications.lease(notification, now, now + SEND_LEASE):
+            continue  # another tick is sending it
+        try:
+            deps.transport.send(notification, now)
+        except Throttled:
+            deps.notifications.postpone(
+                notification, now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+            )
+            report.postponed += 1
+        except Exception as error:  # a provider error, or one we did not foresee: retry
+            attempts = notification.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                deps.notifications.failed(notification, now, str(error)[:300], None)
+                report.dead += 1
+            else:
+                retry_at = now + BACKOFF_BASE * (2 ** (attempts - 1))
+                deps.notifications.failed(notification, now, str(error)[:300], retry_at)
+                report.retried += 1
+        else:
+            deps.notifications.sent(notification, now)
+            report.sent += 1

@@ -1,0 +1,297 @@
+"""From what a transition asks for (Notice) to the messages that will be sent (Notification).
+
+Departments are alerted by work-chat robot and email; SMS costs the most and goes only to
+departments the district configured for it, and to residents at most twice per case (when the
+case is whistled and when it is resolved). Messages are in Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.cases import Case, Notice
+from ..domain.clock import CHINA_TZ, IdSource
+from ..domain.registry import Registry, Webhook
+from ..ports import Notification, PhoneVault
+from .passes import action_link
+
+STAGE_NAMES = {"triage": "分拨", "claim": "认领", "resolve": "办结"}
+
+
+@dataclass(frozen=True)
+class Messenger:
+    ids: IdSource
+    vault: PhoneVault
+    public_url: str
+    signing_key: bytes
+
+    def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
+        out: list[Notification] = []
+        for notice in case.notices:
+            out.extend(self._for(notice, case, registry, now))
+        return out
+
+    # -- audiences ---------------------------------------------------------------------------
+
+    def _for(
+        self, notice: Notice, case: Case, registry: Registry, now: datetime
+    ) -> list[Notification]:
+        text = _Text(case, registry)
+        subject, body = text.render(notice.template)
+        if notice.audience == "resident":
+            return self._resident(notice, case, body, now)
+        if notice.audience in ("department", "co_department"):
+            department = registry.departments.get(notice.department or "")
+            if department is None:
+                return []
+            link: str | None = action_link(
+                self.public_url, self.signing_key, case.code, department.id, now
+            )
+            if notice.audience == "co_department":
+                link = None  # co-departments are informed; the lead department acts
+            full = f"{body}\n\n办理链接（7天内有效）：{link}" if link else body
+            messages = self._contacts(
+                notice,
+                case,
+                now,
+                subject,
+                full,
+                link,
+                email=department.email,
+                webhook=department.webhook,
+                department=department.id,
+            )
+            if department.sms_alerts and department.phone:
+                messages.append(
+                    self._message(
+                        notice,
+                        case,
+                        now,
+                        "sms",
+                        self.vault.seal_phone(department.phone).ciphertext,
+                        f"{department.name}（短信）",
+                        subject,
+                        _sms(subject, case),
+                        None,
+                        department.id,
+                    )
+                )
+            if notice.template == "escalated" and department.head_email:
+                messages.append(
+                    self._message(
+                        notice,
+                        case,
+                        now,
+                        "email",
+                        department.head_email,
+                        department.head_email,
+                        subject,
+                        full,
+                        link,
+                        department.id,
+                    )
+                )
+            return messages
+        if notice.audience == "community":
+            community = registry.communities.get(case.community)
+            if community is None:
+                return []
+            return self._contacts(
+                notice,
+                case,
+                now,
+                subject,
+                body,
+                None,
+                email=community.email,
+                webhook=community.webhook,
+                department=None,
+            )
+        if notice.audience == "district":
+            district = registry.district
+            return self._contacts(
+                notice,
+                case,
+                now,
+                subject,
+                body,
+                None,
+                email=district.email,
+                webhook=district.webhook,
+                department=notice.department,
+            )
+        return []
+
+    def _resident(self, notice: Notice, case: Case, body: str, now: datetime) -> list[Notification]:
+        if not case.phone.ciphertext:
+            return []  # purged
+        return [
+            self._message(
+                notice,
+                case,
+                now,
+                "sms",
+                case.phone.ciphertext,
+                case.phone.masked,
+                "",
+                body,
+                None,
+                None,
+            )
+        ]
+
+    def _contacts(
+        self,
+        notice: Notice,
+        case: Case,
+        now: datetime,
+        subject: str,
+        body: str,
+        link: str | None,
+        *,
+        email: str | None,
+        webhook: Webhook | None,
+        department: str | None,
+    ) -> list[Notification]:
+        messages = []
+        if webhook is not None:
+            messages.append(
+                self._message(
+                    notice,
+                    case,
+                    now,
+                    "webhook",
+                    webhook.url,
+                    f"{webhook.kind} 机器人",
+                    subject,
+                    body,
+                    link,
+                    department,
+                    webhook.kind,
+                )
+            )
+        if email:
+            messages.append(
+                self._message(
+                    notice, case, now, "email", email, email, subject, body, link, department
+                )
+            )
+        return messages
+
+    def _message(
+        self,
+        notice: Notice,
+        case: Case,
+        now: datetime,
+        channel: str,
+        recipient: str,
+        display: str,
+        subject: str,
+        body: str,
+        link: str | None,
+        department: str | None,
+        webhook_kind: str | None = None,
+    ) -> Notification:
+        return Notification(
+            id=self.ids.uuid(),
+            case_code=case.code,
+            channel=channel,
+            recipient=recipient,
+            recipient_display=display,
+            template=notice.template,
+            subject=subject,
+            body=body,
+            created_at=now,
+            department=department,
+            webhook_kind=webhook_kind,
+            link=link,
+        )
+
+
+def _sms(subject: str, case: Case) -> str:
+    return f"【雨山区吹哨】{subject}，详见邮件或工作群消息。"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M")
+
+
+class _Text:
+    """The Chinese text of each template."""
+
+    def __init__(self, case: Case, registry: Registry) -> None:
+        self.case = case
+        category = registry.categories.get(case.category)
+        compound = registry.compounds.get(case.compound)
+        community = registry.communities.get(case.community)
+        department = registry.departments.get(case.department or "")
+        self.category = category.name if category else case.category
+        self.place = f"{community.name if community else ''}{compound.name if compound else ''}"
+        self.department = department.name if department else ""
+        self.stage = STAGE_NAMES.get(case.stage.value if case.stage else "", "办理")
+        self.deadline = _when(case.deadline)
+        self.estimate = "（按周末和固定节假日估算）" if case.deadline_estimated else ""
+
+    def render(self, template: str) -> tuple[str, str]:
+        case = self.case
+        head = f"{self.place}：{self.category}（工单 {case.code}）"
+        details = (
+            f"问题：{self.category}{'（紧急）' if case.urgent else ''}\n"
+            f"地点：{self.place} {case.address}\n"
+            f"描述：{case.description}"
+        )
+        texts = {
+            "dispatched": (
+                f"【吹哨】{head}",
+                f"{self.department}：\n社区就以下问题向贵单位“吹哨”，请于{self.deadline}{self.estimate}前认领。\n{details}",
+            ),
+            "dispatched_co": (
+                f"【协同】{head}",
+                f"社区就以下问题“吹哨”，牵头单位为{self.department}，请贵单位协同办理。\n{details}",
+            ),
+            "reminder": (
+                f"【提醒】{head}",
+                f"工单{case.code}的{self.stage}期限为{self.deadline}{self.estimate}，即将到期，请抓紧办理。\n{details}",
+            ),
+            "escalated": (
+                f"【督办】{head}",
+                f"工单{case.code}已超过{self.stage}期限（{self.deadline}），已第{case.escalations}次督办，请立即办理。\n{details}",
+            ),
+            "chased": (
+                f"【催办】{head}",
+                f"区专班对工单{case.code}进行催办，请尽快办理。\n{details}",
+            ),
+            "extension_requested": (
+                f"【延期申请】{head}",
+                f"{self.department}申请延期：{(case.extension or {}).get('days', '')}个工作日，"
+                f"理由：{(case.extension or {}).get('reason', '')}。请在专班工作台审批。",
+            ),
+            "extension_approved": (
+                f"【延期已批准】{head}",
+                f"工单{case.code}的延期申请已批准，新的办结期限为{self.deadline}。",
+            ),
+            "extension_denied": (
+                f"【延期未批准】{head}",
+                f"工单{case.code}的延期申请未获批准，请按原期限{self.deadline}办结。",
+            ),
+            "returned": (
+                f"【退单】{head}",
+                f"部门退回了工单{case.code}，请重新分拨。\n{details}",
+            ),
+            "reopened": (
+                f"【重办】{head}",
+                f"居民评价工单{case.code}“未解决”，请重新办理，期限{self.deadline}。\n{details}",
+            ),
+            "resident_whistled": (
+                "",
+                f"【雨山区吹哨】您反映的{self.category}问题（{case.code}）已由社区“吹哨”至{self.department}办理。",
+            ),
+            "resident_resolved": (
+                "",
+                f"【雨山区吹哨】您反映的问题（{case.code}）已办结，请在“我的上报”中评价办理结果。",
+            ),
+        }
+        return texts.get(template, (f"【吹哨】{head}", details))

@@ -1,0 +1,584 @@
+"""Staff work on cases: who may see a case, the lists each role works from, and every
+transition a community, a department or the district takes (吹哨、认领、退单、延期、办结、督办).
+
+Lists are scoped by key — a community's inbox is a query on that community, a department's work
+list a query on that department. A single case outside one's scope is "not found", exactly as
+if it did not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.cases import FINAL, OPEN, Actor, Case, Satisfaction, Status
+from ..domain.clock import Clock, IdSource, iso
+from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
+from ..domain.registry import Registry
+from ..domain.staff import Principal, Role
+from ..ports import (
+    CaseStore,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    PhoneVault,
+    PhotoStore,
+    RegistrySource,
+)
+from . import intake
+from .notify import Messenger
+from .passes import ActionPass
+from .rules import Rules
+
+PAGE_SIZE = 20
+DUPLICATE_WINDOW = timedelta(days=30)
+STAFF_IDEMPOTENCY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WorkflowDeps:
+    clock: Clock
+    ids: IdSource
+    registry: RegistrySource
+    cases: CaseStore
+    photos: PhotoStore
+    vault: PhoneVault
+    rules: Rules
+    messenger: Messenger
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts: a signed-in staff member, or a department holding a signed action link."""
+
+    principal: Principal | None = None
+    action_pass: ActionPass | None = None
+
+    @property
+    def actor(self) -> Actor:
+        if self.principal is not None:
+            role = self.principal.scopes[0].role.value if self.principal.scopes else "staff"
+            return Actor(role, self.principal.username)
+        assert self.action_pass is not None
+        return Actor("department", f"link:{self.action_pass.department}")
+
+    def departments(self) -> tuple[str, ...]:
+        if self.principal is not None:
+            return self.principal.ids(Role.DEPARTMENT)
+        return (self.action_pass.department,) if self.action_pass else ()
+
+    def communities(self) -> tuple[str, ...]:
+        return self.principal.ids(Role.COMMUNITY) if self.principal else ()
+
+    @property
+    def district(self) -> bool:
+        return bool(self.principal and self.principal.is_district)
+
+
+# -- who may see and do what ---------------------------------------------------------------
+
+
+def can_see(acting: Acting, case: Case, registry: Registry) -> bool:
+    if acting.action_pass is not None:
+        return (
+            acting.action_pass.case_code == case.code
+            and case.department == acting.action_pass.department
+        )
+    principal = acting.principal
+    if principal is None:
+        return False
+    if principal.is_district:
+        return True
+    if case.community in principal.ids(Role.COMMUNITY):
+        return True
+    departments = set(principal.ids(Role.DEPARTMENT))
+    if case.department in departments or departments & set(case.co_departments):
+        return True
+    grids = principal.ids(Role.GRID)
+    if any(registry.grids.get(g) and registry.grids[g].compound == case.compound for g in grids):
+        return True
+    companies = principal.ids(Role.PROPERTY)
+    compound = registry.compounds.get(case.compound)
+    return bool(compound and compound.property_company in companies)
+
+
+def _triage(acting: Acting, case: Case) -> bool:
+    return acting.district or case.community in acting.communities()
+
+
+def _lead_department(acting: Acting, case: Case) -> bool:
+    return case.department is not None and case.department in acting.departments()
+
+
+def _resolver(acting: Acting, case: Case) -> bool:
+    if case.status is Status.LOCAL:
+        return case.community in acting.communities()
+    return _lead_department(acting, case)
+
+
+def _district(acting: Acting, case: Case) -> bool:
+    return acting.district
+
+
+@dataclass(frozen=True)
+class Action:
+    statuses: frozenset[Status]
+    allowed: Callable[[Acting, Case], bool]
+    schema: dict[str, Any]
+
+
+def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version", *required],
+        "properties": {"version": {"type": "integer", "minimum": 1}, **properties},
+    }
+
+
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
+_ID = {"type": "string", "minLength": 1, "maxLength": 64}
+
+ACTIONS: dict[str, Action] = {
+    "reject": Action(frozenset({Status.SUBMITTED}), _triage, _body(["reason"], {"reason": _TEXT})),
+    "merge": Action(frozenset({Status.SUBMITTED}), _triage, _body(["into"], {"into": _ID})),
+    "local": Action(
+        frozenset({Status.SUBMITTED}),
+        _triage,
+        _body(["by"], {"by": {"enum": ["community", "property", "grid"]}, "note": _TEXT}),
+    ),
+    "whistle": Action(
+        frozenset({Status.SUBMITTED}),
+        _triage,
+        _body(
+            [],
+            {
+                "department": _ID,
+                "co_departments": {"type": "array", "maxItems": 5, "items": _ID},
+                "note": _TEXT,
+            },
+        ),
+    ),
+    "claim": Action(frozenset({Status.DISPATCHED}), _lead_department, _body([], {})),
+    "return": Action(
+        frozenset({Status.DISPATCHED, Status.CLAIMED}),
+        _lead_department,
+        _body(["reason"], {"reason": _TEXT}),
+    ),
+    "extension": Action(
+        frozenset({Status.CLAIMED}),
+        _lead_department,
+        _body(
+            ["days", "reason"],
+            {"days": {"type": "integer", "minimum": 1, "maximum": 30}, "reason": _TEXT},
+        ),
+    ),
+    "resolve": Action(
+        frozenset({Status.CLAIMED, Status.LOCAL}),
+        _resolver,
+        _body(
+            ["note"],
+            {
+                "note": _TEXT,
+                "photos": {
+                    "type": "array",
+                    "maxItems": 6,
+                    "items": {"type": "string", "maxLength": 200},
+                },
+                "upload_key": {"type": "string", "maxLength": 100},
+            },
+        ),
+    ),
+    "decide_extension": Action(
+        frozenset({Status.CLAIMED}),
+        _district,
+        _body(["approve"], {"approve": {"type": "boolean"}, "note": _TEXT}),
+    ),
+    "chase": Action(frozenset(OPEN), _district, _body([], {"note": _TEXT})),
+}
+
+LINK_ACTIONS = {"claim", "return", "extension", "resolve"}
+
+
+def allowed_actions(acting: Acting, case: Case) -> list[str]:
+    names = [
+        name
+        for name, action in ACTIONS.items()
+        if case.status in action.statuses and action.allowed(acting, case)
+    ]
+    if acting.action_pass is not None:
+        names = [n for n in names if n in LINK_ACTIONS]
+    if "decide_extension" in names and case.extension is None:
+        names.remove("decide_extension")
+    if "extension" in names and case.extension is not None:
+        names.remove("extension")
+    return names
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def load_visible(deps: WorkflowDeps, acting: Acting, code: str) -> Case:
+    case = deps.cases.get(code)
+    if case is None or not can_see(acting, case, deps.registry.current()):
+        raise NotFound("No such case.", "case_not_found")
+    return case
+
+
+def case_view(deps: WorkflowDeps, acting: Acting, code: str) -> dict[str, Any]:
+    case = load_visible(deps, acting, code)
+    return staff_view(deps, acting, case, with_timeline=True)
+
+
+def staff_view(
+    deps: WorkflowDeps, acting: Acting, case: Case, with_timeline: bool = False
+) -> dict[str, Any]:
+    registry = deps.registry.current()
+    view = summary(case, registry, deps.clock.now())
+    department = registry.departments.get(case.department or "")
+    view.update(
+        {
+            "street": case.street,
+            "address": case.address,
+            "description": case.description,
+            "phone": case.phone.masked,
+            "phone_kept": bool(case.phone.ciphertext),
+            "channel": case.channel.value,
+            "reporter": case.reporter,
+            "photos": [deps.photos.url(k, intake.PHOTO_URL_EXPIRES_SECONDS) for k in case.photos],
+            "department": (
+                {"id": department.id, "name": department.name, "name_en": department.name_en}
+                if department
+                else None
+            ),
+            "co_departments": [
+                {"id": d, "name": registry.departments[d].name if d in registry.departments else d}
+                for d in case.co_departments
+            ],
+            "routed_department": registry.route(case.category, case.community),
+            "handler": case.handler,
+            "local_by": case.local_by,
+            "merged_into": case.merged_into,
+            "stage": case.stage.value if case.stage else None,
+            "deadline_estimated": case.deadline_estimated,
+            "escalations": case.escalations,
+            "extension": case.extension,
+            "resolution": _resolution(deps, case),
+            "rating": case.rating,
+            "reopen_count": case.reopen_count,
+            "version": case.version,
+            "actions": allowed_actions(acting, case),
+            "can_reveal_phone": bool(
+                acting.principal
+                and case.handler == acting.principal.username
+                and case.phone.ciphertext
+                and case.status not in FINAL
+            ),
+        }
+    )
+    if with_timeline:
+        view["timeline"] = [
+            {
+                "at": iso(e.at),
+                "kind": e.kind,
+                "status": e.status_after.value,
+                "actor_role": e.actor.role,
+                "actor": e.actor.id,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in deps.cases.timeline(case.code)
+        ]
+    return view
+
+
+def _resolution(deps: WorkflowDeps, case: Case) -> dict[str, Any] | None:
+    if not case.resolution:
+        return None
+    resolution = dict(case.resolution)
+    resolution["photos"] = [
+        deps.photos.url(k, intake.PHOTO_URL_EXPIRES_SECONDS) for k in resolution.get("photos", [])
+    ]
+    return resolution
+
+
+def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
+    """What a work list shows of a case."""
+    category = registry.categories.get(case.category)
+    compound = registry.compounds.get(case.compound)
+    community = registry.communities.get(case.community)
+    return {
+        "code": case.code,
+        "status": case.status.value,
+        "category": {
+            "id": case.category,
+            "name": category.name if category else case.category,
+            "name_en": category.name_en if category else case.category,
+            "icon": category.icon if category else "more",
+        },
+        "urgent": case.urgent,
+        "compound": {"id": case.compound, "name": compound.name if compound else case.compound},
+        "community": {
+            "id": case.community,
+            "name": community.name if community else case.community,
+        },
+        "excerpt": case.description[:80],
+        "department_id": case.department,
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+        "deadline": iso(case.deadline) if case.deadline else None,
+        "overdue": bool(case.deadline and case.status in OPEN and now > case.deadline),
+    }
+
+
+VIEWS = ("inbox", "community", "work", "department", "area", "district")
+
+
+def list_cases(
+    deps: WorkflowDeps,
+    principal: Principal,
+    view: str,
+    target: str | None,
+    cursor: str | None,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """One page of a work list. `target` picks among several scopes of the same role."""
+    registry = deps.registry.current()
+    now = deps.clock.now()
+    if view not in VIEWS:
+        raise invalid("view", "invalid_value", f"view is one of {', '.join(VIEWS)}")
+
+    def pick(role: Role) -> str:
+        owned = principal.ids(role)
+        if principal.is_district and target:
+            return target
+        if target:
+            if target not in owned:
+                raise NotFound("No such list.", "not_found")
+            return target
+        if not owned:
+            raise Forbidden("Your role does not allow this list.", "forbidden")
+        return owned[0]
+
+    if view == "inbox":
+        page = deps.cases.inbox(pick(Role.COMMUNITY), limit, cursor)
+    elif view == "community":
+        page = deps.cases.community_cases(pick(Role.COMMUNITY), limit, cursor)
+    elif view == "work":
+        page = deps.cases.department_open(pick(Role.DEPARTMENT), limit, cursor)
+    elif view == "department":
+        page = deps.cases.department_cases(pick(Role.DEPARTMENT), limit, cursor)
+    elif view == "district":
+        principal.require(Role.DISTRICT)
+        page = deps.cases.district_cases(registry.district.id, limit, cursor)
+    else:  # area: a grid worker's compound, or the compounds a property company manages
+        compounds: tuple[str, ...] = tuple(
+            registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
+        )
+        for company in principal.ids(Role.PROPERTY):
+            compounds += registry.managed_compounds(company)
+        if target:
+            if target not in compounds and not principal.is_district:
+                raise NotFound("No such list.", "not_found")
+            compounds = (target,)
+        if not compounds:
+            raise Forbidden("Your role does not allow this list.", "forbidden")
+        items: list[Case] = []
+        for compound in dict.fromkeys(compounds):
+            items.extend(deps.cases.compound_cases(compound, limit, None).items)
+        items.sort(key=lambda c: c.created_at, reverse=True)
+        return {"items": [summary(c, registry, now) for c in items[:limit]], "cursor": None}
+
+    rows = []
+    for case in page.items:
+        row = summary(case, registry, now)
+        if view == "inbox":
+            row["duplicates"] = _duplicates(deps, case)
+        rows.append(row)
+    return {"items": rows, "cursor": page.cursor}
+
+
+def _duplicates(deps: WorkflowDeps, case: Case) -> list[dict[str, str]]:
+    """Likely the same problem: same compound and category within 30 days."""
+    since = case.created_at - DUPLICATE_WINDOW
+    return [
+        {"code": other.code, "status": other.status.value, "created_at": iso(other.created_at)}
+        for other in deps.cases.recent_in_compound(case.compound, since, 50)
+        if other.code != case.code
+        and other.category == case.category
+        and other.status is not Status.MERGED
+    ][:5]
+
+
+# -- acting ----------------------------------------------------------------------------------
+
+
+def act(
+    deps: WorkflowDeps,
+    acting: Acting,
+    code: str,
+    name: str,
+    body: dict[str, Any],
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Take one action on a case and return the case as the actor now sees it.
+
+    The body carries the version the actor saw: if the case changed since, nothing is done
+    and the answer is 409. A retry with the same Idempotency-Key gets the first answer."""
+    action = ACTIONS.get(name)
+    if action is None or (acting.action_pass is not None and name not in LINK_ACTIONS):
+        raise NotFound("No such action.", "not_found")
+    now = deps.clock.now()
+    record_key = None
+    fingerprint = ""
+    if idempotency_key is not None:
+        intake.check_idempotency_key(idempotency_key)
+        who = acting.principal.username if acting.principal else f"link:{code}"
+        record_key = f"act:{who}:{idempotency_key}"
+        canonical = json.dumps({"code": code, "action": name, "body": body}, sort_keys=True)
+        fingerprint = deps.vault.keyed_hash("staff-action", canonical)
+        previous = deps.cases.idempotency(record_key)
+        if previous is not None and previous.expires_at > now:
+            if not hmac.compare_digest(previous.fingerprint, fingerprint):
+                raise Conflict(
+                    "This Idempotency-Key was used for another action.", "idempotency_key_reused"
+                )
+            return dict(previous.response or {})
+
+    case = load_visible(deps, acting, code)
+    if not action.allowed(acting, case):
+        raise Forbidden("Your role does not allow this action on this case.", "forbidden")
+    if case.version != body["version"]:
+        raise Conflict(
+            "The case was changed since you opened it; reload it and try again.", "stale_case"
+        )
+    registry = deps.registry.current()
+    policy = deps.rules.policy(case.category)
+    actor = acting.actor
+    if name == "reject":
+        case.reject(actor, body["reason"], now, policy)
+    elif name == "merge":
+        target = deps.cases.get(body["into"])
+        if (
+            target is None
+            or not can_see(acting, target, registry)
+            or target.status is Status.MERGED
+        ):
+            raise invalid("into", "unknown_case", "Merge into an existing case you can see.")
+        case.merge(actor, target.code, now, policy)
+    elif name == "local":
+        case.handle_locally(actor, body["by"], body.get("note"), now, policy)
+    elif name == "whistle":
+        department = body.get("department") or registry.route(case.category, case.community)
+        co = tuple(body.get("co_departments", ()))
+        unknown = [d for d in (department, *co) if not d or d not in registry.departments]
+        if unknown:
+            raise InvalidInput(
+                "Whistle to departments in the registry.",
+                "unknown_department",
+                [ErrorDetail("department", "unknown_department", "Unknown department.")],
+            )
+        assert department is not None
+        case.whistle(actor, department, co, body.get("note"), now, policy)
+    elif name == "claim":
+        case.claim(actor, now, policy)
+    elif name == "return":
+        case.return_to_triage(actor, body["reason"], now, policy)
+    elif name == "extension":
+        case.request_extension(actor, body["days"], body["reason"], now, policy)
+    elif name == "resolve":
+        photos = _resolution_photos(deps, case, body)
+        case.resolve(actor, body["note"], photos, now, policy)
+    elif name == "decide_extension":
+        case.decide_extension(actor, body["approve"], body.get("note"), now, policy)
+    elif name == "chase":
+        case.chase(actor, body.get("note"), now)
+    notifications = deps.messenger.notifications(case, registry, now)
+    view_after = None
+    record = None
+    if record_key is not None:
+        # The answer is stored with the change, so a retry cannot tell them apart.
+        view_after = staff_view(deps, acting, case)
+        view_after["version"] = (case.version or 0) + 1
+        record = IdempotencyRecord(
+            key=record_key,
+            fingerprint=fingerprint,
+            case_code=case.code,
+            sealed_token="",
+            created_at=now,
+            expires_at=now + STAFF_IDEMPOTENCY,
+            response=view_after,
+        )
+    try:
+        deps.cases.save(case, notifications, now, record)
+    except IdempotencyKeyTaken:
+        winner = deps.cases.idempotency(record_key or "")
+        if winner is None or not hmac.compare_digest(winner.fingerprint, fingerprint):
+            raise Conflict(
+                "This Idempotency-Key was used for another action.", "idempotency_key_reused"
+            ) from None
+        return dict(winner.response or {})
+    return staff_view(deps, acting, case, with_timeline=True)
+
+
+def _resolution_photos(deps: WorkflowDeps, case: Case, body: dict[str, Any]) -> tuple[str, ...]:
+    keys = tuple(body.get("photos", ()))
+    if not keys:
+        return ()
+    upload_key = intake.check_idempotency_key(body.get("upload_key"))
+    folder = intake.report_folder(deps.vault, upload_key)
+    problems = intake.check_photos(deps.photos, folder, keys)
+    if problems:
+        raise InvalidInput(
+            "The photos have problems; nothing was changed.", "invalid_photos", problems
+        )
+    targets = tuple(f"cases/{case.code}/resolution/{k.rsplit('/', 1)[1]}" for k in keys)
+    for source, target in zip(keys, targets, strict=True):
+        deps.photos.copy(source, target)
+    return targets
+
+
+def reveal_phone(deps: WorkflowDeps, principal: Principal, code: str) -> dict[str, Any]:
+    """The clerk handling the case sees the number; the look is recorded on the timeline."""
+    acting = Acting(principal=principal)
+    case = load_visible(deps, acting, code)
+    now = deps.clock.now()
+    case.reveal_phone(acting.actor, now)
+    number = deps.vault.open_phone(case.phone)
+    deps.cases.save(case, [], now)
+    return {"code": case.code, "phone": number}
+
+
+# -- the resident's rating -----------------------------------------------------------------
+
+
+def rate(deps: WorkflowDeps, code: str, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    """回访评价 by the resident, with the case token."""
+    case = deps.cases.get(code) if token else None
+    if case is None or not hmac.compare_digest(
+        case.token_hash, hashlib.sha256((token or "").encode()).hexdigest()
+    ):
+        raise NotFound("No case with this code and token.", "case_not_found")
+    now = deps.clock.now()
+    registry = deps.registry.current()
+    if case.status is not Status.RESOLVED:
+        if (
+            case.rating
+            and case.rating.get("resolved") == body["resolved"]
+            and case.rating.get("satisfaction") == body["satisfaction"]
+        ):
+            return {"code": case.code, "status": case.status.value}  # a retried rating
+        raise Conflict("This case is not waiting for a rating.", "illegal_transition")
+    case.rate(
+        body["resolved"],
+        Satisfaction(body["satisfaction"]),
+        body.get("comment"),
+        now,
+        deps.rules.policy(case.category),
+    )
+    deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+    return {"code": case.code, "status": case.status.value}
