@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import ROOT, SAMPLE_REGISTRY, TEST_KEYS, FixedClock
+from tests.fakes import ROOT, SAMPLE_REGISTRY, TEST_KEYS, FixedClock, TokenFactory
 
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -21,8 +21,14 @@ TEST_ENV = {
     "WHISTLE_STAGE": "local",
     "WHISTLE_TABLE_PREFIX": "whistle-local-",
     "WHISTLE_PHOTO_BUCKET": "whistle-local-photos",
+    "WHISTLE_PUBLIC_URL": "https://whistle.test",
+    "WHISTLE_COGNITO_ISSUER": TokenFactory.ISSUER,
+    "WHISTLE_COGNITO_CLIENT_ID": TokenFactory.CLIENT_ID,
+    "WHISTLE_COGNITO_JWKS_URL": "https://idp.test/jwks.json",
     **TEST_KEYS,
 }
+
+TOKENS = TokenFactory()
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +48,26 @@ def aws() -> Any:
         for name, value in TEST_ENV.items():
             patch.setenv(name, value)
         with mock_aws():
+            import boto3
+
             from functions.core.adapters.registry_store import DynamoRegistryStore
             from functions.core.adapters.tables import bind_tables, ensure_tables
             from functions.core.config import Settings
             from functions.core.services.registry import load_registry
 
+            cognito = boto3.client("cognito-idp")
+            pool = cognito.create_user_pool(PoolName="whistle-test-staff")["UserPool"]["Id"]
+            patch.setenv("WHISTLE_COGNITO_POOL_ID", pool)
             settings = Settings.from_env(os.environ)
             bind_tables(settings)
-            import boto3
-
             ensure_tables(settings, boto3.client("dynamodb"))
             boto3.client("s3").create_bucket(Bucket=settings.photo_bucket)
+            boto3.client("ses").verify_email_identity(EmailAddress=settings.sender_email)
             load_registry(DynamoRegistryStore(), json.loads(SAMPLE_REGISTRY.read_text()))
+            from functions.core.adapters.registry_store import CalendarStore
+            from functions.local.stack import seed_calendar
+
+            seed_calendar(CalendarStore())
             yield settings
 
 
@@ -75,7 +89,7 @@ def wiring(aws: Any, clock: FixedClock) -> Any:
     bind_tables(aws)
     for base, model in MODELS.items():
         if base == "registry":
-            continue
+            continue  # registry and calendar are shared by the module's tests
         with model.batch_write() as batch:
             for item in model.scan():
                 batch.delete(item)
@@ -84,6 +98,16 @@ def wiring(aws: Any, clock: FixedClock) -> Any:
         for entry in page.get("Contents", []):
             s3.delete_object(Bucket=aws.photo_bucket, Key=entry["Key"])
     wired = bootstrap.Wiring(settings=aws, clock=clock, ids=SecureIds())
+    from functions.core.adapters.tokens import TokenVerifier
+
+    # Tokens are signed by the test's key; the verifier fetches that key set.
+    wired.__dict__["tokens"] = TokenVerifier(
+        jwks_url="https://idp.test/jwks.json",
+        issuer=TokenFactory.ISSUER,
+        client_id=TokenFactory.CLIENT_ID,
+        clock=clock,
+        fetch=lambda url: TOKENS.jwks(),
+    )
     bootstrap.override(wired)
     yield wired
     bootstrap.override(None)
@@ -126,3 +150,50 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> AwsCalls:
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     return recorder
+
+
+def bearer(user: str, *groups: str, clock: FixedClock | None = None) -> dict[str, str]:
+    """An Authorization header for a staff member holding `groups`."""
+    if clock is None:
+        from functions.core import bootstrap
+
+        now = bootstrap.wiring().clock.now()  # tokens are as fresh as the test's clock says
+    else:
+        now = clock.now()
+    return {"Authorization": f"Bearer {TOKENS.token(user, list(groups), now=now)}"}
+
+
+@pytest.fixture
+def robots(wiring: Any) -> Any:
+    """Replace the network under the robot sender with recording robots."""
+    from functions.core.adapters.transports import AwsTransport
+    from tests.integration.flows import Robots
+
+    fake = Robots()
+    wiring.__dict__["transport"] = AwsTransport(
+        wiring.settings,
+        wiring.client("ses"),
+        wiring.client("sns"),
+        wiring.vault,
+        wiring.counters,
+        post=fake.post,
+    )
+    return fake
+
+
+@pytest.fixture
+def one_aws_call_at_a_time(monkeypatch):
+    """moto's in-process backends are not thread-safe (DynamoDB is, per item): serialise each
+    AWS call, while the ticks' own work between calls still interleaves freely."""
+    import threading
+
+    import botocore.client
+
+    lock = threading.Lock()
+    original = botocore.client.BaseClient._make_api_call
+
+    def serialised(self, operation, params):
+        with lock:
+            return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", serialised)

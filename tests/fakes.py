@@ -200,3 +200,67 @@ def intake_deps(
         counters=cases,
         limits=limits or Limits(),
     )
+
+
+class TokenFactory:
+    """Signs access tokens the way the staff user pool does (RS256, kid in the header)."""
+
+    ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
+    CLIENT_ID = "test-spa-client"
+
+    def __init__(self, kid: str = "test-key") -> None:
+        from Crypto.PublicKey import RSA
+
+        self.kid = kid
+        self.key = RSA.generate(2048)
+
+    def jwks(self) -> dict[str, Any]:
+        public = self.key.publickey()
+
+        def b64(number: int) -> str:
+            raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+        return {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "kid": self.kid,
+                    "alg": "RS256",
+                    "use": "sig",
+                    "n": b64(public.n),
+                    "e": b64(public.e),
+                }
+            ]
+        }
+
+    def token(
+        self, user: str, groups: list[str], *, now: datetime | None = None, **overrides: Any
+    ) -> str:
+        from Crypto.Hash import SHA256
+        from Crypto.Signature import pkcs1_15
+
+        issued = int((now or datetime.now().astimezone()).timestamp())
+        claims: dict[str, Any] = {
+            "iss": self.ISSUER,
+            "client_id": self.CLIENT_ID,
+            "token_use": "access",
+            "username": user,
+            "cognito:groups": groups,
+            "iat": issued,
+            "exp": issued + 3600,
+        }
+        claims.update(overrides)
+        header = {
+            "alg": "RS256",
+            "kid": overrides.pop("kid", self.kid) if "kid" in overrides else self.kid,
+        }
+        claims.pop("kid", None)
+
+        def part(value: dict[str, Any]) -> str:
+            raw = json.dumps(value, separators=(",", ":")).encode()
+            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+        signing_input = f"{part(header)}.{part(claims)}"
+        signature = pkcs1_15.new(self.key).sign(SHA256.new(signing_input.encode()))
+        return f"{signing_input}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"

@@ -198,7 +198,7 @@ def test_the_same_key_with_another_body_is_a_409_and_changes_nothing(api):
     assert stored() == {"cases": 1, "events": 1, "keys": 1}
 
 
-def test_concurrent_retries_of_one_report_create_one_case(wiring):
+def test_concurrent_retries_of_one_report_create_one_case(wiring, one_aws_call_at_a_time):
     from functions.core.domain.cases import NewReport
     from functions.core.services import intake
 

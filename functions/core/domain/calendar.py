@@ -60,18 +60,29 @@ class WorkCalendar:
         return self._add_hours(local, limit.amount)
 
     def _add_days(self, local: datetime, days: int) -> Deadline:
-        """N working days later at the same time of day; a start on a day off counts from
-        the start of the next working day."""
-        day = local.date()
-        estimated = not self.known(day.year)
-        if not self.is_working_day(day):
-            day, skipped = self._next_working_day(day)
-            estimated |= skipped
-            local = datetime.combine(day, self.windows[0][0], CHINA_TZ)
+        """N working days later at the same time of day, counted from the first working
+        moment: a start before office hours counts from their opening, a start after them
+        or on a day off from the next working day's opening."""
+        start, estimated = self.start_of_work(local)
+        day = start.date()
         for _ in range(days):
             day, skipped = self._next_working_day(day)
             estimated |= skipped
-        return Deadline(datetime.combine(day, local.timetz()), estimated)
+        return Deadline(datetime.combine(day, start.timetz()), estimated)
+
+    def start_of_work(self, local: datetime) -> tuple[datetime, bool]:
+        """The first working moment at or after `local` (China time), and whether a day of
+        a year not yet entered was passed on the way."""
+        local = local.astimezone(CHINA_TZ)
+        day = local.date()
+        estimated = not self.known(day.year)
+        opens, closes = self.windows[0][0], self.windows[-1][1]
+        if self.is_working_day(day) and local.time() <= closes:
+            if local.time() < opens:
+                return datetime.combine(day, opens, CHINA_TZ), estimated
+            return local, estimated
+        day, skipped = self._next_working_day(day)
+        return datetime.combine(day, opens, CHINA_TZ), estimated or skipped
 
     def _next_working_day(self, day: date) -> tuple[date, bool]:
         estimated = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -292,7 +293,7 @@ def plan_limits(
         key = f"{kind}#{digest[:32]}"
         current, previous = counted[key]
         elapsed = (now.timestamp() % window) / window
-        carried = int(previous * (1 - elapsed))
+        carried = math.ceil(previous * (1 - elapsed))  # round against the sender
         remaining_seconds = int(window - now.timestamp() % window)
         if current + carried >= limit:
             raise _too_many(remaining_seconds)

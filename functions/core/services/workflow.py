@@ -29,6 +29,7 @@ from ..ports import (
     PhotoStore,
     RegistrySource,
 )
+from ..schemas import validate
 from . import intake
 from .notify import Messenger
 from .passes import ActionPass
@@ -356,12 +357,12 @@ def list_cases(
         owned = principal.ids(role)
         if principal.is_district and target:
             return target
+        if not owned:
+            raise Forbidden("Your role does not allow this list.", "forbidden")
         if target:
             if target not in owned:
                 raise NotFound("No such list.", "not_found")
             return target
-        if not owned:
-            raise Forbidden("Your role does not allow this list.", "forbidden")
         return owned[0]
 
     if view == "inbox":
@@ -422,16 +423,22 @@ def act(
     acting: Acting,
     code: str,
     name: str,
-    body: dict[str, Any],
+    raw_body: Any,
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Take one action on a case and return the case as the actor now sees it.
 
-    The body carries the version the actor saw: if the case changed since, nothing is done
-    and the answer is 409. A retry with the same Idempotency-Key gets the first answer."""
+    Checked in this order, so nothing leaks to those who may not know: the case exists for
+    the actor (404), the actor may take the action (403), the body is valid (400). The body
+    carries the version the actor saw: if the case changed since, nothing is done and the
+    answer is 409. A retry with the same Idempotency-Key gets the first answer."""
     action = ACTIONS.get(name)
     if action is None or (acting.action_pass is not None and name not in LINK_ACTIONS):
         raise NotFound("No such action.", "not_found")
+    case = load_visible(deps, acting, code)
+    if not action.allowed(acting, case):
+        raise Forbidden("Your role does not allow this action on this case.", "forbidden")
+    body = validate(action.schema, raw_body)
     now = deps.clock.now()
     record_key = None
     fingerprint = ""
@@ -448,10 +455,6 @@ def act(
                     "This Idempotency-Key was used for another action.", "idempotency_key_reused"
                 )
             return dict(previous.response or {})
-
-    case = load_visible(deps, acting, code)
-    if not action.allowed(acting, case):
-        raise Forbidden("Your role does not allow this action on this case.", "forbidden")
     if case.version != body["version"]:
         raise Conflict(
             "The case was changed since you opened it; reload it and try again.", "stale_case"

@@ -1,0 +1,219 @@
+"""One authorization matrix: every route × {anonymous, resident, each role in scope, each role
+out of scope, an action link} → the expected status. A route without a row fails the test.
+
+Mutating staff routes are called with an empty body: whoever may act gets 400 (the body is
+checked only after the caller is allowed), whoever may not gets 401, 403 or 404 — so the
+matrix never changes the case it probes."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from app import app
+from functions.core.adapters.tables import NotificationItem
+from functions.core.domain.staff import Role
+from tests.conftest import bearer
+from tests.integration.flows import COMMUNITY, act, ok, report, tick
+
+WHO = {
+    "anonymous": None,
+    "resident": None,  # the case token only
+    "district": ("district.admin", "district"),
+    "community": ("community.c01", "community:c01"),
+    "community_out": ("community.c02", "community:c02"),
+    "department": ("department.ludeng", "department:ludeng"),
+    "department_out": ("department.zhujian", "department:zhujian"),
+    "grid": ("grid.g001", "grid:g001"),
+    "grid_out": ("grid.g999", "grid:g300"),
+    "property": ("property.in", "property:{company}"),
+    "property_out": ("property.out", "property:{other_company}"),
+    "link": None,  # a department alert's signed action link
+}
+ALL = list(WHO)
+STAFF = [w for w in ALL if w not in ("anonymous", "resident", "link")]
+
+
+def row(default: int, **overrides: int) -> dict[str, int]:
+    return {who: overrides.get(who, default) for who in ALL}
+
+
+# (method, route) → (path with placeholders, body, expected status by caller)
+MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
+    ("GET", "/health"): ("/health", None, row(200)),
+    ("GET", "/registry"): ("/registry", None, row(200)),
+    ("GET", "/openapi.json"): ("/openapi.json", None, row(200)),
+    ("POST", "/uploads"): ("/uploads", {"content_type": "image/jpeg", "size": 10}, row(201)),
+    ("POST", "/cases"): ("/cases", {}, row(400)),
+    ("GET", "/cases/{code}"): ("/cases/{code}", None, row(404, resident=200)),
+    ("POST", "/cases/{code}/rating"): (
+        "/cases/{code}/rating",
+        {"resolved": True, "satisfaction": "satisfied"},
+        row(404, resident=409),  # the resident's case is not resolved yet
+    ),
+    ("GET", "/staff/me"): ("/staff/me", None, row(200, anonymous=401, resident=401, link=401)),
+    ("GET", "/staff/cases"): (
+        "/staff/cases?view=inbox&target=c01",
+        None,
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=200,
+            community=200,
+            community_out=404,
+        ),
+    ),
+    ("GET", "/staff/cases/{code}"): (
+        "/staff/cases/{code}",
+        None,
+        row(
+            404,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=200,
+            community=200,
+            department=200,
+            grid=200,
+            property=200,
+        ),
+    ),
+    ("POST", "/staff/cases/{code}/actions/{action}"): (
+        "/staff/cases/{code}/actions/claim",
+        {},
+        row(
+            404,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=403,
+            community=403,
+            department=400,
+            grid=403,
+            property=403,
+        ),
+    ),
+    ("POST", "/staff/cases/{code}/phone"): (
+        "/staff/cases/{code}/phone",
+        None,
+        row(
+            404,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=403,
+            community=403,
+            department=403,
+            grid=403,
+            property=403,
+        ),  # only the handler, and nobody claimed
+    ),
+    ("POST", "/staff/reports"): (
+        "/staff/reports",
+        {},
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            grid=400,
+            grid_out=400,
+            property=400,
+            property_out=400,
+        ),
+    ),
+    ("GET", "/act/cases/{code}"): ("/act/cases/{code}", None, row(401, link=200)),
+    ("POST", "/act/cases/{code}/actions/{action}"): (
+        "/act/cases/{code}/actions/claim",
+        {},
+        row(401, link=400),
+    ),
+    ("GET", "/staff/accounts"): (
+        "/staff/accounts",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=200),
+    ),
+    ("POST", "/staff/accounts"): (
+        "/staff/accounts",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("PUT", "/staff/accounts/{username}/scopes"): (
+        "/staff/accounts/someone/scopes",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("PUT", "/staff/accounts/{username}/enabled"): (
+        "/staff/accounts/someone/enabled",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("GET", "/staff/calendar"): (
+        "/staff/calendar",
+        None,
+        row(200, anonymous=401, resident=401, link=401),
+    ),
+    ("PUT", "/staff/calendar/{year}"): (
+        "/staff/calendar/2027",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+}
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    routes = {(method, path) for path, methods in app.routes.items() for method in methods}
+    assert routes == set(MATRIX)
+
+
+def test_every_role_of_the_matrix_is_covered():
+    roles = {Role(who.split("_")[0]) for who in STAFF}
+    assert roles == set(Role)
+
+
+@pytest.fixture
+def dispatched_case(api, wiring, robots):
+    """A case in community c01, compound x001, dispatched to the street-light office."""
+    receipt = report(api)
+    ok(act(api, COMMUNITY, receipt["code"], "whistle"))
+    tick(wiring)
+    link = next(n.link for n in NotificationItem.by_case.query(receipt["code"]) if n.link)
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(link).fragment.split("?", 1)[1])["pass"][0]
+    registry = wiring.registry.current()
+    company = registry.compounds["x001"].property_company
+    other = next(
+        c
+        for c in registry.property_companies
+        if c != company
+        and all(x.property_company != c or x.id != "x001" for x in registry.compounds.values())
+    )
+    return {**receipt, "pass": token, "company": company, "other_company": other}
+
+
+@pytest.mark.parametrize(("method", "route"), sorted(MATRIX))
+def test_each_caller_gets_the_expected_status(api, dispatched_case, method, route):
+    path, body, expected = MATRIX[(method, route)]
+    path = path.format(code=dispatched_case["code"])
+    for who in ALL:
+        headers: dict[str, str] = {}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if route in ("/uploads", "/staff/reports"):
+            headers["Idempotency-Key"] = "matrix-key-0001"
+        if who == "resident":
+            headers["X-Case-Token"] = dispatched_case["token"]
+        elif who == "link":
+            headers["X-Action-Pass"] = dispatched_case["pass"]
+        elif WHO[who] is not None:
+            user, group = WHO[who]
+            group = group.format(
+                company=dispatched_case["company"], other_company=dispatched_case["other_company"]
+            )
+            headers.update(bearer(user, group))
+        payload = json.dumps(body).encode() if body is not None else b""
+        response = api.request(method, path, headers=headers, body=payload)
+        assert response.status_code == expected[who], (who, method, path, response.body[:200])

@@ -1,0 +1,250 @@
+"""The dispatch job: timers at 75 % and 100 % of a limit, daily escalation, auto-close, the
+retention purge — and sending that loses nothing and sends nothing twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from functions.core.adapters.case_store import DynamoCaseStore
+from functions.core.adapters.tables import CaseItem, NotificationItem
+from functions.core.domain.clock import parse_iso
+from functions.core.domain.errors import Conflict
+from functions.core.services import dispatch
+from tests.integration.flows import (
+    COMMUNITY,
+    DISTRICT,
+    LUDENG,
+    act,
+    ok,
+    report,
+    resident_view,
+    tick,
+    view,
+)
+
+
+def whistled(api, wiring, robots) -> str:
+    code = report(api)["code"]
+    ok(act(api, COMMUNITY, code, "whistle"))
+    return code
+
+
+def emails() -> list:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def kinds(api, who, code) -> list[str]:
+    return [e["kind"] for e in view(api, who, code)["timeline"]]
+
+
+def test_a_claim_limit_reminds_at_75_percent_and_escalates_when_it_passes_then_daily(
+    api, wiring, robots, clock
+):
+    code = whistled(api, wiring, robots)
+    tick(wiring)
+    case = view(api, LUDENG, code)
+    started = parse_iso(case["timeline"][-1]["at"])
+    deadline = parse_iso(case["deadline"])
+    reminder_at = started + (deadline - started) * 0.75
+
+    clock.at = reminder_at - timedelta(seconds=1)
+    tick(wiring)
+    assert "reminded" not in kinds(api, LUDENG, code)
+    clock.at = reminder_at
+    tick(wiring)
+    assert kinds(api, LUDENG, code).count("reminded") == 1
+
+    clock.at = deadline
+    tick(wiring)
+    clock.at = deadline + timedelta(hours=2)
+    tick(wiring)  # not again within the day
+    assert kinds(api, LUDENG, code).count("escalated") == 1
+    clock.at = deadline + timedelta(days=1)
+    tick(wiring)
+    assert kinds(api, LUDENG, code).count("escalated") == 2
+    templates = [n.template for n in NotificationItem.by_case.query(code)]
+    assert templates.count("escalated") >= 2 * 2  # district and department, each time
+    heads = [
+        n
+        for n in NotificationItem.by_case.query(code)
+        if n.recipient == "ludeng.head@yushan.example"
+    ]
+    assert len(heads) == 2
+
+
+def test_an_unrated_resolved_case_closes_after_seven_days_and_its_phone_is_purged_later(
+    api, wiring, robots, clock
+):
+    receipt = report(api)
+    code = receipt["code"]
+    ok(act(api, COMMUNITY, code, "local", by="grid"))
+    ok(act(api, COMMUNITY, code, "resolve", note="网格员已协调修好"))
+    clock.advance(days=6, hours=23)
+    tick(wiring)
+    assert resident_view(api, receipt)["status"] == "resolved"
+    clock.advance(hours=1)
+    tick(wiring)
+    assert resident_view(api, receipt)["status"] == "closed"
+    assert kinds(api, COMMUNITY, code)[-1] == "closed"
+
+    clock.advance(days=180)
+    tick(wiring)
+    item = CaseItem.get(code)
+    assert item.phone_cipher is None and item.phone_lookup is None
+    assert item.phone_masked == "138****5678"
+    assert kinds(api, COMMUNITY, code)[-1] == "phone_purged"
+    assert item.timer_shard is None  # nothing left to do
+
+
+def test_the_purge_waits_the_configured_number_of_days(api, wiring, robots, clock):
+    import dataclasses
+
+    from functions.core.services.rules import Rules
+
+    wiring.__dict__["rules"] = Rules(wiring.registry, wiring.calendar, purge_after_days=30)
+    for name in ("intake", "workflow", "dispatch"):
+        wiring.__dict__.pop(name, None)
+    code = report(api)["code"]
+    ok(act(api, COMMUNITY, code, "reject", reason="重复上报"))
+    clock.advance(days=29)
+    tick(wiring)
+    assert CaseItem.get(code).phone_cipher
+    clock.advance(days=1, seconds=1)
+    tick(wiring)
+    assert CaseItem.get(code).phone_cipher is None
+    assert dataclasses.is_dataclass(wiring)
+
+
+def test_two_ticks_at_once_send_every_notification_exactly_once(
+    api, wiring, robots, one_aws_call_at_a_time
+):
+    codes = [whistled(api, wiring, robots) for _ in range(6)]
+    before = len(emails())
+    start = threading.Barrier(2)
+    reports: list[dict] = []
+
+    def run() -> None:
+        start.wait()
+        reports.append(tick(wiring))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(r["fired"] for r in reports) == 6
+    dispatched_emails = [m for m in emails()[before:] if "【吹哨】" in m.subject]
+    assert len(dispatched_emails) == 6
+    robot_messages = [r for r in robots.received if "ludeng" in r[0]]
+    assert len(robot_messages) == 6
+    for code in codes:
+        statuses = [n.status for n in NotificationItem.by_case.query(code)]
+        assert statuses and set(statuses) == {"sent"}
+        assert kinds(api, LUDENG, code).count("dispatched") == 1
+
+
+def test_a_tick_that_dies_after_its_transaction_is_finished_by_the_next_one(api, wiring, robots):
+    code = whistled(api, wiring, robots)
+    report_of_first = dispatch.TickReport()
+    dispatch.fire_timers(wiring.dispatch, report_of_first)  # …and the function dies here
+    assert report_of_first.fired == 1
+    assert {n.status for n in NotificationItem.by_case.query(code)} == {"pending"}
+
+    second = tick(wiring)
+    assert second["fired"] == 0 and second["sent"] >= 2
+    third = tick(wiring)
+    assert third["sent"] == 0
+    assert len([r for r in robots.received if "ludeng" in r[0]]) == 1
+
+
+def test_failures_are_retried_with_backoff_then_dead_and_flagged(api, wiring, robots, clock):
+    code = whistled(api, wiring, robots)
+    robots.failing = True
+    tick(wiring)
+    robot = next(n for n in NotificationItem.by_case.query(code) if n.channel == "webhook")
+    assert robot.status == "pending" and robot.attempts == 1
+    first_retry = parse_iso(robot.next_attempt_at)
+    assert first_retry - clock.now() == timedelta(seconds=30)
+    for expected_gap in (60, 120, 240):
+        clock.at = parse_iso(NotificationItem.get(robot.id).next_attempt_at)
+        tick(wiring)
+        item = NotificationItem.get(robot.id)
+        if item.status == "pending":
+            assert parse_iso(item.next_attempt_at) - clock.now() == timedelta(seconds=expected_gap)
+    clock.at = parse_iso(NotificationItem.get(robot.id).next_attempt_at)
+    tick(wiring)
+    dead = NotificationItem.get(robot.id)
+    assert dead.status == "dead" and dead.attempts == dispatch.MAX_ATTEMPTS
+    assert [n.id for n in wiring.notifications.dead()] == [robot.id]
+    # The email of the same alert did not wait for the robot.
+    email = next(n for n in NotificationItem.by_case.query(code) if n.channel == "email")
+    assert email.status == "sent"
+    robots.failing = False
+    clock.advance(days=1)
+    tick(wiring)
+    assert NotificationItem.get(robot.id).status == "dead"  # never sent after being given up
+
+
+def test_a_notification_whose_sender_stopped_mid_send_is_flagged_never_resent(
+    api, wiring, robots, clock
+):
+    code = whistled(api, wiring, robots)
+    dispatch.fire_timers(wiring.dispatch, dispatch.TickReport())
+    robot = next(n for n in NotificationItem.by_case.query(code) if n.channel == "webhook")
+    outgoing = next(o for o in wiring.notifications.pending(clock.now(), 100) if o.id == robot.id)
+    assert wiring.notifications.lease(outgoing, clock.now(), clock.now() + dispatch.SEND_LEASE)
+    # …the sender dies here, between taking the message and recording the outcome.
+    clock.advance(seconds=dispatch.SEND_LEASE.total_seconds() + 1)
+    tick(wiring)
+    item = NotificationItem.get(robot.id)
+    assert item.status == "dead" and item.last_error.startswith("uncertain")
+    assert not [r for r in robots.received if "ludeng" in r[0]]
+
+
+def test_robots_get_at_most_20_messages_a_minute_and_the_rest_wait(api, wiring, robots, clock):
+    codes = [whistled(api, wiring, robots) for _ in range(23)]
+    tick(wiring)
+    to_ludeng = [r for r in robots.received if "ludeng" in r[0]]
+    assert len(to_ludeng) == 20
+    waiting = [
+        n
+        for c in codes
+        for n in NotificationItem.by_case.query(c)
+        if n.channel == "webhook" and n.status == "pending"
+    ]
+    assert len(waiting) == 3 and all(n.attempts == 0 for n in waiting)
+    clock.advance(minutes=1)
+    tick(wiring)
+    assert len([r for r in robots.received if "ludeng" in r[0]]) == 23
+
+
+def test_the_due_index_is_queried_never_scanned(api, wiring, robots, aws_calls):
+    whistled(api, wiring, robots)
+    aws_calls.clear()
+    tick(wiring)
+    operations = aws_calls.of("dynamodb")
+    assert "Scan" not in operations
+    assert operations.count("Query") >= 4  # one per shard of the due index (and the outbox)
+
+
+def test_a_staff_action_between_lease_and_save_wins_over_the_tick(api, wiring, robots, clock):
+    code = whistled(api, wiring, robots)
+    store: DynamoCaseStore = wiring.cases
+    [(_, timer_at)] = [d for d in store.due(clock.now(), 10) if d[0] == code]
+    leased = store.lease(code, timer_at, clock.now() + dispatch.CASE_LEASE, clock.now())
+    assert leased is not None
+    # A second tick cannot take the same case while the lease lives.
+    assert store.lease(code, timer_at, clock.now() + dispatch.CASE_LEASE, clock.now()) is None
+    ok(act(api, DISTRICT, code, "chase", note="请尽快处理"))  # a person acts meanwhile
+    leased.on_timer(clock.now(), wiring.rules.policy(leased.category))
+    with pytest.raises(Conflict):
+        store.save(leased, [], clock.now())
+    assert kinds(api, DISTRICT, code)[-1] == "chased"
+    tick(wiring)  # the timer is still due: the next tick fires it, once
+    assert kinds(api, DISTRICT, code).count("dispatched") == 1
