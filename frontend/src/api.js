@@ -99,3 +99,78 @@ export function createCase(reportKey, body) {
 export function getCase(code, token) {
   return request('GET', `/cases/${encodeURIComponent(code)}`, { headers: { 'X-Case-Token': token } })
 }
+
+// -- staff -------------------------------------------------------------------------------
+
+let tokenSource = async () => null
+let onSignedOut = () => {}
+
+/** The staff side registers how to get a token and what to do when it is refused. */
+export function useStaffAuth(getToken, signedOut) {
+  tokenSource = getToken
+  onSignedOut = signedOut
+}
+
+export async function staffRequest(method, path, { body, headers = {} } = {}) {
+  const attempt = async (force) => {
+    const token = await tokenSource({ force })
+    if (!token) throw new ApiError(401, { code: 'unauthorized', message: 'Sign in' })
+    return request(method, path, { body, headers: { ...headers, Authorization: `Bearer ${token}` } })
+  }
+  try {
+    return await attempt(false)
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error
+    try {
+      return await attempt(true) // the token may have just expired: refresh once
+    } catch (again) {
+      if (again instanceof ApiError && again.status === 401) onSignedOut()
+      throw again
+    }
+  }
+}
+
+export const staffApi = {
+  me: () => staffRequest('GET', '/staff/me'),
+  cases: (view, { target, cursor } = {}) => {
+    const query = new URLSearchParams({ view })
+    if (target) query.set('target', target)
+    if (cursor) query.set('cursor', cursor)
+    return staffRequest('GET', `/staff/cases?${query}`)
+  },
+  case: (code) => staffRequest('GET', `/staff/cases/${encodeURIComponent(code)}`),
+  act: (code, action, body, key) =>
+    staffRequest('POST', `/staff/cases/${encodeURIComponent(code)}/actions/${action}`, {
+      body,
+      headers: key ? { 'Idempotency-Key': key } : {},
+    }),
+  revealPhone: (code) => staffRequest('POST', `/staff/cases/${encodeURIComponent(code)}/phone`),
+  report: (key, body) => staffRequest('POST', '/staff/reports', { body, headers: { 'Idempotency-Key': key } }),
+  accounts: () => staffRequest('GET', '/staff/accounts'),
+  invite: (body) => staffRequest('POST', '/staff/accounts', { body }),
+  setScopes: (username, scopes) =>
+    staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/scopes`, { body: { scopes } }),
+  setEnabled: (username, enabled) =>
+    staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/enabled`, { body: { enabled } }),
+  calendar: () => staffRequest('GET', '/staff/calendar'),
+  putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
+}
+
+// -- department action links (no sign-in) ---------------------------------------------------
+
+export const linkApi = {
+  case: (code, pass) =>
+    request('GET', `/act/cases/${encodeURIComponent(code)}`, { headers: { 'X-Action-Pass': pass } }),
+  act: (code, pass, action, body, key) =>
+    request('POST', `/act/cases/${encodeURIComponent(code)}/actions/${action}`, {
+      body,
+      headers: { 'X-Action-Pass': pass, ...(key ? { 'Idempotency-Key': key } : {}) },
+    }),
+}
+
+export function rateCase(code, token, body) {
+  return request('POST', `/cases/${encodeURIComponent(code)}/rating`, {
+    body,
+    headers: { 'X-Case-Token': token },
+  })
+}

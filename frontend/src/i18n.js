@@ -6,6 +6,7 @@ import zhCN from './locales/zh-CN.json'
 
 const STORAGE_KEY = 'whistle.locale'
 const messages = { 'zh-CN': zhCN }
+const extensions = [] // more strings for parts of the app loaded later (the staff pages)
 const loaders = {
   en: async () => {
     const [ours, vant] = await Promise.all([
@@ -33,11 +34,28 @@ export function localName(entry) {
   return i18n.locale === 'en' && entry.name_en ? entry.name_en : entry.name
 }
 
+function merge(target, source) {
+  for (const [key, value] of Object.entries(source)) {
+    if (value && typeof value === 'object') merge((target[key] ??= {}), value)
+    else target[key] = value
+  }
+  return target
+}
+
+/** Add strings for a part of the app: `load(locale)` resolves its messages. */
+export async function extendMessages(load) {
+  extensions.push(load)
+  await Promise.all(
+    Object.keys(messages).map(async (locale) => merge(messages[locale], await load(locale))),
+  )
+}
+
 export async function setLocale(locale) {
   if (!messages[locale]) {
     const { ours, vant } = await loaders[locale]()
     messages[locale] = ours
     Locale.add({ 'en-US': vant })
+    for (const load of extensions) merge(messages[locale], await load(locale))
   }
   Locale.use(locale === 'en' ? 'en-US' : 'zh-CN')
   i18n.locale = locale

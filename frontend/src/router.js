@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import ReportPage from './resident/ReportPage.vue'
+import { installStaffAuth } from './staff/auth.js'
 
 const residentPages = {
   submitted: () => import('./resident/SubmittedPage.vue'),
@@ -14,6 +15,45 @@ export const routes = [
   { path: '/submitted/:code', name: 'submitted', component: residentPages.submitted },
   { path: '/mine', name: 'mine', component: residentPages.mine },
   { path: '/case/:code', name: 'case', component: residentPages.case },
+  { path: '/signin', name: 'signin', component: () => import('./staff/SignInPage.vue') },
+  { path: '/staff', name: 'staff', component: () => import('./staff/StaffHome.vue'), meta: { staff: true } },
+  {
+    path: '/staff/case/:code',
+    name: 'staff-case',
+    component: () => import('./staff/StaffCasePage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/community',
+    name: 'community',
+    component: () => import('./community/InboxPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/department',
+    name: 'department',
+    component: () => import('./department/WorkPage.vue'),
+    meta: { staff: true },
+  },
+  { path: '/act/:code', name: 'act', component: () => import('./department/ActionLinkPage.vue') },
+  {
+    path: '/district',
+    name: 'district',
+    component: () => import('./district/DistrictPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/district/accounts',
+    name: 'accounts',
+    component: () => import('./district/AccountsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/district/calendar',
+    name: 'calendar',
+    component: () => import('./district/CalendarPage.vue'),
+    meta: { staff: true },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -22,6 +62,8 @@ export const router = createRouter({
   routes,
   scrollBehavior: (to, from, saved) => saved || { top: 0 },
 })
+
+installStaffAuth(router)
 
 /**
  * Load the other resident pages once the first one is idle, so that a report made without

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import en from '../src/locales/en.json'
+import staffEn from '../src/locales/staff.en.json'
+import staffZh from '../src/locales/staff.zh-CN.json'
 import zh from '../src/locales/zh-CN.json'
 import { i18n, localName, t } from '../src/i18n.js'
 
@@ -16,6 +18,7 @@ describe('user-facing text', () => {
 
   it('has an English string for every Chinese one', () => {
     expect(keys(en).sort()).toEqual(keys(zh).sort())
+    expect(keys(staffEn).sort()).toEqual(keys(staffZh).sort())
   })
 
   it('names registry entries in the chosen language', () => {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 
@@ -66,7 +67,7 @@ def test_a_resident_reports_a_street_light_with_a_photo_and_follows_it(stack, ph
     fill_report(page, f"路灯坏了一个星期，晚上很黑 {marker}")
     page.set_input_files("input[type=file]", str(photo_with_gps(tmp_path / "street-light.jpg")))
     page.wait_for_selector(".van-uploader__preview-image")
-    page.wait_for_function("!document.querySelector('.van-uploader__mask')")
+    page.locator(".van-uploader__mask").wait_for(state="detached")
     screenshot(page, "resident-report-form")
 
     page.get_by_role("button", name="提交").click()
@@ -86,7 +87,8 @@ def test_a_resident_reports_a_street_light_with_a_photo_and_follows_it(stack, ph
     page.wait_for_selector("[data-testid=case-status]")
     assert page.get_by_test_id("case-status").inner_text() == "待社区处理"
     assert "138****5678" in page.content() and "13812345678" not in page.content()
-    page.wait_for_function("document.querySelector('.photos img')?.complete")
+    expect(page.locator(".photos img").first).to_have_js_property("complete", True)
+    expect(page.locator(".photos img").first).not_to_have_js_property("naturalWidth", 0)
     screenshot(page, "resident-case")
 
     s3 = stack.aws("s3")

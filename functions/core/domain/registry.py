@@ -206,6 +206,10 @@ class Registry:
                 }
                 for c in self.communities.values()
             ],
+            "departments": [
+                {"id": d.id, "name": d.name, "name_en": d.name_en}
+                for d in self.departments.values()
+            ],
             "categories": [
                 {
                     "id": c.id,

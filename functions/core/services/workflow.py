@@ -333,6 +333,7 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
         "updated_at": iso(case.updated_at),
         "deadline": iso(case.deadline) if case.deadline else None,
         "overdue": bool(case.deadline and case.status in OPEN and now > case.deadline),
+        "extension_pending": case.extension is not None,
     }
 
 

@@ -1,0 +1,156 @@
+"""Staff in real Chromium: community staff see only their community; resident text is text
+everywhere; and the whole story — report, whistle, alert, claim, resolve, rate, closed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_resident_flow import fill_report, photo_with_gps
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "Whistle-2026"
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+
+def api_report(stack, compound: str, description: str) -> dict:
+    response = requests.post(
+        f"{stack.url}/api/cases",
+        json={
+            "category": "street_light",
+            "compound": compound,
+            "address": "东门",
+            "description": description,
+            "phone": f"1390000{uuid.uuid4().int % 10000:04d}",
+            "consent": True,
+        },
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.fixture
+def desk(browser):
+    """A laptop-sized staff browser."""
+    launched, _ = browser
+    context = launched.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+def sign_in(page, stack, username: str, next_path: str = "") -> None:
+    page.goto(f"{stack.url}/#/signin" + (f"?next={next_path}" if next_path else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("signed-in-as").wait_for()
+
+
+def test_community_staff_see_only_their_communitys_cases_and_text_stays_text(stack, desk, phone):
+    ours = api_report(stack, "x001", f"路灯坏了 {HOSTILE}")  # x001 is in community c01
+    theirs = api_report(stack, "x002", "别的社区的路灯也坏了")  # x002 is in community c02
+
+    page = desk.new_page()
+    sign_in(page, stack, "community.c01", "/community")
+    page.get_by_test_id("staff-case-row").first.wait_for()
+    listed = page.get_by_test_id("staff-case-row").all_inner_texts()
+    assert any(ours["code"] in row for row in listed)
+    assert not any(theirs["code"] in row for row in listed)
+    assert "桃园社区" in page.get_by_test_id("signed-in-as").inner_text()
+    screenshot(page, "community-inbox")
+
+    page.goto(f"{stack.url}/#/staff/case/{theirs['code']}")
+    expect(page.get_by_role("alert")).to_contain_text("没有找到")
+
+    page.goto(f"{stack.url}/#/staff/case/{ours['code']}")
+    description = page.get_by_test_id("staff-case-description")
+    expect(description).to_contain_text("<script>window.__pwned = 1</script>")
+    screenshot(page, "community-case")
+    assert page.evaluate("window.__pwned") is None
+
+    resident = phone.new_page()
+    resident.goto(f"{stack.url}/#/case/{ours['code']}?token={ours['token']}")
+    expect(resident.locator(".description")).to_contain_text("<img src=x onerror=")
+    assert resident.evaluate("window.__pwned") is None
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_and_sign_out_leaves(stack, desk):
+    page = desk.new_page()
+    page.goto(f"{stack.url}/#/department")
+    page.wait_for_url(re.compile(r".*#/signin\?next="))
+    page.fill("input[name=username]", "department.ludeng")
+    page.fill("input[name=password]", "wrong-password-1")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码不正确")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r".*#/department$"))
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_url(re.compile(r".*#/signin"))
+    page.goto(f"{stack.url}/#/department")
+    page.wait_for_url(re.compile(r".*#/signin"))
+
+
+def test_the_whole_story_from_a_phone_to_a_closed_case(stack, phone, desk, tmp_path: Path):
+    # A resident reports a dark street light with a photo.
+    resident = phone.new_page()
+    resident.goto(stack.url)
+    marker = uuid.uuid4().hex[:6]
+    fill_report(resident, f"小区东门路灯不亮一周了 {marker}")
+    resident.set_input_files("input[type=file]", str(photo_with_gps(tmp_path / "dark.jpg")))
+    resident.locator(".van-uploader__mask").wait_for(state="detached")
+    resident.get_by_role("button", name="提交").click()
+    resident.wait_for_url(re.compile(r".*#/submitted/"))
+    code = resident.get_by_test_id("case-code").inner_text()
+
+    # Community staff whistle it to the routed department.
+    staff = desk.new_page()
+    sign_in(staff, stack, "community.c01", f"/staff/case/{code}")
+    staff.get_by_test_id("staff-case-code").wait_for()
+    staff.locator("[data-action=whistle]").click()
+    screenshot(staff, "community-whistle")
+    staff.get_by_test_id("confirm-action").click()
+    expect(staff.get_by_test_id("staff-case-status")).to_have_text("已吹哨")
+
+    # The dispatch job alerts the department; the clerk opens the link from the outbox.
+    assert requests.post(f"{stack.url}/dev/jobs/dispatch", timeout=30).json()["fired"] >= 1
+    clerk = desk.new_page()
+    clerk.goto(f"{stack.url}/dev/outbox")
+    screenshot(clerk, "dev-outbox")
+    clerk.locator(f"tr[data-case='{code}'] [data-testid=action-link]").first.click()
+    clerk.get_by_test_id("staff-case-code").wait_for()
+    assert "/#/act/" in clerk.url
+    clerk.locator("[data-action=claim]").click()
+    clerk.get_by_test_id("confirm-action").click()
+    expect(clerk.get_by_test_id("staff-case-status")).to_have_text("部门办理中")
+    clerk.locator("[data-action=resolve]").click()
+    clerk.fill("textarea[name=note]", "已更换损坏的灯具，恢复照明")
+    clerk.set_input_files("input[name=photos]", str(photo_with_gps(tmp_path / "fixed.jpg")))
+    clerk.locator(".thumbs img").wait_for()
+    screenshot(clerk, "department-resolve")
+    clerk.get_by_test_id("confirm-action").click()
+    expect(clerk.get_by_test_id("staff-case-status")).to_have_text("已办结待评价")
+
+    # The resident sees the result and rates it satisfied; the case closes.
+    resident.goto(f"{stack.url}/#/case/{code}")
+    resident.get_by_test_id("send-rating").wait_for()
+    screenshot(resident, "resident-rating")
+    resident.get_by_text("已解决", exact=True).click()
+    resident.get_by_text("满意", exact=True).click()
+    resident.get_by_test_id("send-rating").click()
+    expect(resident.get_by_test_id("case-status")).to_have_text("已完结")
+    screenshot(resident, "resident-closed")
+    timeline = resident.locator(".timeline").inner_text()
+    for step in ["提交问题", "社区吹哨", "通知部门", "部门认领", "办结", "评价", "完结"]:
+        assert step in timeline
