@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 
@@ -36,6 +37,29 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("file", type=Path)
     load.add_argument("--env", action="store_true", help="use the environment, not the local stack")
 
+    metrics = commands.add_parser("metrics", help="the nightly aggregation, by hand")
+    metrics_commands = metrics.add_subparsers(dest="action", required=True)
+    run_one = metrics_commands.add_parser("run", help="aggregate one day (default: yesterday)")
+    run_one.add_argument("--date", type=_date)
+    run_one.add_argument(
+        "--env", action="store_true", help="use the environment, not the local stack"
+    )
+    fill = metrics_commands.add_parser("backfill", help="aggregate a range of days, in order")
+    fill.add_argument("--from", dest="start", type=_date, required=True)
+    fill.add_argument("--to", dest="end", type=_date, required=True)
+    fill.add_argument("--env", action="store_true", help="use the environment, not the local stack")
+
+    demo = commands.add_parser("demo", help="play sample cases into the local stack (sample data)")
+    demo.add_argument("--days", type=int, default=365)
+    demo.add_argument(
+        "--per-day",
+        type=float,
+        default=1.5,
+        help="average reports a day (the district's own "
+        "report: 528 problems in about two and a half years)",
+    )
+    demo.add_argument("--seed", type=int, default=2022)
+
     args = parser.parse_args(argv)
     if args.command == "dev":
         from .local.stack import StackOptions, run
@@ -48,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(options)
     if args.command == "registry":
         return _registry(args)
+    if args.command == "metrics":
+        return _metrics(args)
+    if args.command == "demo":
+        return _demo(args)
     return 2  # pragma: no cover - argparse requires a command
 
 
@@ -76,34 +104,82 @@ def _registry(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("dates are YYYY-MM-DD") from None
+
+
+def progress_bar(done: int, total: int, label: object) -> None:
+    """A one-line progress bar on stderr."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}   ")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from .core import bootstrap
+    from .core.services import metrics
+
+    _connect(args.env)
+    deps = bootstrap.wiring().metrics
+    if args.action == "run":
+        day = args.date or metrics.yesterday(deps.clock)
+        print(json.dumps(metrics.run_day(deps, day)))
+        return 0
+    reports = metrics.backfill(deps, args.start, args.end, progress_bar)
+    print(f"{len(reports)} days aggregated, {sum(r['events'] for r in reports)} events")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .local.demo import play
+
+    _connect(use_env=False)
+    summary = play(days=args.days, per_day=args.per_day, seed=args.seed, progress=progress_bar)
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def _connect(use_env: bool) -> None:
+    """Point the wiring at the running local stack (or leave the environment's stage)."""
+    if use_env:
+        return
+    from .local.stack import ROOT, local_secrets, stage_environment
+
+    data_dir = Path(os.environ.get("WHISTLE_DATA_DIR", ROOT / ".whistle-data"))
+    state_file = data_dir / "stack.json"
+    if not state_file.exists():
+        raise SystemExit("The local stack is not running: start it with `make dev`, or pass --env.")
+    state = json.loads(state_file.read_text())
+    keys = local_secrets(data_dir)
+    os.environ.update(stage_environment(ROOT))
+    os.environ.update(
+        {
+            "WHISTLE_AWS_ENDPOINT": state["aws_endpoint"],
+            "WHISTLE_PUBLIC_URL": state["url"],
+            "WHISTLE_WEBHOOK_OVERRIDE": f"{state['url']}/dev/webhooks",
+            "WHISTLE_ENCRYPTION_KEY": keys["encryption_key"],
+            "WHISTLE_LOOKUP_KEY": keys["lookup_key"],
+            "WHISTLE_SIGNING_KEY": keys["signing_key"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }
+    )
+
+
 def _load(document: object, use_env: bool):  # type: ignore[no-untyped-def]
     from .core import bootstrap
     from .core.adapters.registry_store import DynamoRegistryStore
     from .core.services.registry import load_registry
 
-    if not use_env:
-        from .local.stack import ROOT, local_secrets, stage_environment
-
-        data_dir = Path(os.environ.get("WHISTLE_DATA_DIR", ROOT / ".whistle-data"))
-        state_file = data_dir / "stack.json"
-        if not state_file.exists():
-            raise SystemExit(
-                "The local stack is not running: start it with `make dev`, or pass --env."
-            )
-        state = json.loads(state_file.read_text())
-        keys = local_secrets(data_dir)
-        os.environ.update(stage_environment(ROOT))
-        os.environ.update(
-            {
-                "WHISTLE_AWS_ENDPOINT": state["aws_endpoint"],
-                "WHISTLE_ENCRYPTION_KEY": keys["encryption_key"],
-                "WHISTLE_LOOKUP_KEY": keys["lookup_key"],
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_REGION": "us-east-1",
-            }
-        )
+    _connect(use_env)
     bootstrap.wiring()
     return load_registry(DynamoRegistryStore(), document)
 

@@ -151,6 +151,15 @@ class Wiring:
         )
 
     @cached_property
+    def metrics(self) -> Any:
+        from .adapters.metric_store import DynamoMetricStore
+        from .services.metrics import MetricsDeps
+
+        return MetricsDeps(
+            clock=self.clock, store=DynamoMetricStore(), registry=self.registry, cases=self.cases
+        )
+
+    @cached_property
     def tokens(self) -> Any:
         from .adapters.tokens import TokenVerifier
         from .config import ConfigurationError

@@ -83,6 +83,17 @@ ACTION_PASS = {
     "schema": {"type": "string"},
 }
 OPTIONAL_KEY = {**IDEMPOTENCY_KEY, "required": False}
+SCOPE = {
+    "name": "scope",
+    "in": "query",
+    "schema": {"type": "string", "examples": ["district", "community:c01", "department:ludeng"]},
+}
+PERIOD = {
+    "name": "period",
+    "in": "query",
+    "description": "YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY (China calendar); default this month",
+    "schema": {"type": "string"},
+}
 STAFF: list[dict[str, list[str]]] = [{"staff": []}]
 ACTION_BODY = {"oneOf": [a.schema for a in ACTIONS.values()]}
 
@@ -256,6 +267,39 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "content": {"application/json": {"schema": CALENDAR_YEAR}},
         },
         "responses": {"200": _json("What was entered"), **_errors(400, 401, 403)},
+    },
+    ("/metrics", "GET"): {
+        "summary": "Counts and rates (response, on-time, resolution, satisfaction, complaint) of "
+        "one scope and period, derived from the nightly items; scoped by role",
+        "security": STAFF,
+        "parameters": [SCOPE, PERIOD],
+        "responses": {"200": _json("Counts, rates, backlog, durations"), **_errors(400, 401, 403)},
+    },
+    ("/metrics/dashboard", "GET"): {
+        "summary": "Everything the district dashboard shows for a period: current and previous "
+        "figures, series, rankings, the live overdue list",
+        "security": STAFF,
+        "parameters": [SCOPE, PERIOD],
+        "responses": {"200": _json("The dashboard"), **_errors(400, 401, 403)},
+    },
+    ("/metrics/indicators", "GET"): {
+        "summary": "两升一降 year on year (fee collection, satisfaction, complaint rate) and the "
+        "coverage indicators from the registry",
+        "security": STAFF,
+        "parameters": [{"name": "year", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": _json("Indicators"), **_errors(400, 401)},
+    },
+    ("/metrics/fees", "POST"): {
+        "summary": "Property-fee figures as CSV (compound,month,billed,collected): every row "
+        "checked, all stored or none",
+        "security": STAFF,
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "responses": {"201": _json("Rows stored"), **_errors(400, 401, 403, 413, 415)},
+    },
+    ("/public/board", "GET"): {
+        "summary": "晾晒成果: the public results board by community, no personal data",
+        "parameters": [PERIOD],
+        "responses": {"200": _json("The board")},
     },
     ("/openapi.json", "GET"): {
         "summary": "This document",

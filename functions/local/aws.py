@@ -57,6 +57,9 @@ class MotoServer:
         )
         from werkzeug.serving import make_server
 
+        from . import moto_speed
+
+        moto_speed.install()
         app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self.host, self.port, app, threaded=True)
         self.port = self._server.server_port

@@ -1,21 +1,114 @@
-"""Metrics: the nightly aggregation job (00:30 Asia/Shanghai = 16:30 UTC)."""
+"""Metrics: the nightly aggregation job (00:30 Asia/Shanghai = 16:30 UTC), the dashboard's
+reads, property-fee figures (两升一降) and the public results board (晾晒成果)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from chalice.app import Blueprint, Cron
+from chalice.app import Blueprint, Cron, Response
 
+from ..core.auth import principal_of
 from ..core.bootstrap import wiring
-from ..core.services import jobs
+from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
+from ..core.domain.staff import Role
+from ..core.http import api, respond
+from ..core.services import metrics as service
+from ..dispatch import staff_authorizer
 
 metrics = Blueprint(__name__)
 log = logging.getLogger("whistle.metrics")
+PRIVATE = {"Cache-Control": "no-store, private"}
+MAX_CSV_BYTES = 1024 * 1024
+
+
+def _param(name: str, default: str | None = None) -> str | None:
+    params = metrics.current_request.query_params
+    value = params.get(name) if params else None
+    return str(value) if value else default
+
+
+def _this_month() -> str:
+    return service.month_of(service.yesterday(wiring().clock))
+
+
+@metrics.route("/metrics", methods=["GET"], authorizer=staff_authorizer)
+@api
+def figures() -> Response:
+    principal = principal_of(metrics.current_request)
+    result = service.metrics(
+        wiring().metrics,
+        principal,
+        _param("scope", "district") or "district",
+        _param("period") or _this_month(),
+    )
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/metrics/dashboard", methods=["GET"], authorizer=staff_authorizer)
+@api
+def dashboard() -> Response:
+    principal = principal_of(metrics.current_request)
+    result = service.dashboard(
+        wiring().metrics,
+        principal,
+        _param("period") or _this_month(),
+        _param("scope", "district") or "district",
+    )
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/metrics/indicators", methods=["GET"], authorizer=staff_authorizer)
+@api
+def indicators() -> Response:
+    principal_of(metrics.current_request)
+    year = _param("year") or str(service.yesterday(wiring().clock).year)
+    if not year.isdigit():
+        raise InvalidInput(
+            "year is YYYY.", "invalid_year", [ErrorDetail("year", "invalid_year", "YYYY")]
+        )
+    return respond(service.indicators(wiring().metrics, int(year)), headers=PRIVATE)
+
+
+@metrics.route(
+    "/metrics/fees", methods=["POST"], authorizer=staff_authorizer, content_types=["text/csv"]
+)
+@api
+def upload_fees() -> Response:
+    """Monthly property-fee figures per compound as CSV: all rows are stored or none."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT, Role.PROPERTY)
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > MAX_CSV_BYTES:
+        raise PayloadTooLarge("At most 1 MB of CSV per upload.", "body_too_large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "Save the CSV as UTF-8.",
+            "invalid_csv",
+            [ErrorDetail("body", "not_utf8", "Save the CSV as UTF-8.")],
+        ) from None
+    deps = wiring().metrics
+    rows = service.parse_fees(deps.registry.current(), text)
+    stored = service.record_fees(deps, principal, rows)
+    return respond({"stored": stored}, 201, PRIVATE)
+
+
+@metrics.route("/public/board", methods=["GET"])
+@api
+def public_board() -> Response:
+    """晾晒成果: the public results board, no sign-in, no personal data."""
+    result = service.board(wiring().metrics, _param("period") or _this_month())
+    return respond(result, headers={"Cache-Control": "public, max-age=300"})
 
 
 @metrics.schedule(Cron(30, 16, "*", "*", "?", "*"), name="nightly_metrics")
 def nightly_metrics(event: Any) -> dict[str, Any]:
-    report = jobs.nightly_metrics(wiring().clock)
+    deps = wiring().metrics
+    report = service.run_day(deps, service.yesterday(deps.clock))
     log.info("nightly metrics %s", report)
     return report

@@ -157,6 +157,29 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         None,
         row(200, anonymous=401, resident=401, link=401),
     ),
+    ("GET", "/metrics"): (
+        "/metrics?scope=community:c01&period=2026-11",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=200, community=200),
+    ),
+    ("GET", "/metrics/dashboard"): (
+        "/metrics/dashboard?scope=department:ludeng&period=2026-11",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=200, department=200),
+    ),
+    ("GET", "/metrics/indicators"): (
+        "/metrics/indicators?year=2026",
+        None,
+        row(200, anonymous=401, resident=401, link=401),
+    ),
+    ("POST", "/metrics/fees"): (
+        "/metrics/fees",
+        "",
+        row(
+            403, anonymous=401, resident=401, link=401, district=400, property=400, property_out=400
+        ),
+    ),
+    ("GET", "/public/board"): ("/public/board?period=2026-11", None, row(200)),
     ("PUT", "/staff/calendar/{year}"): (
         "/staff/calendar/2027",
         {},
@@ -201,7 +224,7 @@ def test_each_caller_gets_the_expected_status(api, dispatched_case, method, rout
     for who in ALL:
         headers: dict[str, str] = {}
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = "text/csv" if route == "/metrics/fees" else "application/json"
         if route in ("/uploads", "/staff/reports"):
             headers["Idempotency-Key"] = "matrix-key-0001"
         if who == "resident":
@@ -214,6 +237,6 @@ def test_each_caller_gets_the_expected_status(api, dispatched_case, method, rout
                 company=dispatched_case["company"], other_company=dispatched_case["other_company"]
             )
             headers.update(bearer(user, group))
-        payload = json.dumps(body).encode() if body is not None else b""
+        payload = b"" if body is None or body == "" else json.dumps(body).encode()
         response = api.request(method, path, headers=headers, body=payload)
         assert response.status_code == expected[who], (who, method, path, response.body[:200])

@@ -10,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..config import Settings
 from ..domain.cases import (
+    OPEN,
     Actor,
     Case,
     CaseEvent,
@@ -221,6 +222,10 @@ class DynamoCaseStore:
         )
         return [case_from_item(i) for i in query]
 
+    def overdue(self, limit: int = 500) -> list[Case]:
+        """Open cases past a limit, the longest overdue first (the live overdue list)."""
+        return [case_from_item(i) for i in CaseItem.overdue.query("overdue", limit=limit)]
+
     def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(code, timer_at) of cases whose timer is due: one Query per shard, never a Scan."""
         found: list[tuple[str, str]] = []
@@ -340,6 +345,7 @@ def case_to_item(case: Case) -> CaseItem:
             if case.department and case.status in (Status.DISPATCHED, Status.CLAIMED)
             else None
         ),
+        overdue_flag="overdue" if case.overdue and case.status in OPEN else None,
         event_count=case.event_count,
     )
     if case.version is not None:

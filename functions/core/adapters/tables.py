@@ -104,6 +104,7 @@ class CaseItem(Model):
     lease_until = UnicodeAttribute(null=True)
     inbox_community = UnicodeAttribute(null=True)
     open_department = UnicodeAttribute(null=True)
+    overdue_flag = UnicodeAttribute(null=True)  # "overdue" while a stage's limit has passed
     event_count = NumberAttribute(default=0)
     version = VersionAttribute()
 
@@ -114,6 +115,7 @@ class CaseItem(Model):
     by_compound = _index("compound-created", "compound", "created_at", "CaseItem")()
     by_district = _index("district-created", "district", "created_at", "CaseItem")()
     due = _index("due-timer", "timer_shard", "timer_at", "CaseItem")()
+    overdue = _index("overdue-deadline", "overdue_flag", "deadline", "CaseItem")()
 
 
 def shard(prefix: str, key: str, shards: int) -> str:
@@ -234,6 +236,36 @@ class RegistryItem(Model):
     data = JSONAttribute()
 
 
+class MetricItem(Model):
+    """One scope's counts for one period (a day, month, quarter or year), written by the
+    nightly job; the dashboard reads nothing else but the live overdue list."""
+
+    class Meta:
+        table_name = "metrics"
+        billing_mode = "PAY_PER_REQUEST"
+
+    scope = UnicodeAttribute(hash_key=True)  # district | street:ID | community:ID | …
+    period = UnicodeAttribute(range_key=True)  # 2026-11-26 | 2026-11 | 2026-Q4 | 2026
+    data = JSONAttribute()
+
+    by_period = _index("period-scope", "period", "scope", "MetricItem")()
+
+
+class FeeItem(Model):
+    """A compound's property fees for one month (物业费收缴), entered or uploaded as CSV."""
+
+    class Meta:
+        table_name = "fees"
+        billing_mode = "PAY_PER_REQUEST"
+
+    month = UnicodeAttribute(hash_key=True)  # 2026-11
+    compound = UnicodeAttribute(range_key=True)
+    billed = NumberAttribute()  # yuan
+    collected = NumberAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "cases": CaseItem,
     "case-events": EventItem,
@@ -241,6 +273,8 @@ MODELS: dict[str, type[Model]] = {
     "registry": RegistryItem,
     "notifications": NotificationItem,
     "counters": CounterItem,
+    "metrics": MetricItem,
+    "fees": FeeItem,
 }
 """Every table by its base name; the deployed name is the stage's prefix + base name."""
 

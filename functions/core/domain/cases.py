@@ -79,6 +79,19 @@ class Satisfaction(StrEnum):
     NOT = "not_satisfied"  # 不满意
 
 
+# Events after which the case is on another clock (or none): an overdue stage ends with them.
+STAGE_ENDING = {
+    "whistled",
+    "local",
+    "rejected",
+    "merged",
+    "claimed",
+    "returned",
+    "resolved",
+    "extension_approved",
+}
+
+
 class IllegalTransition(Conflict):
     pass
 
@@ -218,6 +231,10 @@ class Case:
     event_count: int = 0
     new_events: list[CaseEvent] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    _department_before: str | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._department_before = self.department
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -276,7 +293,14 @@ class Case:
     def reject(self, actor: Actor, reason: str, at: datetime, policy: Policy) -> None:
         self._require({Status.SUBMITTED}, "reject")
         self._need_text("reason", reason)
-        self._record("rejected", actor, at, Status.REJECTED, note=reason.strip())
+        self._record(
+            "rejected",
+            actor,
+            at,
+            Status.REJECTED,
+            note=reason.strip(),
+            duration_from=self.stage_started,
+        )
         self._close_for_good(at, policy)
 
     def merge(self, actor: Actor, into: str, at: datetime, policy: Policy) -> None:
@@ -284,7 +308,14 @@ class Case:
         if into == self.code:
             raise invalid("into", "merge_into_itself", "A case cannot be merged into itself.")
         self.merged_into = into
-        self._record("merged", actor, at, Status.MERGED, data={"into": into})
+        self._record(
+            "merged",
+            actor,
+            at,
+            Status.MERGED,
+            data={"into": into},
+            duration_from=self.stage_started,
+        )
         self._close_for_good(at, policy)
 
     def handle_locally(
@@ -296,7 +327,15 @@ class Case:
             raise invalid("by", "invalid_value", "Handled by the community, property or grid.")
         self.local_by = by
         self.handler = actor.id
-        self._record("local", actor, at, Status.LOCAL, note=_clean(note), data={"by": by})
+        self._record(
+            "local",
+            actor,
+            at,
+            Status.LOCAL,
+            note=_clean(note),
+            data={"by": by},
+            duration_from=self.stage_started,
+        )
         self._enter(Stage.RESOLVE, at, policy, policy.limits.resolve)
 
     def whistle(
@@ -320,6 +359,7 @@ class Case:
             Status.WHISTLED,
             note=_clean(note),
             data={"department": department, "co_departments": list(co)},
+            duration_from=self.stage_started,
         )
         self.stage = None
         self.deadline = None
@@ -397,7 +437,14 @@ class Case:
         self._require({Status.DISPATCHED}, "claim")
         on_time = self.deadline is None or at <= self.deadline
         self.handler = actor.id
-        self._record("claimed", actor, at, Status.CLAIMED, data={"on_time": on_time})
+        self._record(
+            "claimed",
+            actor,
+            at,
+            Status.CLAIMED,
+            data={"on_time": on_time},
+            duration_from=self.dispatched_at,
+        )
         start = self.dispatched_at or at
         self._enter(Stage.RESOLVE, start, policy, policy.limits.resolve)
 
@@ -460,6 +507,9 @@ class Case:
             self.reminded = False
             data["deadline"] = _iso(self.deadline)
         self._record(kind, actor, at, self.status, note=_clean(note), data=data)
+        if approve:
+            self.escalations = 0  # a new limit: no longer overdue
+            self.escalated_at = None
         self.notices.append(Notice("department", kind, self.department))
         self.timer = self._next_timer(policy)
 
@@ -484,6 +534,7 @@ class Case:
             Status.RESOLVED,
             note=note.strip(),
             data={"on_time": on_time, "photos": len(photos), "local": self.local_by is not None},
+            duration_from=self.stage_started,
         )
         self.notices.append(Notice("resident", "resident_resolved"))
         self.stage = Stage.RATING
@@ -640,7 +691,29 @@ class Case:
         *,
         note: str | None = None,
         data: dict[str, Any] | None = None,
+        duration_from: datetime | None = None,
     ) -> CaseEvent:
+        # Each event carries the case's place, category and department, and how long the
+        # step took: the nightly metrics read only the day's events, never the cases.
+        payload = dict(data or {})
+        payload["dims"] = {
+            "street": self.street,
+            "community": self.community,
+            "compound": self.compound,
+            "category": self.category,
+            "channel": self.channel.value,
+            "department": self.department,
+        }
+        if self._department_before != self.department:
+            payload["department_before"] = self._department_before
+        if duration_from is not None:
+            payload["duration"] = int((at - duration_from).total_seconds())
+        if (
+            kind in STAGE_ENDING
+            and self.escalations > 0
+            and self.stage in (Stage.TRIAGE, Stage.CLAIM, Stage.RESOLVE)
+        ):
+            payload["ends_overdue"] = self.stage.value  # an overdue stage is over
         event = CaseEvent(
             case_code=self.code,
             seq=self.event_count,
@@ -650,8 +723,9 @@ class Case:
             status_before=self.status if self.event_count else None,
             status_after=after,
             note=note,
-            data=data or {},
+            data=payload,
         )
+        self._department_before = self.department
         self.event_count += 1
         self.status = after
         self.updated_at = at

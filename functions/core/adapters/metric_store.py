@@ -1,0 +1,83 @@
+"""Metric items and property-fee figures in DynamoDB."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pynamodb.models import BatchWrite
+
+from ..domain.cases import CaseEvent
+from ..domain.metrics import Tally
+from .case_store import event_from_item
+from .tables import DAY_SHARDS, EventItem, FeeItem, MetricItem
+
+
+class DynamoMetricStore:
+    def day_events(self, day: date) -> list[CaseEvent]:
+        """One China calendar day's events: one Query per shard of the day index."""
+        events: list[CaseEvent] = []
+        for number in range(DAY_SHARDS):
+            events.extend(
+                event_from_item(i) for i in EventItem.by_day.query(f"{day.isoformat()}#{number}")
+            )
+        events.sort(key=lambda e: (e.at, e.case_code, e.seq))
+        return events
+
+    def period(self, period: str, prefix: str | None = None) -> dict[str, Tally]:
+        condition = MetricItem.scope.startswith(prefix) if prefix else None
+        return {
+            item.scope: Tally.from_dict(item.data)
+            for item in MetricItem.by_period.query(period, range_key_condition=condition)
+        }
+
+    def get(self, scope: str, period: str) -> Tally | None:
+        try:
+            return Tally.from_dict(MetricItem.get(scope, period).data)
+        except MetricItem.DoesNotExist:
+            return None
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]:
+        found = {}
+        for item in MetricItem.batch_get(keys):
+            found[(item.scope, item.period)] = Tally.from_dict(item.data)
+        return found
+
+    def replace(self, period: str, tallies: dict[str, Tally]) -> int:
+        """Make `tallies` the period's items: overwrite, and delete scopes no longer present
+        (a re-run gives the same items as the first run)."""
+        stale = [s for s in self.period(period) if s not in tallies]
+        with BatchWrite(MetricItem) as batch:
+            for scope, tally in tallies.items():
+                batch.save(MetricItem(scope, period, data=tally.as_dict()))
+            for scope in stale:
+                batch.delete(MetricItem(scope, period))
+        return len(tallies)
+
+    def raw(self, scope: str, period: str) -> dict[str, Any] | None:
+        try:
+            return dict(MetricItem.get(scope, period).data)
+        except MetricItem.DoesNotExist:
+            return None
+
+    # -- fees --------------------------------------------------------------------------------
+
+    def put_fees(self, rows: list[dict[str, Any]]) -> None:
+        with BatchWrite(FeeItem) as batch:
+            for row in rows:
+                batch.save(
+                    FeeItem(
+                        row["month"],
+                        row["compound"],
+                        billed=row["billed"],
+                        collected=row["collected"],
+                        updated_by=row["updated_by"],
+                        updated_at=row["updated_at"],
+                    )
+                )
+
+    def fees(self, month: str) -> list[dict[str, Any]]:
+        return [
+            {"compound": i.compound, "billed": float(i.billed), "collected": float(i.collected)}
+            for i in FeeItem.query(month)
+        ]

@@ -1,0 +1,301 @@
+"""Metrics (三率 and 两升一降), computed from the timeline only.
+
+The nightly job counts one China calendar day's events per dimension (district, street,
+community, compound, department, category, channel); months, quarters and years are sums of
+days. Rates are never stored: they are derived from the counts when read, so every period and
+every roll-up agrees with its parts.
+
+Definitions (each documented once, here):
+
+- 响应率 response rate = claimed on time / (claimed on time + claimed late + unclaimed past the
+  claim limit at the period's end)
+- 按期办结率 on-time resolution rate = resolved on time / resolved
+- 解决率 resolution rate = rated "resolved" / rated
+- 满意率 satisfaction rate = (satisfied + w × fairly satisfied) / rated, w configurable (1.0)
+- complaint rate = cases received per 1,000 households of the area
+- fee-collection rate = collected / billed property fees (entered per compound and month)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cases import OPEN, CaseEvent
+from .registry import Registry
+
+# Fixed duration bins (hours): percentiles of any roll-up come from summed bins.
+BINS_HOURS = (1, 2, 4, 8, 24, 48, 72, 120, 240)
+DURATIONS = ("triage", "claim", "resolve")
+
+COUNTS = (
+    "received",
+    "triaged",
+    "whistled",
+    "local",
+    "rejected",
+    "merged",
+    "dispatched",
+    "claimed_on_time",
+    "claimed_late",
+    "resolved",
+    "resolved_on_time",
+    "resolved_late",
+    "returned",
+    "reopened",
+    "extensions",
+    "extensions_approved",
+    "escalations",
+    "chased",
+    "rated",
+    "rated_resolved",
+    "satisfied",
+    "fairly_satisfied",
+    "not_satisfied",
+    "closed",
+)
+BACKLOG = ("open", "overdue", "unclaimed_overdue")
+
+DIMENSIONS = ("street", "community", "compound", "department", "category", "channel")
+
+
+def bin_of(seconds: float) -> int:
+    hours = seconds / 3600
+    for index, limit in enumerate(BINS_HOURS):
+        if hours < limit:
+            return index
+    return len(BINS_HOURS)
+
+
+@dataclass
+class Tally:
+    """The counts of one dimension value over one period."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    histograms: dict[str, list[int]] = field(default_factory=dict)
+    backlog: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, amount: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + amount
+
+    def observe(self, duration: str, seconds: float) -> None:
+        bins = self.histograms.setdefault(duration, [0] * (len(BINS_HOURS) + 1))
+        bins[bin_of(seconds)] += 1
+
+    def merge(self, other: Tally) -> None:
+        for name, value in other.counts.items():
+            self.add(name, value)
+        for name, bins in other.histograms.items():
+            mine = self.histograms.setdefault(name, [0] * len(bins))
+            for index, value in enumerate(bins):
+                mine[index] += value
+
+    def as_dict(self) -> dict[str, Any]:
+        """A canonical form: sorted keys, zeroes left out, so re-runs give identical items."""
+        return {
+            "counts": {k: self.counts[k] for k in sorted(self.counts) if self.counts[k]},
+            "histograms": {k: self.histograms[k] for k in sorted(self.histograms)},
+            "backlog": {k: self.backlog[k] for k in sorted(self.backlog)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tally:
+        return cls(
+            counts=dict(data.get("counts", {})),
+            histograms={k: list(v) for k, v in data.get("histograms", {}).items()},
+            backlog=dict(data.get("backlog", {})),
+        )
+
+
+def scopes_of(dims: Mapping[str, str | None]) -> list[str]:
+    """Every aggregate an event counts in: the district and each of its dimension values."""
+    keys = ["district"]
+    for name in DIMENSIONS:
+        value = dims.get(name)
+        if value:
+            keys.append(f"{name}:{value}")
+    return keys
+
+
+def tally_day(
+    events: Iterable[CaseEvent], previous: Mapping[str, Mapping[str, int]]
+) -> dict[str, Tally]:
+    """One day's counts per scope, and the backlog at its end: yesterday's plus the day's
+    changes (cases opened and closed, stages that became and stopped being overdue)."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    delta: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BACKLOG, 0))
+    for event in events:
+        dims = event.data.get("dims") or {}
+        scopes = scopes_of(dims)
+        counted = _counts(event)
+        for scope in scopes:
+            tally = tallies[scope]
+            for name in counted:
+                tally.add(name)
+            duration = event.data.get("duration")
+            kind = _duration_kind(event)
+            if kind and isinstance(duration, int | float):
+                tally.observe(kind, float(duration))
+        _backlog_change(event, dims, delta)
+    for scope in set(previous) | set(delta) | set(tallies):
+        before = previous.get(scope, {})
+        change = delta.get(scope, {})
+        backlog = {name: max(0, before.get(name, 0) + change.get(name, 0)) for name in BACKLOG}
+        if any(backlog.values()) or scope in tallies:
+            tallies[scope].backlog = backlog
+    return dict(tallies)
+
+
+def _counts(event: CaseEvent) -> list[str]:
+    kind, data = event.kind, event.data
+    if kind == "reported":
+        return ["received"]
+    if kind in ("whistled", "local", "rejected", "merged"):
+        return [kind, "triaged"]
+    if kind == "dispatched":
+        return ["dispatched"]
+    if kind == "claimed":
+        return ["claimed_on_time" if data.get("on_time", True) else "claimed_late"]
+    if kind == "resolved":
+        return ["resolved", "resolved_on_time" if data.get("on_time", True) else "resolved_late"]
+    if kind == "returned":
+        return ["returned"]
+    if kind == "reopened":
+        return ["reopened"]
+    if kind == "extension_requested":
+        return ["extensions"]
+    if kind == "extension_approved":
+        return ["extensions_approved"]
+    if kind == "escalated":
+        return ["escalations"]
+    if kind == "chased":
+        return ["chased"]
+    if kind == "rated":
+        out = ["rated", str(data.get("satisfaction", "not_satisfied"))]
+        if data.get("resolved"):
+            out.append("rated_resolved")
+        return out
+    if kind == "closed":
+        return ["closed"]
+    return []
+
+
+def _duration_kind(event: CaseEvent) -> str | None:
+    if event.kind in ("whistled", "local", "rejected", "merged"):
+        return "triage"
+    if event.kind == "claimed":
+        return "claim"
+    if event.kind == "resolved":
+        return "resolve"
+    return None
+
+
+def _backlog_change(
+    event: CaseEvent, dims: Mapping[str, str | None], delta: dict[str, dict[str, int]]
+) -> None:
+    before = dict(dims)
+    before["department"] = event.data.get("department_before", dims.get("department"))
+    if event.status_before is not None and event.status_before in OPEN:
+        for scope in scopes_of(before):
+            delta[scope]["open"] -= 1
+    if event.status_after in OPEN:
+        for scope in scopes_of(dims):
+            delta[scope]["open"] += 1
+    if event.kind == "escalated" and event.data.get("times") == 1:
+        for scope in scopes_of(dims):
+            delta[scope]["overdue"] += 1
+            if event.data.get("stage") == "claim":
+                delta[scope]["unclaimed_overdue"] += 1
+    ended = event.data.get("ends_overdue")
+    if ended:
+        for scope in scopes_of(before):
+            delta[scope]["overdue"] -= 1
+            if ended == "claim":
+                delta[scope]["unclaimed_overdue"] -= 1
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def rates(
+    tally: Tally, households: int | None, fairly_weight: float = 1.0
+) -> dict[str, float | None]:
+    c = tally.counts
+
+    def ratio(top: float, bottom: float) -> float | None:
+        return round(top / bottom, 4) if bottom else None
+
+    unclaimed = tally.backlog.get("unclaimed_overdue", 0)
+    rated = c.get("rated", 0)
+    return {
+        "response_rate": ratio(
+            c.get("claimed_on_time", 0),
+            c.get("claimed_on_time", 0) + c.get("claimed_late", 0) + unclaimed,
+        ),
+        "on_time_rate": ratio(c.get("resolved_on_time", 0), c.get("resolved", 0)),
+        "resolution_rate": ratio(c.get("rated_resolved", 0), rated),
+        "satisfaction_rate": ratio(
+            c.get("satisfied", 0) + fairly_weight * c.get("fairly_satisfied", 0), rated
+        ),
+        "complaint_rate": (
+            round(c.get("received", 0) * 1000 / households, 2) if households else None
+        ),
+    }
+
+
+def percentile(bins: list[int], fraction: float) -> float | None:
+    """The upper edge (hours) of the bin holding the given fraction of observations."""
+    total = sum(bins)
+    if not total:
+        return None
+    running = 0
+    for index, count in enumerate(bins):
+        running += count
+        if running >= fraction * total:
+            return float(BINS_HOURS[index]) if index < len(BINS_HOURS) else float("inf")
+    return None
+
+
+def households(registry: Registry, scope: str) -> int:
+    """The households an area's complaint rate is counted against."""
+    kind, _, ident = scope.partition(":")
+    compounds = registry.compounds.values()
+    if kind == "compound":
+        return sum(c.households for c in compounds if c.id == ident)
+    if kind == "community":
+        return sum(c.households for c in compounds if c.community == ident)
+    if kind == "street":
+        members = {c.id for c in registry.communities.values() if c.street == ident}
+        return sum(c.households for c in compounds if c.community in members)
+    return sum(c.households for c in compounds)  # district, and district-wide slices
+
+
+def coverage(registry: Registry) -> dict[str, dict[str, float | int]]:
+    """The district's organisational indicators, from the registry."""
+    compounds = list(registry.compounds.values())
+    companies = list(registry.property_companies.values())
+
+    def share(part: int, whole: int) -> dict[str, float | int]:
+        return {"part": part, "whole": whole, "rate": round(part / whole, 4) if whole else 0.0}
+
+    members = sum(c.committee_members for c in compounds)
+    return {
+        "party_branches": share(
+            sum(c.party_organisation == "branch" for c in compounds), len(compounds)
+        ),
+        "party_work_coverage": share(
+            sum(c.party_organisation != "none" for c in compounds), len(compounds)
+        ),
+        "property_party_organisations": share(
+            sum(c.party_organisation for c in companies), len(companies)
+        ),
+        "owners_committees": share(sum(c.committee != "none" for c in compounds), len(compounds)),
+        "committee_party_members": share(
+            sum(c.committee_party_members for c in compounds), members
+        ),
+        "property_management": share(
+            sum(bool(c.property_company) for c in compounds), len(compounds)
+        ),
+    }

@@ -1,0 +1,549 @@
+"""The nightly aggregation (00:30 China time) and the dashboard and results-board reads.
+
+The job reads one day's events (a day-sharded index: its cost follows the day's events, not
+history), yesterday's backlog items and nothing else; it overwrites the day's items, so a
+re-run gives the same result, then rebuilds the month from its days, the quarter from its months
+and the year from its quarters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from ..domain.cases import CaseEvent
+from ..domain.clock import CHINA_TZ, Clock, iso
+from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, invalid
+from ..domain.metrics import COUNTS, Tally, coverage, households, percentile, rates, tally_day
+from ..domain.registry import Registry
+from ..domain.staff import Principal, Role
+from ..ports import RegistrySource
+
+SATISFACTION_WEIGHT = 1.0  # weight of 基本满意 in the satisfaction rate
+
+
+class MetricStore(Protocol):
+    def day_events(self, day: date) -> list[CaseEvent]: ...
+
+    def period(self, period: str, prefix: str | None = None) -> dict[str, Tally]: ...
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]: ...
+
+    def replace(self, period: str, tallies: dict[str, Tally]) -> int: ...
+
+    def put_fees(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def fees(self, month: str) -> list[dict[str, Any]]: ...
+
+
+class OverdueSource(Protocol):
+    def overdue(self, limit: int = 500) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class MetricsDeps:
+    clock: Clock
+    store: MetricStore
+    registry: RegistrySource
+    cases: OverdueSource
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+
+def month_of(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_period(text: str) -> tuple[str, date, date]:
+    """(kind, first day, last day) of a period given as YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return "day", day, day
+        if len(text) == 7 and text[4] == "-" and text[5] != "Q":
+            first = date(int(text[:4]), int(text[5:]), 1)
+            return "month", first, _month_end(first)
+        if len(text) == 7 and text[5] == "Q" and text[6] in "1234":
+            quarter = int(text[6])
+            first = date(int(text[:4]), 3 * quarter - 2, 1)
+            return "quarter", first, _month_end(date(first.year, 3 * quarter, 1))
+        if len(text) == 4:
+            year = int(text)
+            return "year", date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        pass
+    raise invalid("period", "invalid_period", "period is YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def previous_period(text: str) -> str:
+    kind, first, _ = parse_period(text)
+    before = first - timedelta(days=1)
+    if kind == "day":
+        return before.isoformat()
+    if kind == "month":
+        return month_of(before)
+    if kind == "quarter":
+        return quarter_of(before)
+    return str(first.year - 1)
+
+
+def same_period_last_year(text: str) -> str:
+    kind, first, _ = parse_period(text)
+    if kind == "day":
+        try:
+            return first.replace(year=first.year - 1).isoformat()
+        except ValueError:  # 29 February
+            return first.replace(year=first.year - 1, day=28).isoformat()
+    return f"{first.year - 1}{text[4:]}"
+
+
+# -- the nightly job ---------------------------------------------------------------------------
+
+
+def yesterday(clock: Clock) -> date:
+    """The China calendar day that just ended (the job runs at 00:30 China time)."""
+    return (clock.now().astimezone(CHINA_TZ) - timedelta(hours=12)).date()
+
+
+def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[str, Any]:
+    events = deps.store.day_events(day)
+    previous = {
+        scope: tally.backlog
+        for scope, tally in deps.store.period((day - timedelta(days=1)).isoformat()).items()
+    }
+    tallies = tally_day(events, previous)
+    written = deps.store.replace(day.isoformat(), tallies)
+    if rollup_periods:
+        rollup(deps, day)
+    return {"job": "metrics", "day": day.isoformat(), "events": len(events), "items": written}
+
+
+def rollup(deps: MetricsDeps, day: date) -> None:
+    """Month from its days, quarter from its months, year from its quarters; the backlog of
+    a longer period is that of its last part."""
+    _, first, last = parse_period(month_of(day))
+    days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    deps.store.replace(month_of(day), _sum([deps.store.period(d) for d in days]))
+    quarter = int(quarter_of(day)[-1])
+    months = [f"{day.year}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+    deps.store.replace(quarter_of(day), _sum([deps.store.period(m) for m in months]))
+    quarters = [f"{day.year}-Q{q}" for q in range(1, 5)]
+    deps.store.replace(str(day.year), _sum([deps.store.period(q) for q in quarters]))
+
+
+def _sum(parts: list[dict[str, Tally]]) -> dict[str, Tally]:
+    total: dict[str, Tally] = {}
+    for part in parts:  # in time order: the last part's backlog is the period's
+        for scope, tally in part.items():
+            into = total.setdefault(scope, Tally())
+            into.merge(tally)
+            if tally.backlog:
+                into.backlog = dict(tally.backlog)
+    return total
+
+
+def backfill(
+    deps: MetricsDeps,
+    start: date,
+    end: date,
+    progress: Callable[[int, int, date], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Recompute a range of days in order (each day's backlog builds on the one before)."""
+    if end < start:
+        raise invalid("to", "invalid_range", "The range ends before it starts.")
+    total = (end - start).days + 1
+    reports = []
+    for index in range(total):
+        day = start + timedelta(days=index)
+        # Roll up once a month (and at the end) rather than every day: the same items.
+        last_of_month = (day + timedelta(days=1)).day == 1 or day == end
+        reports.append(run_day(deps, day, rollup_periods=last_of_month))
+        if progress:
+            progress(index + 1, total, day)
+    return reports
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def allowed_scope(principal: Principal, scope: str) -> None:
+    """The district sees everything; a community or department only its own slice."""
+    if principal.is_district:
+        return
+    kind, _, ident = scope.partition(":")
+    if kind == "community" and ident in principal.ids(Role.COMMUNITY):
+        return
+    if kind == "department" and ident in principal.ids(Role.DEPARTMENT):
+        return
+    raise Forbidden("These figures are not in your scope.", "forbidden")
+
+
+def check_scope(registry: Registry, scope: str) -> str:
+    kind, _, ident = scope.partition(":")
+    known: dict[str, Mapping[str, object]] = {
+        "street": registry.streets,
+        "community": registry.communities,
+        "compound": registry.compounds,
+        "department": registry.departments,
+        "category": registry.categories,
+        "channel": {"resident": 1, "grid": 1, "property": 1, "open311": 1},
+    }
+    if scope == "district" or (kind in known and ident in known[kind]):
+        return scope
+    raise invalid(
+        "scope",
+        "invalid_scope",
+        "scope is district, street:ID, community:ID, department:ID, category:ID …",
+    )
+
+
+def figures(registry: Registry, scope: str, tally: Tally | None) -> dict[str, Any]:
+    """Counts, rates (derived now), backlog and duration percentiles of one scope."""
+    tally = tally or Tally()
+    counts = {name: tally.counts.get(name, 0) for name in COUNTS}
+    out: dict[str, Any] = {
+        "scope": scope,
+        "counts": counts,
+        "backlog": {k: tally.backlog.get(k, 0) for k in ("open", "overdue", "unclaimed_overdue")},
+        **rates(tally, households(registry, scope), SATISFACTION_WEIGHT),
+        "households": households(registry, scope),
+        "durations": {
+            name: {
+                "bins": bins,
+                "p50_hours": percentile(bins, 0.5),
+                "p90_hours": percentile(bins, 0.9),
+            }
+            for name, bins in tally.histograms.items()
+        },
+    }
+    return out
+
+
+def metrics(deps: MetricsDeps, principal: Principal, scope: str, period: str) -> dict[str, Any]:
+    registry = deps.registry.current()
+    check_scope(registry, scope)
+    allowed_scope(principal, scope)
+    parse_period(period)
+    found = deps.store.get_many([(scope, period)]).get((scope, period))
+    return {"period": period, **figures(registry, scope, found)}
+
+
+def dashboard(
+    deps: MetricsDeps, principal: Principal, period: str, scope: str = "district"
+) -> dict[str, Any]:
+    """Everything the dashboard shows, in a fixed number of reads whatever the number of cases:
+    this period and the previous one for the scope, the series, the rankings, the overdue list."""
+    registry = deps.registry.current()
+    check_scope(registry, scope)
+    allowed_scope(principal, scope)
+    kind, first, last = parse_period(period)
+    before = previous_period(period)
+    last_year = same_period_last_year(period)
+    pair = deps.store.get_many([(scope, period), (scope, before), (scope, last_year)])
+
+    if kind in ("day", "month"):  # daily points across the month
+        _, m_first, m_last = parse_period(month_of(first))
+        labels = [
+            (m_first + timedelta(days=i)).isoformat() for i in range((m_last - m_first).days + 1)
+        ]
+    else:  # monthly points across the quarter or year
+        labels = [f"{first.year}-{m:02d}" for m in range(first.month, last.month + 1)]
+    series_items = deps.store.get_many([(scope, label) for label in labels])
+    series = [
+        {"period": label, **_light(registry, scope, series_items.get((scope, label)))}
+        for label in labels
+    ]
+
+    everything = deps.store.period(period) if principal.is_district else {}
+    rankings = {
+        dimension: sorted(
+            (
+                {"scope": s, "name": _name(registry, s), **_light(registry, s, t)}
+                for s, t in everything.items()
+                if s.startswith(f"{dimension}:")
+            ),
+            key=lambda row: (-(row["counts"]["received"]), row["scope"]),
+        )
+        for dimension in ("community", "department", "category", "street", "channel")
+    }
+    overdue = [
+        _overdue_row(registry, case, deps.clock.now())
+        for case in deps.cases.overdue()
+        if principal.is_district or _in_scope(principal, case)
+    ]
+    return {
+        "period": period,
+        "scope": scope,
+        "current": figures(registry, scope, pair.get((scope, period))),
+        "previous": {"period": before, **figures(registry, scope, pair.get((scope, before)))},
+        "last_year": {
+            "period": last_year,
+            **figures(registry, scope, pair.get((scope, last_year))),
+        },
+        "series": series,
+        "rankings": rankings,
+        "overdue": overdue[:200],
+        "sample": registry.sample,
+    }
+
+
+def _light(registry: Registry, scope: str, tally: Tally | None) -> dict[str, Any]:
+    full = figures(registry, scope, tally)
+    return {
+        k: full[k]
+        for k in (
+            "counts",
+            "backlog",
+            "response_rate",
+            "on_time_rate",
+            "resolution_rate",
+            "satisfaction_rate",
+            "complaint_rate",
+        )
+    }
+
+
+def _name(registry: Registry, scope: str) -> str:
+    kind, _, ident = scope.partition(":")
+    table: dict[str, Any] = {
+        "street": registry.streets,
+        "community": registry.communities,
+        "compound": registry.compounds,
+        "department": registry.departments,
+        "category": registry.categories,
+    }
+    entry = table.get(kind, {}).get(ident)
+    return str(entry.name) if entry else ident
+
+
+def _in_scope(principal: Principal, case: Any) -> bool:
+    return case.community in principal.ids(Role.COMMUNITY) or case.department in principal.ids(
+        Role.DEPARTMENT
+    )
+
+
+def _overdue_row(registry: Registry, case: Any, now: datetime) -> dict[str, Any]:
+    category = registry.categories.get(case.category)
+    department = registry.departments.get(case.department or "")
+    community = registry.communities.get(case.community)
+    return {
+        "code": case.code,
+        "status": case.status.value,
+        "stage": case.stage.value if case.stage else None,
+        "category": category.name if category else case.category,
+        "community": community.name if community else case.community,
+        "department": department.name if department else None,
+        "deadline": iso(case.deadline) if case.deadline else None,
+        "hours_overdue": round((now - case.deadline).total_seconds() / 3600, 1)
+        if case.deadline
+        else None,
+        "escalations": case.escalations,
+    }
+
+
+# -- 两升一降 and coverage ---------------------------------------------------------------------
+
+
+def indicators(deps: MetricsDeps, year: int) -> dict[str, Any]:
+    """ "Two up, one down": fee collection and satisfaction up, complaints down, year on year."""
+    registry = deps.registry.current()
+    items = deps.store.get_many([("district", str(year)), ("district", str(year - 1))])
+
+    def fee_rate(of_year: int) -> dict[str, Any]:
+        billed = collected = 0.0
+        for month in range(1, 13):
+            for row in deps.store.fees(f"{of_year}-{month:02d}"):
+                billed += row["billed"]
+                collected += row["collected"]
+        return {
+            "billed": billed,
+            "collected": collected,
+            "rate": round(collected / billed, 4) if billed else None,
+        }
+
+    def side(of_year: int) -> dict[str, Any]:
+        found = figures(registry, "district", items.get(("district", str(of_year))))
+        return {
+            "fee_collection_rate": fee_rate(of_year)["rate"],
+            "satisfaction_rate": found["satisfaction_rate"],
+            "complaint_rate": found["complaint_rate"],
+        }
+
+    now, before = side(year), side(year - 1)
+
+    def change(name: str) -> float | None:
+        a, b = now[name], before[name]
+        return round(a - b, 4) if a is not None and b is not None else None
+
+    return {
+        "year": year,
+        "this_year": now,
+        "last_year": before,
+        "change": {name: change(name) for name in now},
+        "coverage": coverage(registry),
+        "sample": registry.sample,
+    }
+
+
+FEE_COLUMNS = ("compound", "month", "billed", "collected")
+
+
+def parse_fees(registry: Registry, text: str) -> list[dict[str, Any]]:
+    """A CSV of fees (compound, month, billed, collected), checked row by row; every problem is
+    reported with its line number and nothing is stored unless every row is good."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != list(FEE_COLUMNS):
+        raise InvalidInput(
+            "The first line must be: compound,month,billed,collected",
+            "invalid_csv",
+            [ErrorDetail("line 1", "invalid_header", "Expected compound,month,billed,collected")],
+        )
+    rows: list[dict[str, Any]] = []
+    problems: list[ErrorDetail] = []
+    seen: set[tuple[str, str]] = set()
+    for number, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            rows.append(check_fee(registry, row))
+        except InvalidInput as error:
+            problems.extend(ErrorDetail(f"line {number}", d.code, d.message) for d in error.details)
+            continue
+        key = (row["compound"], row["month"])
+        if key in seen:
+            problems.append(
+                ErrorDetail(f"line {number}", "duplicate_row", "The same compound and month twice.")
+            )
+        seen.add(key)
+        if len(rows) > 5000:
+            problems.append(
+                ErrorDetail(f"line {number}", "too_many_rows", "At most 5,000 rows per upload.")
+            )
+            break
+    if problems:
+        raise InvalidInput("The file has problems; nothing was stored.", "invalid_csv", problems)
+    if not rows:
+        raise InvalidInput(
+            "The file has no rows.", "invalid_csv", [ErrorDetail("line 2", "empty", "No rows.")]
+        )
+    return rows
+
+
+def check_fee(registry: Registry, row: dict[str, Any]) -> dict[str, Any]:
+    problems: list[ErrorDetail] = []
+    compound = str(row.get("compound", ""))
+    if compound not in registry.compounds:
+        problems.append(
+            ErrorDetail("compound", "unknown_compound", f"Unknown compound {compound!r}.")
+        )
+    month = str(row.get("month", ""))
+    try:
+        parsed = date.fromisoformat(f"{month}-01")
+        if len(month) != 7:
+            raise ValueError
+    except ValueError:
+        problems.append(ErrorDetail("month", "invalid_month", "month is YYYY-MM."))
+        parsed = None
+    amounts = {}
+    for name in ("billed", "collected"):
+        try:
+            amounts[name] = round(float(row.get(name, "")), 2)
+            if amounts[name] < 0 or amounts[name] > 1e10:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(ErrorDetail(name, "invalid_amount", f"{name} is an amount in yuan."))
+    if len(amounts) == 2 and amounts["collected"] > amounts["billed"]:
+        problems.append(ErrorDetail("collected", "more_than_billed", "Collected exceeds billed."))
+    if problems:
+        raise InvalidInput("The fee figures have problems.", "invalid_fees", problems)
+    assert parsed is not None
+    return {"compound": compound, "month": month, **amounts}
+
+
+def record_fees(deps: MetricsDeps, principal: Principal, rows: list[dict[str, Any]]) -> int:
+    principal.require(Role.DISTRICT, Role.PROPERTY)
+    registry = deps.registry.current()
+    if not principal.is_district:
+        managed = {
+            c
+            for company in principal.ids(Role.PROPERTY)
+            for c in registry.managed_compounds(company)
+        }
+        outside = [r["compound"] for r in rows if r["compound"] not in managed]
+        if outside:
+            raise Forbidden("Enter fees only for compounds your company manages.", "forbidden")
+    now = iso(deps.clock.now())
+    deps.store.put_fees([{**r, "updated_by": principal.username, "updated_at": now} for r in rows])
+    return len(rows)
+
+
+# -- the public results board (晾晒成果) -------------------------------------------------------
+
+
+def board(deps: MetricsDeps, period: str, recent_days: int = 30) -> dict[str, Any]:
+    """What was reported, whistled and fixed, by community, for anyone: counts, rates and the
+    kinds and places of recently fixed problems — never a phone number or a resident's words."""
+    registry = deps.registry.current()
+    parse_period(period)
+    communities = deps.store.period(period, "community:")
+    district = deps.store.get_many([("district", period)]).get(("district", period))
+    rows = []
+    for community in registry.communities.values():
+        tally = communities.get(f"community:{community.id}")
+        full = figures(registry, f"community:{community.id}", tally)
+        rows.append(
+            {
+                "id": community.id,
+                "name": community.name,
+                "street": registry.streets[community.street].name,
+                "received": full["counts"]["received"],
+                "whistled": full["counts"]["whistled"],
+                "resolved": full["counts"]["resolved"],
+                "on_time_rate": full["on_time_rate"],
+                "satisfaction_rate": full["satisfaction_rate"],
+            }
+        )
+    today = deps.clock.now().astimezone(CHINA_TZ).date()
+    fixed = []
+    for offset in range(recent_days):
+        for event in deps.store.day_events(today - timedelta(days=offset)):
+            if event.kind != "resolved":
+                continue
+            dims = event.data.get("dims") or {}
+            category = registry.categories.get(str(dims.get("category")))
+            compound = registry.compounds.get(str(dims.get("compound")))
+            place = registry.communities.get(str(dims.get("community")))
+            fixed.append(
+                {
+                    "at": iso(event.at),
+                    "category": category.name if category else "",
+                    "category_en": category.name_en if category else "",
+                    "icon": category.icon if category else "more",
+                    "compound": compound.name if compound else "",
+                    "community": place.name if place else "",
+                    "on_time": bool(event.data.get("on_time", True)),
+                }
+            )
+        if len(fixed) >= 30:
+            break
+    return {
+        "period": period,
+        "district": figures(registry, "district", district),
+        "communities": rows,
+        "recently_fixed": sorted(fixed, key=lambda f: str(f["at"]), reverse=True)[:30],
+        "sample": registry.sample,
+        "notice": registry.notice if registry.sample else "",
+    }

@@ -1,0 +1,276 @@
+"""`whistle demo`: a year of plausible sample cases, played through the real use cases on a
+simulated clock — reports, triage, dispatch, claims, resolutions, ratings, some late, some
+reopened — with the nightly job run for each day, so every chart has data.
+
+Everything it creates is sample data in the local stack (the registry it uses is the sample).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from ..core.domain.cases import NewReport, Status
+from ..core.domain.clock import CHINA_TZ, SecureIds
+from ..core.domain.staff import Principal, Scope
+
+DESCRIPTIONS = {
+    "tree_shading": ["楼前的香樟树太高，挡住了一楼的阳光", "树枝伸到阳台，家里白天也很暗"],
+    "damaged_road": ["小区主干道有个大坑，晚上容易绊倒", "人行道砖块松动，下雨溅水"],
+    "sewage": ["下水道堵塞，污水漫出来了", "化粪池有异味，夏天更严重"],
+    "street_light": ["路灯坏了一周，晚上很黑", "北门路灯忽明忽暗"],
+    "laundry_drying": ["小区没有晾衣的地方，只能晾在绿化带", "晾衣架坏了很久没人修"],
+    "fire_safety": ["楼道里有人给电动车充电，很危险", "消防通道被车堵住了"],
+    "property_dispute": ["物业费涨价没有公示", "物业维修基金使用不透明"],
+    "elevator": ["电梯经常停在两层之间", "电梯按钮失灵"],
+    "garbage": ["垃圾桶满了两天没人清运", "建筑垃圾堆在楼下"],
+    "illegal_building": ["一楼住户私自搭建阳光房", "屋顶违建影响楼上漏水"],
+    "water_supply": ["高层水压太低，早上没水", "自来水发黄"],
+    "parking": ["车辆乱停堵住出口", "地面停车位被长期占用"],
+    "noise": ["夜里广场舞声音太大", "装修噪音早上七点就开始"],
+    "greening": ["草坪长期无人修剪", "绿化带被改成菜地"],
+    "other": ["小区公告栏损坏", "健身器材生锈"],
+}
+WEIGHTS = {
+    "street_light": 14,
+    "damaged_road": 12,
+    "sewage": 11,
+    "tree_shading": 9,
+    "garbage": 9,
+    "parking": 8,
+    "fire_safety": 6,
+    "laundry_drying": 5,
+    "property_dispute": 5,
+    "noise": 5,
+    "water_supply": 4,
+    "elevator": 4,
+    "greening": 4,
+    "illegal_building": 2,
+    "other": 2,
+}
+
+
+class SimulatedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass(order=True)
+class Step:
+    at: datetime
+    order: int
+    action: str = field(compare=False)
+    code: str = field(compare=False)
+    extra: dict[str, Any] = field(compare=False, default_factory=dict)
+
+
+def play(
+    days: int,
+    per_day: float,
+    seed: int,
+    progress: Callable[[int, int, object], None] | None = None,
+) -> dict[str, Any]:
+    from ..core import bootstrap
+    from ..core.services import dispatch, intake, metrics, workflow
+
+    rng = random.Random(seed)
+    today = datetime.now(CHINA_TZ).date()
+    first = today - timedelta(days=days)
+    clock = SimulatedClock(datetime.combine(first, time(7, 0), CHINA_TZ))
+    base = bootstrap.wiring()
+    wired = replace(base, clock=clock, ids=SecureIds())
+    for name in ("registry", "calendar", "cases", "photos", "vault", "counters", "notifications"):
+        if name in base.__dict__:
+            wired.__dict__[name] = base.__dict__[name]
+    registry = wired.registry.current()
+    # The demo is one resident per report; the real limits would stop it at once.
+    limits = replace(wired.settings.limits, reports_per_phone=10**6, reports_per_address=10**6)
+    wired.__dict__["intake"] = replace(wired.intake, limits=limits)
+    wired.__dict__["transport"] = _Delivered()
+    deps_flow, deps_dispatch, deps_metrics = wired.workflow, wired.dispatch, wired.metrics
+    categories = [c for c in WEIGHTS if c in registry.categories]
+    weights = [WEIGHTS[c] for c in categories]
+    compounds = list(registry.compounds.values())
+    counter = itertools.count()
+    steps: list[Step] = []
+    totals = {
+        "reported": 0,
+        "whistled": 0,
+        "local": 0,
+        "rejected": 0,
+        "merged": 0,
+        "rated": 0,
+        "reopened": 0,
+    }
+
+    def staff(scope: str) -> workflow.Acting:
+        parsed = Scope.parse(scope)
+        assert parsed is not None
+        return workflow.Acting(principal=Principal(f"demo.{scope.replace(':', '.')}", (parsed,)))
+
+    def later(at: datetime, hours: float, action: str, code: str, **extra: Any) -> None:
+        heapq.heappush(steps, Step(at + timedelta(hours=hours), next(counter), action, code, extra))
+
+    def act(acting: workflow.Acting, case: Any, name: str, **body: Any) -> dict[str, Any] | None:
+        try:
+            return workflow.act(
+                deps_flow, acting, case.code, name, {"version": case.version, **body}
+            )
+        except Exception:  # the case moved on meanwhile (a timer, a merge): skip the step
+            return None
+
+    def perform(step: Step) -> None:
+        case = wired.cases.get(step.code)
+        if case is None:
+            return
+        if step.action == "triage" and case.status is Status.SUBMITTED:
+            community = staff(f"community:{case.community}")
+            roll = rng.random()
+            if roll < 0.08 and step.extra.get("duplicate_of"):
+                if act(community, case, "merge", into=step.extra["duplicate_of"]):
+                    totals["merged"] += 1
+            elif roll < 0.15:
+                if act(
+                    community,
+                    case.code,
+                    "reject",
+                    reason="经核实不属于公共事务，已告知居民联系物业",
+                ):
+                    totals["rejected"] += 1
+            elif roll < 0.32:
+                if act(
+                    community, case.code, "local", by=rng.choice(["community", "property", "grid"])
+                ):
+                    totals["local"] += 1
+                    later(clock.at, rng.uniform(4, 80), "resolve_local", case.code)
+            elif act(community, case, "whistle"):
+                totals["whistled"] += 1
+                later(clock.at, 0.02, "tick", case.code)
+        elif step.action == "tick":
+            dispatch.fire_timers(deps_dispatch, dispatch.TickReport())
+            if case.status is Status.DISPATCHED:
+                late = rng.random() < 0.15
+                later(
+                    clock.at,
+                    rng.uniform(5, 12) if late else rng.uniform(0.2, 3),
+                    "claim",
+                    case.code,
+                )
+        elif step.action == "claim" and case.status is Status.DISPATCHED:
+            department = staff(f"department:{case.department}")
+            if rng.random() < 0.05:
+                act(department, case, "return", reason="经核实不属于本部门职责")
+                later(clock.at, rng.uniform(2, 20), "triage", case.code)
+                return
+            if act(department, case, "claim"):
+                on_time = rng.random() < 0.8
+                hours = rng.uniform(8, 100) if on_time else rng.uniform(150, 400)
+                later(clock.at, hours, "resolve", case.code)
+        elif step.action == "resolve" and case.status is Status.CLAIMED:
+            department = staff(f"department:{case.department}")
+            if act(department, case, "resolve", note="已按要求处理完毕"):
+                later(clock.at, rng.uniform(2, 100), "rate", case.code)
+        elif step.action == "resolve_local" and case.status is Status.LOCAL:
+            if act(staff(f"community:{case.community}"), case, "resolve", note="已协调处理"):
+                later(clock.at, rng.uniform(2, 100), "rate", case.code)
+        elif step.action == "rate" and case.status is Status.RESOLVED and rng.random() < 0.75:
+            solved = rng.random() < 0.9
+            grade = rng.choices(
+                ["satisfied", "fairly_satisfied", "not_satisfied"],
+                [0.72, 0.2, 0.08] if solved else [0.05, 0.25, 0.7],
+            )[0]
+            token = _tokens.get(case.code)
+            if token is None:
+                return
+            workflow.rate(deps_flow, case.code, token, {"resolved": solved, "satisfaction": grade})
+            totals["rated"] += 1
+            if not solved:
+                totals["reopened"] += 1
+                later(
+                    clock.at,
+                    rng.uniform(10, 120),
+                    "resolve" if case.local_by is None else "resolve_local",
+                    case.code,
+                )
+
+    _tokens: dict[str, str] = {}
+    recent: dict[tuple[str, str], str] = {}
+    for index in range(days):
+        day = first + timedelta(days=index)
+        for _ in range(_poisson(rng, per_day)):
+            moment = datetime.combine(day, time(8, 0), CHINA_TZ) + timedelta(
+                minutes=rng.randint(0, 13 * 60)
+            )
+            heapq.heappush(steps, Step(moment, next(counter), "report", ""))
+        day_end = datetime.combine(day + timedelta(days=1), time(0, 30), CHINA_TZ)
+        while steps and steps[0].at < day_end:
+            step = heapq.heappop(steps)
+            clock.at = max(clock.at, step.at)
+            if step.action == "report":
+                category = rng.choices(categories, weights)[0]
+                compound = rng.choice(compounds)
+                report = NewReport(
+                    category=category,
+                    compound=compound.id,
+                    address=rng.choice(
+                        ["东门", "北门", "3栋门前", "地下车库入口", "中心花园", "5栋2单元"]
+                    ),
+                    description=rng.choice(DESCRIPTIONS[category]) + "（示例数据）",
+                    phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                    consent=True,
+                )
+                key = uuid.UUID(int=rng.getrandbits(128)).hex
+                body = {"category": category, "compound": compound.id, "key": key}
+                receipt = intake.report_case(
+                    wired.intake, key, report, intake.fingerprint(wired.intake, body)
+                )
+                _tokens[receipt.code] = receipt.token
+                totals["reported"] += 1
+                duplicate = recent.get((compound.id, category))
+                recent[(compound.id, category)] = receipt.code
+                later(
+                    clock.at, rng.uniform(0.3, 30), "triage", receipt.code, duplicate_of=duplicate
+                )
+            else:
+                perform(step)
+        # The day is over: timers due today (reminders, escalations, auto-close) fire, and the
+        # nightly job counts the day.
+        clock.at = day_end
+        dispatch.fire_timers(deps_dispatch, dispatch.TickReport())
+        month_ends = (day + timedelta(days=1)).day == 1 or index == days - 1
+        metrics.run_day(deps_metrics, day, rollup_periods=month_ends)
+        if progress:
+            progress(index + 1, days, day.isoformat())
+    dispatch.send_pending(deps_dispatch, dispatch.TickReport())
+    return {
+        "days": days,
+        "from": first.isoformat(),
+        "to": (today - timedelta(days=1)).isoformat(),
+        **totals,
+        "sample": True,
+    }
+
+
+class _Delivered:
+    """The demo's messages are marked delivered without leaving the machine."""
+
+    def send(self, notification: Any, now: datetime) -> None:
+        return None
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth: fine for small means.
+    limit, count, product = pow(2.718281828459045, -mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count

@@ -1,0 +1,238 @@
+"""The metric definitions against a hand-computed day."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from functions.core.domain.cases import Actor, CaseEvent, Status
+from functions.core.domain.errors import InvalidInput
+from functions.core.domain.metrics import Tally, coverage, households, percentile, rates, tally_day
+from functions.core.services.metrics import _sum, parse_fees, parse_period, same_period_last_year
+from tests.fakes import sample_registry
+
+REGISTRY = sample_registry()
+T0 = datetime.fromisoformat("2026-11-26T01:00:00+00:00")
+S = Status
+
+
+def dims(department=None, compound="x001", community="c01"):
+    return {
+        "street": "hudong",
+        "community": community,
+        "compound": compound,
+        "category": "street_light",
+        "channel": "resident",
+        "department": department,
+    }
+
+
+class Timeline:
+    def __init__(self, code: str, compound: str = "x001", community: str = "c01"):
+        self.code, self.compound, self.community = code, compound, community
+        self.events: list[CaseEvent] = []
+        self.status: Status | None = None
+        self.department: str | None = None
+
+    def add(self, kind, after, hours=0.0, department=..., **data):
+        before_department = self.department
+        if department is not ...:
+            self.department = department
+        payload = {"dims": dims(self.department, self.compound, self.community), **data}
+        if before_department != self.department:
+            payload["department_before"] = before_department
+        self.events.append(
+            CaseEvent(
+                self.code,
+                len(self.events),
+                T0 + timedelta(hours=hours),
+                kind,
+                Actor("x"),
+                self.status,
+                after,
+                None,
+                payload,
+            )
+        )
+        self.status = after
+        return self
+
+
+def the_day():
+    a = (
+        Timeline("A")
+        .add("reported", S.SUBMITTED)
+        .add("whistled", S.WHISTLED, 2, department="ludeng", duration=7200)
+        .add("dispatched", S.DISPATCHED, 2)
+        .add("claimed", S.CLAIMED, 3, on_time=True, duration=3600)
+        .add("resolved", S.RESOLVED, 5, on_time=True, duration=10800)
+        .add("rated", S.RESOLVED, 6, resolved=True, satisfaction="satisfied")
+        .add("closed", S.CLOSED, 6)
+    )
+    b = (
+        Timeline("B")
+        .add("reported", S.SUBMITTED)
+        .add("whistled", S.WHISTLED, 1, department="ludeng", duration=3600)
+        .add("dispatched", S.DISPATCHED, 1)
+        .add("escalated", S.DISPATCHED, 6, stage="claim", times=1)
+        .add("claimed", S.CLAIMED, 8, on_time=False, duration=25200, ends_overdue="claim")
+    )
+    c = Timeline("C").add("reported", S.SUBMITTED).add("rejected", S.REJECTED, 1, duration=3600)
+    d = Timeline("D", "x002", "c02").add("reported", S.SUBMITTED)
+    e = (
+        Timeline("E")
+        .add("reported", S.SUBMITTED)
+        .add("local", S.LOCAL, 1, by="grid", duration=3600)
+        .add("resolved", S.RESOLVED, 9, on_time=False, duration=30000)
+        .add("rated", S.RESOLVED, 10, resolved=False, satisfaction="fairly_satisfied")
+        .add("reopened", S.LOCAL, 10)
+    )
+    return [ev for t in (a, b, c, d, e) for ev in t.events]
+
+
+def test_a_days_counts_per_dimension():
+    tallies = tally_day(the_day(), {})
+    district = tallies["district"].counts
+    assert district == {
+        "received": 5,
+        "triaged": 4,
+        "whistled": 2,
+        "rejected": 1,
+        "local": 1,
+        "dispatched": 2,
+        "claimed_on_time": 1,
+        "claimed_late": 1,
+        "resolved": 2,
+        "resolved_on_time": 1,
+        "resolved_late": 1,
+        "escalations": 1,
+        "rated": 2,
+        "rated_resolved": 1,
+        "satisfied": 1,
+        "fairly_satisfied": 1,
+        "reopened": 1,
+        "closed": 1,
+    }
+    assert tallies["community:c02"].counts == {"received": 1}
+    assert tallies["department:ludeng"].counts["claimed_late"] == 1
+    assert (
+        "department:ludeng" in tallies
+        and tallies["department:ludeng"].counts.get("received") is None
+    )
+
+
+def test_the_backlog_at_midnight_follows_openings_closings_and_overdue_stages():
+    tallies = tally_day(the_day(), {"district": {"open": 4, "overdue": 1, "unclaimed_overdue": 0}})
+    # Yesterday 4 open and 1 overdue; today A and C closed, B, D and E still open (3 new).
+    assert tallies["district"].backlog == {"open": 4 + 3, "overdue": 1, "unclaimed_overdue": 0}
+    assert tallies["department:ludeng"].backlog["open"] == 1  # B, claimed
+    assert tallies["community:c02"].backlog["open"] == 1
+
+
+def test_the_rates_are_derived_from_the_counts():
+    tally = tally_day(the_day(), {})["district"]
+    derived = rates(tally, households=2000)
+    assert derived["response_rate"] == 0.5  # 1 on time / (1 + 1 late + 0 unclaimed)
+    assert derived["on_time_rate"] == 0.5
+    assert derived["resolution_rate"] == 0.5
+    assert derived["satisfaction_rate"] == 1.0  # (1 + 1.0 × 1) / 2
+    assert rates(tally, 2000, fairly_weight=0.5)["satisfaction_rate"] == 0.75
+    assert derived["complaint_rate"] == 2.5  # 5 per 2,000 households → 2.5 per 1,000
+
+
+def test_an_unclaimed_overdue_case_counts_against_the_response_rate():
+    tally = Tally(counts={"claimed_on_time": 3}, backlog={"unclaimed_overdue": 1})
+    assert rates(tally, None)["response_rate"] == 0.75
+
+
+def test_empty_periods_have_no_rate_rather_than_zero():
+    assert rates(Tally(), None) == {
+        "response_rate": None,
+        "on_time_rate": None,
+        "resolution_rate": None,
+        "satisfaction_rate": None,
+        "complaint_rate": None,
+    }
+
+
+def test_durations_land_in_fixed_bins_so_roll_ups_keep_percentiles():
+    tally = tally_day(the_day(), {})["district"]
+    assert sum(tally.histograms["claim"]) == 2
+    assert percentile(tally.histograms["claim"], 0.5) == 2.0  # 1 h falls in the 1–2 h bin
+    month = _sum([{"district": tally}, {"district": tally}])["district"]
+    assert month.counts["received"] == 10
+    assert month.histograms["claim"] == [2 * x for x in tally.histograms["claim"]]
+
+
+def test_a_roll_up_takes_the_backlog_of_its_last_part():
+    first = {"district": Tally(counts={"received": 1}, backlog={"open": 5})}
+    second = {"district": Tally(counts={"received": 2}, backlog={"open": 3})}
+    total = _sum([first, second])["district"]
+    assert total.counts == {"received": 3} and total.backlog == {"open": 3}
+
+
+def test_items_are_canonical_so_a_rerun_writes_identical_items():
+    one = tally_day(the_day(), {})
+    two = tally_day(list(reversed(the_day())), {})
+    assert {k: v.as_dict() for k, v in one.items()} == {k: v.as_dict() for k, v in two.items()}
+
+
+def test_coverage_indicators_come_from_the_registry():
+    found = coverage(REGISTRY)
+    assert found["party_branches"]["part"] == 142 and found["party_branches"]["whole"] == 155
+    assert found["party_work_coverage"]["rate"] == 1.0
+    assert found["property_party_organisations"]["rate"] == pytest.approx(0.726, abs=0.001)
+    assert found["owners_committees"]["rate"] == pytest.approx(0.968, abs=0.001)
+    assert found["committee_party_members"]["rate"] == pytest.approx(0.626, abs=0.001)
+    assert found["property_management"]["rate"] == 1.0
+
+
+def test_households_follow_the_area():
+    district = households(REGISTRY, "district")
+    community = households(REGISTRY, "community:c01")
+    assert district == sum(c.households for c in REGISTRY.compounds.values())
+    assert 0 < community < district
+    assert households(REGISTRY, "department:ludeng") == district
+
+
+def test_fee_csv_rows_are_checked_one_by_one_with_line_numbers():
+    good = "compound,month,billed,collected\nx001,2026-10,10000,9200\nx002,2026-10,5000,4000.5\n"
+    rows = parse_fees(REGISTRY, good)
+    assert rows[1] == {
+        "compound": "x002",
+        "month": "2026-10",
+        "billed": 5000.0,
+        "collected": 4000.5,
+    }
+    bad = (
+        "compound,month,billed,collected\nx001,2026-10,10000,9200\nx999,2026-10,1,1\n"
+        "x002,2026-13,1,1\nx003,2026-10,100,200\nx001,2026-10,10000,9200\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        parse_fees(REGISTRY, bad)
+    lines = [d.field for d in caught.value.details]
+    assert lines == ["line 3", "line 4", "line 5", "line 6"]
+    with pytest.raises(InvalidInput):
+        parse_fees(REGISTRY, "a,b\n1,2\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "first", "last"),
+    [
+        ("2026-11-26", "day", "2026-11-26", "2026-11-26"),
+        ("2026-02", "month", "2026-02-01", "2026-02-28"),
+        ("2026-Q4", "quarter", "2026-10-01", "2026-12-31"),
+        ("2026", "year", "2026-01-01", "2026-12-31"),
+    ],
+)
+def test_periods(text, kind, first, last):
+    parsed = parse_period(text)
+    assert (parsed[0], parsed[1].isoformat(), parsed[2].isoformat()) == (kind, first, last)
+
+
+def test_year_on_year_pairs_and_bad_periods():
+    assert same_period_last_year("2026-11") == "2025-11"
+    assert same_period_last_year("2028-02-29") == "2027-02-28"
+    with pytest.raises(InvalidInput):
+        parse_period("2026-Q5")
