@@ -19,7 +19,7 @@ from typing import Any
 def install() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
-    DynamoDBBackend.transact_write_items = transact_write_items
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
