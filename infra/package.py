@@ -150,6 +150,8 @@ def package(stage: str, region: str, out: Path, root: Path = ROOT) -> Package:
         chalice_out = Path(scratch) / "chalice"
         chalice_package(project, stage, region, chalice_out)
         chalice_template = json.loads((chalice_out / "sam.json").read_text())
+        # Kept beside the result: what Chalice generated, before the merge.
+        shutil.copy(chalice_out / "sam.json", out / "chalice-sam.json")
         runtimes = {
             r["Properties"]["Runtime"]
             for r in chalice_template["Resources"].values()
