@@ -15,6 +15,8 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .paths import BUILD, REPORT
@@ -24,7 +26,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="smaller and fewer: a smoke test")
     parser.add_argument("--output", default=str(REPORT), help="where to write the report")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="write the report again from the last run's build/bench/results.json",
+    )
     args = parser.parse_args(argv)
+    if args.render_only:
+        from .report import render
+
+        last = json.loads((BUILD / "results.json").read_text())
+        Path(args.output).write_text(render(last), encoding="utf-8")
+        print(f"bench: wrote {args.output} from {BUILD / 'results.json'}")
+        return 1 if last["errors"] else 0
     quick = args.quick
     settings = {
         "history": [1_000, 10_000] if quick else [10_000, 100_000],
@@ -35,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         "quick": quick,
     }
     BUILD.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"settings": settings, "errors": {}, "seconds": {}}
+    results: dict[str, Any] = {
+        "settings": settings,
+        "errors": {},
+        "seconds": {},
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
     def section(name: str, run: Callable[[], Any]) -> None:
         print(f"bench: {name}…", flush=True)
@@ -73,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     from .report import render
 
     text = render(results)
-    with open(args.output, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    Path(args.output).write_text(text, encoding="utf-8")
     print(f"bench: wrote {args.output}")
     if results["errors"]:
         print(f"bench: sections failed: {', '.join(results['errors'])}", file=sys.stderr)
