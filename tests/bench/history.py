@@ -21,60 +21,75 @@ JOBS = {"dispatch tick": "dispatch_tick", "nightly job": "nightly_metrics"}
 
 
 def load_history(aws: Aws, start: int, count: int, now: datetime) -> None:
-    """`count` closed cases (numbered from `start`), each with a reported and a closed event."""
-    from functions.core.adapters.tables import CaseItem, EventItem, day_shard
+    """`count` closed cases (numbered from `start`), each with its reported and closed events.
+
+    Cases are made by the domain (`Case.report`) and stored through the case store's own
+    item mapping, so history keeps the shape of real cases as the model grows. A closed case
+    is in no work list: every sparse (nullable) index key of the case item is cleared.
+    """
+    from functions.core.adapters.case_store import case_to_item, event_to_item
+    from functions.core.adapters.tables import CaseItem, EventItem
     from functions.core.bootstrap import wiring
-    from functions.core.domain.clock import china_date
+    from functions.core.domain.cases import Case, CaseEvent, NewReport, SealedPhone, Status
 
     registry = wiring().registry.current()
     compounds = list(registry.compounds.values())
-    categories = list(registry.categories)
+    categories = list(registry.categories.values())
+    attributes = CaseItem.get_attributes()
+    sparse = [
+        index._hash_key_attribute().attr_name
+        for index in CaseItem._indexes.values()
+        if attributes[index._hash_key_attribute().attr_name].null
+    ]
     rng = random.Random(start)
+    phone = SealedPhone("", "", "138****0000")
     with CaseItem.batch_write() as cases, EventItem.batch_write() as events:
         for number in range(start, start + count):
             compound = rng.choice(compounds)
+            category = rng.choice(categories)
             created = now - timedelta(days=rng.uniform(2, 730))
             closed = created + timedelta(days=rng.uniform(0.5, 20))
-            code = f"YS-HIST-{number:07d}"
-            cases.save(
-                CaseItem(
-                    code,
-                    status="closed",
-                    category=rng.choice(categories),
+            case = Case.report(
+                code=f"YS-HIST-{number:07d}",
+                report=NewReport(
+                    category=category.id,
                     compound=compound.id,
-                    community=compound.community,
-                    street=registry.communities[compound.community].street,
                     address="历史数据",
                     description="历史工单（基准测试生成）",
-                    phone_masked="138****0000",
-                    token_hash="0" * 64,
-                    channel="resident",
-                    created_at=created,
-                    updated_at=closed,
-                    event_count=2,
-                    version=3,
-                )
-            )
-            for seq, (at, kind, before, after) in enumerate(
-                (
-                    (created, "reported", None, "submitted"),
-                    (closed, "closed", "resolved", "closed"),
+                    phone="",
+                    consent=True,
                 ),
-                start=1,
-            ):
-                events.save(
-                    EventItem(
-                        code,
-                        seq,
-                        at=at,
-                        kind=kind,
-                        actor_role="resident",
-                        status_before=before,
-                        status_after=after,
-                        data={},
-                        day_shard=day_shard(china_date(at), code),
-                    )
-                )
+                category=category,
+                compound=compound,
+                registry=registry,
+                phone=phone,
+                photos=(),
+                token_hash="0" * 64,
+                at=created,
+            )
+            (reported,) = case.new_events
+            closing = CaseEvent(
+                case_code=case.code,
+                seq=reported.seq + 1,
+                at=closed,
+                kind="closed",
+                actor=reported.actor,
+                status_before=Status.RESOLVED,
+                status_after=Status.CLOSED,
+                note=None,
+                data={},
+            )
+            item = case_to_item(case)
+            item.status = Status.CLOSED.value
+            item.updated_at = (
+                closed if isinstance(item.updated_at, datetime) else closed.isoformat()
+            )
+            item.event_count = 2
+            for name in sparse:
+                setattr(item, name, None)
+            cases.save(item)
+            events.save(event_to_item(reported))
+            events.save(event_to_item(closing))
 
 
 def seed_current_work(aws: Aws, now: datetime) -> None:
