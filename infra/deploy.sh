@@ -33,8 +33,11 @@ packaged_region=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1
 export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
 
 output() {  # output STACK KEY
-  aws cloudformation describe-stacks --stack-name "$1" \
-    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text
+  local value
+  value=$(aws cloudformation describe-stacks --stack-name "$1" \
+    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text)
+  [ -n "$value" ] && [ "$value" != "None" ] || die "stack $1 has no output $2"
+  echo "$value"
 }
 
 deployed_parameter() {  # deployed_parameter STACK KEY: the value the stack runs with, or empty
