@@ -33,6 +33,8 @@ def _version(command: list[str]) -> str:
 def describe() -> dict[str, Any]:
     memory_kb = _first("/proc/meminfo", "MemTotal").split()[0]
     return {
+        # Timings mean little on a busy machine: the load when the run started says how busy.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpu": _first("/proc/cpuinfo", "model name"),
         "cores": os.cpu_count(),
         "memory_gb": round(int(memory_kb) / 1024 / 1024, 1) if memory_kb.isdigit() else "?",

@@ -92,7 +92,8 @@ def render(results: dict[str, Any]) -> str:
             f"Python {machine.get('python')}, Node {machine.get('node')}, "
             f"{machine.get('chromium')}; "
             + ", ".join(f"{k} {v}" for k, v in machine.get("packages", {}).items())
-            + ".\n"
+            + f". Load average when the run started: {machine.get('load_average')} "
+            "(1, 5, 15 minutes).\n"
         )
     out.extend(operations_section(results))
     out.extend(timing_section(results))
