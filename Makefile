@@ -18,15 +18,15 @@ dev: $(VENV)/.installed frontend/dist/index.html
 
 ## test: lint, type-check, unit, integration (moto), browser (Chromium) and SPA tests
 test: $(VENV)/.installed frontend/dist/index.html system-deps
-	$(BIN)/ruff check functions tests app.py
-	$(BIN)/ruff format --check functions tests app.py
+	$(BIN)/ruff check functions tests app.py infra
+	$(BIN)/ruff format --check functions tests app.py infra
 	$(BIN)/mypy
 	$(BIN)/pytest tests/unit tests/integration tests/e2e -n 2 --dist loadfile
 	$(NPM) test
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check functions tests app.py
-	$(BIN)/ruff format --check functions tests app.py
+	$(BIN)/ruff check functions tests app.py infra
+	$(BIN)/ruff format --check functions tests app.py infra
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
@@ -73,6 +73,28 @@ system-deps:
 		echo "(or run make test as root on Debian/Ubuntu, which installs them itself)."; \
 		exit 1; \
 	fi
+
+# -- Deployment and benchmarks (infra/, tests/bench/) ---------------------------------------
+STAGE ?= prod
+# The region the stack goes to; a China region (cn-…) leaves out what the China regions lack.
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+BENCH_TOOLS := tests/bench/tools
+
+## package: the Lambda zip and the stage's CloudFormation template in build/$(STAGE)/
+package: $(VENV)/.installed
+	$(BIN)/python -m infra package --stage $(STAGE) --region $(REGION)
+
+## deploy: package, then deploy it and the SPA with the AWS CLI (make deploy STAGE=prod)
+deploy: package frontend/dist/index.html
+	STAGE=$(STAGE) REGION=$(REGION) PYTHON=$(BIN)/python infra/deploy.sh
+
+## bench: measure the budgets of DESIGN §9 and write BENCHMARKS.md (several minutes)
+bench: $(VENV)/.installed frontend/dist/index.html system-deps $(BENCH_TOOLS)/node_modules/.installed
+	$(BIN)/python -m tests.bench
+
+$(BENCH_TOOLS)/node_modules/.installed: $(BENCH_TOOLS)/package.json $(BENCH_TOOLS)/package-lock.json
+	cd $(BENCH_TOOLS) && npm ci --no-audit --no-fund
+	touch $@
 
 ## lock: re-pin requirements.txt (Lambda-only) and requirements-dev.txt from their sources
 lock: $(VENV)/.installed

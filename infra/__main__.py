@@ -1,0 +1,62 @@
+"""`python -m infra …`: the steps behind `make package` and `make deploy`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cfn import dump
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("package", help="the Lambda zip and the merged template")
+    build.add_argument("--stage", default="prod")
+    build.add_argument("--region", required=True, help="the region the stack goes to")
+    build.add_argument("--out", type=Path, help="default: build/<stage>")
+
+    data = commands.add_parser("data-template", help="the tables alone, from the models")
+    data.add_argument("--stage", default="prod")
+    data.add_argument("--out", type=Path, required=True)
+
+    site = commands.add_parser("spa-config", help="config.json from the stack's outputs")
+    site.add_argument("--stage", default="prod")
+    site.add_argument("outputs", type=Path, help="`describe-stacks` Outputs as JSON")
+
+    commands.add_parser("new-secrets", help="fresh keys for the secrets parameter (JSON)")
+
+    args = parser.parse_args(argv)
+    if args.command == "package":
+        from .package import ROOT, ZIP_BUDGET_BYTES, package
+
+        out = args.out or ROOT / "build" / args.stage
+        built = package(args.stage, args.region, out)
+        print(f"{built.zip_path} {built.zip_bytes / 1024 / 1024:.2f} MB ({built.runtime})")
+        print(built.template_path)
+        if built.zip_bytes > ZIP_BUDGET_BYTES:
+            print("the zip is over its 5 MB budget (DESIGN §9)", file=sys.stderr)
+            return 1
+    elif args.command == "data-template":
+        from .package import stage_environment
+        from .tables import data_template
+
+        prefix = stage_environment(args.stage)["WHISTLE_TABLE_PREFIX"]
+        dump(data_template(prefix), args.out)
+    elif args.command == "spa-config":
+        from .site import dumps, outputs_by_key, spa_config
+
+        outputs = outputs_by_key(json.loads(args.outputs.read_text()))
+        print(dumps(spa_config(args.stage, outputs)))
+    elif args.command == "new-secrets":
+        from .site import dumps, new_secrets
+
+        print(dumps(new_secrets()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `make deploy STAGE=prod`: deploy what `make package` built, then the SPA, with the AWS CLI.
+#
+#   1. the bootstrap stack (artifacts bucket, secrets key)       infra/bootstrap.yaml
+#   2. the secrets parameter, created once with fresh keys       never overwritten
+#   3. the application stack                                     build/<stage>/template.json
+#   4. the SPA: hashed assets cached for a year, then config.json and index.html (no-cache)
+#
+# Needs AWS CLI v2 and credentials for the target account; parameters come from
+# infra/<stage>.parameters (Key=Value lines, see infra/parameters.example).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STAGE=${STAGE:-prod}
+PYTHON=${PYTHON:-.venv/bin/python}
+BUILD=${BUILD:-build/$STAGE}
+DIST=${DIST:-frontend/dist}
+PARAMETERS=${PARAMETERS:-infra/$STAGE.parameters}
+REGION=${REGION:-${AWS_REGION:-${AWS_DEFAULT_REGION:-}}}
+STACK=whistle-$STAGE
+BOOTSTRAP=whistle-$STAGE-bootstrap
+
+die() { echo "deploy: $*" >&2; exit 1; }
+step() { echo "==> $*"; }
+
+command -v aws >/dev/null || die "the AWS CLI (v2) is not installed: https://aws.amazon.com/cli/"
+[ -n "$REGION" ] || die "say which region: REGION=cn-northwest-1 make deploy STAGE=$STAGE"
+[ -f "$BUILD/template.json" ] || die "$BUILD/template.json is missing: run make package STAGE=$STAGE"
+[ -f "$DIST/index.html" ] || die "$DIST/index.html is missing: run make build"
+[ -f "$PARAMETERS" ] || die "copy infra/parameters.example to $PARAMETERS and fill it in"
+packaged_region=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["region"])' "$BUILD/manifest.json")
+[ "$packaged_region" = "$REGION" ] || die "$BUILD was packaged for $packaged_region, not $REGION: make package REGION=$REGION"
+export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
+
+output() {  # output STACK KEY
+  local value
+  value=$(aws cloudformation describe-stacks --stack-name "$1" \
+    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text)
+  [ -n "$value" ] && [ "$value" != "None" ] || die "stack $1 has no output $2"
+  echo "$value"
+}
+
+deployed_parameter() {  # deployed_parameter STACK KEY: the value the stack runs with, or empty
+  aws cloudformation describe-stacks --stack-name "$1" \
+    --query "Stacks[0].Parameters[?ParameterKey=='$2'].ParameterValue | [0]" --output text \
+    2>/dev/null | sed 's/^None$//' || true
+}
+
+step "bootstrap stack $BOOTSTRAP"
+aws cloudformation deploy --stack-name "$BOOTSTRAP" --template-file infra/bootstrap.yaml \
+  --parameter-overrides "Stage=$STAGE" --no-fail-on-empty-changeset
+artifacts=$(output "$BOOTSTRAP" ArtifactsBucketName)
+secrets_key=$(output "$BOOTSTRAP" SecretsKeyArn)
+
+secrets_parameter=$("$PYTHON" -c 'import sys; from infra.package import stage_environment; print(stage_environment(sys.argv[1])["WHISTLE_SECRETS_PARAMETER"])' "$STAGE")
+step "secrets parameter $secrets_parameter"
+if lookup=$(aws ssm get-parameter --name "$secrets_parameter" --query Parameter.Name --output text 2>&1); then
+  echo "exists; left as it is (new keys would make stored phone numbers unreadable)"
+elif grep -q ParameterNotFound <<<"$lookup"; then
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  chmod 700 "$scratch"
+  # Through a file, so the keys never appear on a command line.
+  "$PYTHON" -m infra new-secrets >"$scratch/secrets.json"
+  aws ssm put-parameter --name "$secrets_parameter" --type SecureString --key-id "$secrets_key" \
+    --value "file://$scratch/secrets.json" \
+    --description "Whistle $STAGE: encryption, look-up, signing and webhook keys" >/dev/null
+  rm -f "$scratch/secrets.json"
+  echo "created with fresh keys"
+else
+  die "cannot read $secrets_parameter: $lookup"
+fi
+
+overrides=("SecretsKeyArn=$secrets_key")
+while IFS= read -r line || [ -n "$line" ]; do
+  line=${line%$'\r'}
+  case "$line" in ''|'#'*) continue ;; esac
+  [[ "$line" == *=* ]] || die "$PARAMETERS: not Key=Value: $line"
+  overrides+=("$line")
+done <"$PARAMETERS"
+given_public_url=$(printf '%s\n' "${overrides[@]}" | sed -n 's/^PublicUrl=//p' | tail -1)
+if [ -z "$given_public_url" ]; then
+  current=$(deployed_parameter "$STACK" PublicUrl)
+  [ -n "$current" ] && overrides+=("PublicUrl=$current")
+fi
+
+step "upload the Lambda package to s3://$artifacts/$STAGE/"
+aws cloudformation package --template-file "$BUILD/template.json" --s3-bucket "$artifacts" \
+  --s3-prefix "$STAGE" --output-template-file "$BUILD/packaged.json" >/dev/null
+
+deploy_stack() {
+  aws cloudformation deploy --stack-name "$STACK" --template-file "$BUILD/packaged.json" \
+    --s3-bucket "$artifacts" --s3-prefix "$STAGE" \
+    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND \
+    --parameter-overrides "$@" --no-fail-on-empty-changeset
+}
+
+step "application stack $STACK"
+deploy_stack "${overrides[@]}"
+site=$(output "$STACK" SiteUrl)
+if [ -z "$given_public_url" ] && [ "$(deployed_parameter "$STACK" PublicUrl)" != "$site" ]; then
+  # The site's address exists only once CloudFront does; links in notifications and the
+  # photo bucket's CORS rule need it, so the first deployment is followed by a second.
+  step "application stack $STACK: PublicUrl=$site"
+  deploy_stack "${overrides[@]}" "PublicUrl=$site"
+fi
+
+step "the SPA"
+aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].Outputs" \
+  --output json >"$BUILD/outputs.json"
+"$PYTHON" -m infra spa-config --stage "$STAGE" "$BUILD/outputs.json" >"$BUILD/config.json"
+bucket=$(output "$STACK" SpaBucketName)
+distribution=$(output "$STACK" DistributionId)
+# Hashed assets first and never deleted: a page already open may still load its old chunks.
+aws s3 sync "$DIST/assets" "s3://$bucket/assets" --only-show-errors \
+  --cache-control "public, max-age=31536000, immutable"
+aws s3 sync "$DIST" "s3://$bucket" --only-show-errors --exclude "assets/*" \
+  --exclude "index.html" --cache-control "no-cache"
+aws s3 cp "$BUILD/config.json" "s3://$bucket/config.json" --only-show-errors \
+  --cache-control "no-cache" --content-type "application/json; charset=utf-8"
+# The document last: it names the new assets, which are all there by now.
+aws s3 cp "$DIST/index.html" "s3://$bucket/index.html" --only-show-errors \
+  --cache-control "no-cache" --content-type "text/html; charset=utf-8"
+aws cloudfront create-invalidation --distribution-id "$distribution" \
+  --paths "/" "/index.html" "/config.json" >/dev/null
+
+if [ -n "${SMS_MONTHLY_SPEND_LIMIT:-}" ]; then
+  step "SMS settings: transactional, at most USD $SMS_MONTHLY_SPEND_LIMIT a month"
+  aws sns set-sms-attributes \
+    --attributes "DefaultSMSType=Transactional,MonthlySpendLimit=$SMS_MONTHLY_SPEND_LIMIT"
+fi
+
+echo "Whistle $STAGE is deployed: $site"

@@ -1,0 +1,54 @@
+"""What the SPA reads at start (`/config.json`) in a deployed stage, from the stack's outputs.
+
+The same shape as the local stack's runtime configuration, so the SPA has one code path.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+def outputs_by_key(outputs: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """`describe-stacks` outputs ([{"OutputKey", "OutputValue"}…]) as a dict."""
+    return {o["OutputKey"]: o["OutputValue"] for o in outputs}
+
+
+def spa_config(stage: str, outputs: Mapping[str, str]) -> dict[str, Any]:
+    region = outputs["Region"]
+    config: dict[str, Any] = {"api": "/api", "stage": stage, "region": region, "sample": False}
+    if outputs.get("UserPoolId"):
+        suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+        config["cognito"] = {
+            "endpoint": f"https://cognito-idp.{region}.{suffix}/",
+            "region": region,
+            "clientId": outputs["UserPoolClientId"],
+        }
+    else:
+        config["identity"] = {
+            "issuer": outputs["StaffIssuer"],
+            "clientId": outputs["StaffClientId"],
+        }
+    return config
+
+
+def new_secrets() -> dict[str, Any]:
+    """Fresh keys for a stage's secrets parameter (written once: rotating the encryption key
+    would make stored phone numbers unreadable)."""
+
+    def key() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    return {
+        "encryption_key": key(),
+        "lookup_key": key(),
+        "signing_key": key(),
+        "webhook_secrets": {},
+    }
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,341 @@
+"""The SPA in Chromium against the real local stack (which, like CloudFront, compresses):
+first-load gzip KB per route, dashboard code on resident routes, the production
+Content-Security-Policy, axe violations per page, and Lighthouse for the report page."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+
+from infra.cfn import load_yaml
+
+from .paths import ROOT, TOOLS
+
+DIST = ROOT / "frontend" / "dist"
+ROUTER = ROOT / "frontend" / "src" / "router.js"
+DASHBOARD = re.compile(r"dashboard|district|echarts", re.IGNORECASE)
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices")
+# Lazy routes of staff and district pages; a path starting with one of these is not resident.
+STAFF_PREFIXES = ("/district", "/dashboard", "/department", "/community", "/staff", "/board")
+
+
+def spa_routes() -> list[dict[str, str]]:
+    """The SPA's routes as router.js declares them (the catch-all left out)."""
+    text = ROUTER.read_text()
+    routes = []
+    for match in re.finditer(r"\{\s*path:\s*'([^']+)'(?:\s*,\s*name:\s*'([^']+)')?", text):
+        path, name = match.group(1), match.group(2) or match.group(1)
+        if "pathMatch" in path:
+            continue
+        audience = "staff" if path.startswith(STAFF_PREFIXES) else "resident"
+        routes.append({"path": path, "name": name, "audience": audience})
+    return routes
+
+
+def gzip_kb(path: Path) -> float:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)) / 1024
+
+
+@contextmanager
+def running_stack() -> Iterator[Any]:
+    from tests.e2e.conftest import free_port_pair, start_stack
+
+    with tempfile.TemporaryDirectory() as scratch:
+        stack = start_stack(Path(scratch) / "data", free_port_pair(), "bench-stack.log")
+        try:
+            yield stack
+        finally:
+            stack.stop()
+
+
+@contextmanager
+def chromium() -> Iterator[tuple[Any, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser, playwright
+        finally:
+            browser.close()
+
+
+def a_case(stack: Any) -> dict[str, Any]:
+    from .operations import REPORT, new_key
+
+    response = requests.post(
+        f"{stack.url}/api/cases",
+        headers={"Idempotency-Key": new_key()},
+        json=REPORT,
+        timeout=30,
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def route_url(stack: Any, route: dict[str, str], case: dict[str, Any]) -> str:
+    path = route["path"].replace(":code", case["code"])
+    return f"{stack.url}/#{path}"
+
+
+def production_csp(local_aws: str) -> str:
+    """The Content-Security-Policy of the CloudFront response-headers policy, with the photo
+    bucket and the sign-in endpoint standing at the local AWS."""
+    stack = load_yaml(ROOT / "infra" / "stack.yaml")
+    policy = stack["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    value = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    template, variables = value["ContentSecurityPolicy"]["Fn::Sub"]
+    for name in variables:
+        template = template.replace(f"${{{name}}}", local_aws)
+    return " ".join(template.split())
+
+
+def first_loads(
+    stack: Any, browser: Any, playwright: Any, case: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every HTML/JS/CSS file each route's first load fetches (idle-time prefetching of other
+    pages turned off), as gzip -9 KB, plus CSP violations under the production policy."""
+    csp = production_csp(stack.aws_endpoint)
+    origin = urlparse(stack.url).netloc
+    results = []
+    for route in spa_routes():
+        context = playwright_context(browser, playwright)
+        # The report page prefetches the other resident pages once the phone is idle; that is
+        # not part of what the route needs to show itself.
+        context.add_init_script("window.requestIdleCallback = () => 0;")
+        context.add_init_script(LAYOUT_SHIFTS)
+        page = context.new_page()
+        fetched: list[str] = []
+        violations: list[str] = []
+        page.on("request", lambda r, fetched=fetched: fetched.append(r.url))
+        page.on(
+            "console",
+            lambda m, violations=violations: (
+                violations.append(m.text)
+                if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+                else None
+            ),
+        )
+
+        def with_csp(route_: Any) -> None:
+            response = route_.fetch()
+            route_.fulfill(
+                response=response,
+                headers={**response.headers, "content-security-policy": csp},
+            )
+
+        page.route(lambda url: urlparse(url).path in ("", "/", "/index.html"), with_csp)
+        throttle(context, page)
+        page.goto(route_url(stack, route, case), wait_until="networkidle")
+        page.wait_for_timeout(300)
+        shifts = page.evaluate("window.__shifts")
+        registry_ms = page.evaluate(
+            "(performance.getEntriesByType('resource').find(e => e.name.endsWith('/api/registry'))"
+            " || {}).responseEnd || null"
+        )
+        files = []
+        for url in dict.fromkeys(fetched):
+            parsed = urlparse(url)
+            if parsed.netloc != origin:
+                continue
+            if parsed.path in ("", "/"):
+                files.append(DIST / "index.html")
+            elif parsed.path.endswith((".js", ".css")):
+                files.append(DIST / parsed.path.lstrip("/"))
+        context.close()
+        results.append(
+            {
+                **route,
+                "files": [f.name for f in files],
+                "gzip_kb": sum(gzip_kb(f) for f in files),
+                "dashboard_files": [f.name for f in files if DASHBOARD.search(f.name)],
+                "csp_violations": violations,
+                "layout_shift": sum(s["value"] for s in shifts),
+                "shifts": shifts[:5],
+                "registry_answered_ms": round(registry_ms) if registry_ms else None,
+            }
+        )
+    return results
+
+
+# What moved while the page loaded, and how far: the why behind a layout-shift score.
+LAYOUT_SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (entry.hadRecentInput) continue;
+    window.__shifts.push({
+      value: entry.value,
+      at_ms: Math.round(entry.startTime),
+      sources: (entry.sources || []).slice(0, 3).map((s) => ({
+        node: s.node ? (s.node.nodeName.toLowerCase() +
+          (s.node.className && typeof s.node.className === 'string'
+            ? '.' + s.node.className.trim().split(/\\s+/).join('.') : '')) : '?',
+        dy: Math.round(s.currentRect.y - s.previousRect.y),
+        dh: Math.round(s.currentRect.height - s.previousRect.height),
+      })),
+    });
+  }
+}).observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def throttle(context: Any, page: Any) -> None:
+    """Roughly the phone Lighthouse emulates (4× slower CPU, a mobile network's latency), so
+    what shifts under Lighthouse shifts here too, where it can be traced to an element."""
+    session = context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 150,
+            "downloadThroughput": 1.6 * 1024 * 1024 / 8,
+            "uploadThroughput": 750 * 1024 / 8,
+        },
+    )
+
+
+def playwright_context(browser: Any, playwright: Any) -> Any:
+    context = browser.new_context(
+        **playwright.devices["Pixel 5"], locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(30_000)
+    return context
+
+
+def after_idle(stack: Any, browser: Any, playwright: Any) -> float:
+    """The report page with its idle-time prefetch: what a phone holds a few seconds later."""
+    context = playwright_context(browser, playwright)
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(urlparse(r.url).path))
+    page.goto(f"{stack.url}/#/", wait_until="networkidle")
+    page.wait_for_timeout(4000)
+    context.close()
+    files = [DIST / "index.html"] + [
+        DIST / p.lstrip("/") for p in dict.fromkeys(fetched) if p.endswith((".js", ".css"))
+    ]
+    return sum(gzip_kb(f) for f in files)
+
+
+def axe_per_page(
+    stack: Any, browser: Any, playwright: Any, case: dict[str, Any]
+) -> list[dict[str, Any]]:
+    script = TOOLS / "node_modules" / "axe-core" / "axe.min.js"
+    results = []
+    for route in spa_routes():
+        context = playwright_context(browser, playwright)
+        page = context.new_page()
+        page.goto(route_url(stack, route, case), wait_until="networkidle")
+        page.wait_for_timeout(500)
+        page.add_script_tag(path=str(script))
+        report = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
+            " targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+        context.close()
+        results.append({**route, "violations": report})
+    return results
+
+
+def lighthouse(url: str, runs: int, out: Path) -> dict[str, Any]:
+    cli = TOOLS / "node_modules" / "lighthouse" / "cli" / "index.js"
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+
+    flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
+    scores: dict[str, list[float]] = {c: [] for c in LIGHTHOUSE_CATEGORIES}
+    metrics: dict[str, list[float]] = {}
+    version = ""
+    out.mkdir(parents=True, exist_ok=True)
+    for run in range(runs):
+        report_path = out / f"lighthouse-{run}.json"
+        subprocess.run(
+            [
+                "node",
+                str(cli),
+                url,
+                "--quiet",
+                "--output=json",
+                f"--output-path={report_path}",
+                f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
+                f"--chrome-flags={flags}",
+                "--max-wait-for-load=60000",
+            ],
+            env={**_env(), "CHROME_PATH": chromium_path()},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        report = json.loads(report_path.read_text())
+        version = report["lighthouseVersion"]
+        for category in LIGHTHOUSE_CATEGORIES:
+            scores[category].append(report["categories"][category]["score"] * 100)
+        for audit in (
+            "first-contentful-paint",
+            "largest-contentful-paint",
+            "total-blocking-time",
+            "cumulative-layout-shift",
+        ):
+            metrics.setdefault(audit, []).append(report["audits"][audit]["numericValue"])
+        failed = [
+            audit_id
+            for category in ("accessibility", "best-practices")
+            for ref in report["categories"][category]["auditRefs"]
+            if ref["weight"] > 0
+            and (audit_id := ref["id"])
+            and (report["audits"][audit_id]["score"] is not None)
+            and report["audits"][audit_id]["score"] < 1
+        ]
+    return {
+        "url": url,
+        "version": version,
+        "runs": runs,
+        "scores": {c: statistics.median(v) for c, v in scores.items()},
+        "metrics": {m: statistics.median(v) for m, v in metrics.items()},
+        "failed_audits_last_run": failed,
+    }
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WHISTLE_"))}
+
+
+def measure_web(lighthouse_runs: int, out: Path) -> dict[str, Any]:
+    with running_stack() as stack, chromium() as (browser, playwright):
+        case = a_case(stack)
+        loads = first_loads(stack, browser, playwright, case)
+        idle_kb = after_idle(stack, browser, playwright)
+        axe = axe_per_page(stack, browser, playwright, case)
+        staff_routes = [r for r in spa_routes() if r["audience"] == "staff"]
+        reports = {"report page": lighthouse(f"{stack.url}/#/", lighthouse_runs, out / "report")}
+        for route in staff_routes:
+            reports[route["name"]] = lighthouse(
+                route_url(stack, route, case), lighthouse_runs, out / route["name"]
+            )
+    return {
+        "first_loads": loads,
+        "report_after_idle_kb": idle_kb,
+        "axe": axe,
+        "lighthouse": reports,
+        "dashboard_built": bool(staff_routes),
+    }

@@ -1,0 +1,184 @@
+"""`make deploy` (infra/deploy.sh) against a stand-in for the AWS CLI that records every call
+and answers like AWS: the order of the steps, what is uploaded with which cache headers, and
+that the secrets are created once and never pass through a command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes import ROOT
+
+FAKE_AWS = r"""
+import json, os, sys
+from pathlib import Path
+
+state_path = Path(os.environ["FAKE_AWS_STATE"])
+state = json.loads(state_path.read_text()) if state_path.exists() else {"calls": [], "deployed": {}}
+args = sys.argv[1:]
+call = {"args": args}
+if args[:2] == ["ssm", "put-parameter"]:
+    value = args[args.index("--value") + 1]
+    assert value.startswith("file://"), value
+    call["secrets"] = json.loads(Path(value[len("file://"):]).read_text())
+    call["secrets_file"] = value[len("file://"):]
+    state["secrets"] = True
+state["calls"].append(call)
+
+def answer(text=""):
+    state_path.write_text(json.dumps(state))
+    if text:
+        print(text)
+    sys.exit(0)
+
+def value_of(flag):
+    return args[args.index(flag) + 1]
+
+outputs = {
+    "whistle-prod-bootstrap": {
+        "ArtifactsBucketName": "whistle-prod-artifacts-123",
+        "SecretsKeyArn": "arn:aws:kms:us-east-1:123:key/k",
+    },
+    "whistle-prod": {
+        "SiteUrl": "https://d123.cloudfront.net",
+        "SpaBucketName": "whistle-prod-spa-123",
+        "DistributionId": "E123",
+        "Region": "us-east-1",
+        "UserPoolId": "us-east-1_pool",
+        "UserPoolClientId": "client",
+        "StaffIssuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
+        "StaffClientId": "client",
+    },
+}
+if args[:2] == ["cloudformation", "deploy"]:
+    stack = value_of("--stack-name")
+    overrides = args[args.index("--parameter-overrides") + 1:]
+    overrides = overrides[: next((i for i, a in enumerate(overrides) if a.startswith("--")), None)]
+    state["deployed"][stack] = dict(o.split("=", 1) for o in overrides)
+    answer()
+if args[:2] == ["cloudformation", "describe-stacks"]:
+    stack = value_of("--stack-name")
+    query = value_of("--query")
+    if stack not in state["deployed"]:
+        print(f"An error occurred (ValidationError): no stack {stack}", file=sys.stderr)
+        state_path.write_text(json.dumps(state))
+        sys.exit(254)
+    if query == "Stacks[0].Outputs":
+        answer(json.dumps([{"OutputKey": k, "OutputValue": v} for k, v in outputs[stack].items()]))
+    key = query.split("'")[1]
+    if "Parameters" in query:
+        answer(state["deployed"][stack].get(key, "None"))
+    answer(outputs[stack][key])
+if args[:2] == ["ssm", "get-parameter"]:
+    if state.get("secrets"):
+        answer(value_of("--name"))
+    print("An error occurred (ParameterNotFound) in GetParameter", file=sys.stderr)
+    state_path.write_text(json.dumps(state))
+    sys.exit(254)
+if args[:2] == ["cloudformation", "package"]:
+    Path(value_of("--output-template-file")).write_text("{}")
+answer()
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> dict[str, Any]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    aws = bin_dir / "aws"
+    aws.write_text(f"#!{sys.executable}\n{FAKE_AWS}")
+    aws.chmod(0o755)
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "template.json").write_text("{}")
+    (build / "manifest.json").write_text(json.dumps({"region": "us-east-1"}))
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html>")
+    (dist / "assets" / "index-abc.js").write_text("console.log(1)")
+    parameters = tmp_path / "prod.parameters"
+    parameters.write_text("# comment\n\nSenderEmail=whistle@example.gov.cn\nDomainName=\n")
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "FAKE_AWS_STATE": str(tmp_path / "aws-state.json"),
+        "STAGE": "prod",
+        "REGION": "us-east-1",
+        "PYTHON": sys.executable,
+        "PYTHONPATH": str(ROOT),
+        "BUILD": str(build),
+        "DIST": str(dist),
+        "PARAMETERS": str(parameters),
+    }
+    return {"env": env, "state": tmp_path / "aws-state.json", "build": build}
+
+
+def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        [str(ROOT / "infra" / "deploy.sh")],
+        env=project["env"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = json.loads(project["state"].read_text())
+    return list(state["calls"])
+
+
+def commands(calls: list[dict[str, Any]]) -> list[str]:
+    return [" ".join(c["args"][:2]) for c in calls]
+
+
+def test_a_first_deployment_bootstraps_creates_the_secrets_deploys_and_uploads_the_spa(project):
+    calls = deploy(project)
+    order = commands(calls)
+    deploys = [c["args"] for c in calls if c["args"][:2] == ["cloudformation", "deploy"]]
+    # The bootstrap stack, then the application twice: the second time with the site's
+    # address, which only exists once CloudFront does.
+    assert [d[d.index("--stack-name") + 1] for d in deploys] == [
+        "whistle-prod-bootstrap",
+        "whistle-prod",
+        "whistle-prod",
+    ]
+    assert "PublicUrl=https://d123.cloudfront.net" in deploys[2]
+    assert "SenderEmail=whistle@example.gov.cn" in deploys[1]
+    assert "SecretsKeyArn=arn:aws:kms:us-east-1:123:key/k" in deploys[1]
+    assert "CAPABILITY_AUTO_EXPAND" in deploys[1]
+    # Secrets before the application exists, so no function ever starts without them.
+    assert order.index("ssm put-parameter") < order.index("cloudformation package")
+    (put,) = [c for c in calls if c["args"][:2] == ["ssm", "put-parameter"]]
+    assert "SecureString" in put["args"] and "arn:aws:kms:us-east-1:123:key/k" in put["args"]
+    assert set(put["secrets"]) == {"encryption_key", "lookup_key", "signing_key", "webhook_secrets"}
+    assert not Path(put["secrets_file"]).exists()
+
+
+def test_the_spa_goes_up_assets_first_document_last_with_the_right_cache_headers(project):
+    calls = deploy(project)
+    uploads = [c["args"] for c in calls if c["args"][0] == "s3"]
+    assets, rest, config, document = uploads
+    assert assets[1] == "sync" and assets[-1] == "public, max-age=31536000, immutable"
+    assert "--delete" not in assets
+    assert "--exclude" in rest and rest[rest.index("--cache-control") + 1] == "no-cache"
+    assert config[2].endswith("config.json") and "no-cache" in config
+    assert document[2].endswith("index.html") and "no-cache" in document
+    spa_config = json.loads((project["build"] / "config.json").read_text())
+    assert spa_config["api"] == "/api" and spa_config["cognito"]["clientId"] == "client"
+    assert commands(calls)[-1] == "cloudfront create-invalidation"
+
+
+def test_a_second_deployment_keeps_the_secrets_and_deploys_once(project):
+    deploy(project)
+    project["state"].write_text(
+        json.dumps({**json.loads(project["state"].read_text()), "calls": []})
+    )
+    calls = deploy(project)
+    assert "ssm put-parameter" not in commands(calls)
+    assert commands(calls).count("cloudformation deploy") == 2  # bootstrap + application

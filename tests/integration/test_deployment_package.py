@@ -1,0 +1,212 @@
+"""What `make package` builds: the Lambda zip (functions in, boto3 out, compiled, small, and
+importable with only boto3, as in Lambda) and the merged template (valid CloudFormation for the
+global and the China regions, with the properties the deployment relies on)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.merge import merge
+from infra.package import ZIP_BUDGET_BYTES, Package, package, stage_environment
+from tests.fakes import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def pinned(name: str) -> str:
+    for line in (ROOT / "requirements-dev.txt").read_text().splitlines():
+        if line.lower().startswith(f"{name}=="):
+            return line.strip()
+    raise AssertionError(f"{name} is not pinned in requirements-dev.txt")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Package:
+    return package("prod", "us-east-1", tmp_path_factory.mktemp("build") / "prod")
+
+
+@pytest.fixture(scope="module")
+def template(built) -> dict[str, Any]:
+    return dict(json.loads(built.template_path.read_text()))
+
+
+@pytest.fixture(scope="module")
+def names(built) -> list[str]:
+    return zipfile.ZipFile(built.zip_path).namelist()
+
+
+@pytest.fixture(scope="module")
+def lambda_python(tmp_path_factory) -> Path:
+    """A Python with only boto3 installed: what the Lambda runtime provides."""
+    env_dir = tmp_path_factory.mktemp("lambda-python")
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", pinned("boto3")],
+        check=True,
+        capture_output=True,
+    )
+    return python
+
+
+def functions_of(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource["Properties"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def cfn_lint(path: Path, *regions: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("cfn-lint"))]
+    if regions:
+        command += ["--regions", *regions, "--"]
+    return subprocess.run([*command, str(path)], capture_output=True, text=True, check=False)
+
+
+# -- the zip -------------------------------------------------------------------------------------
+
+
+def test_the_zip_holds_the_functions_and_neither_boto3_nor_the_local_stack(names):
+    tops = {name.split("/", 1)[0] for name in names}
+    assert {"app.py", "functions"} <= tops
+    assert "functions/intake/__init__.py" in names
+    assert not {t for t in tops if re.match(r"(boto3|botocore|s3transfer)\b", t)}
+    assert not [n for n in names if n.startswith(("functions/local/", "Crypto/SelfTest/"))]
+
+
+def test_the_zip_is_within_its_5_mb_budget(built):
+    assert built.zip_bytes <= ZIP_BUDGET_BYTES, f"{built.zip_bytes / 1024 / 1024:.2f} MB"
+
+
+def test_every_module_in_the_zip_has_bytecode_python_trusts_without_its_source(built, names):
+    archive = zipfile.ZipFile(built.zip_path)
+    tag = sys.implementation.cache_tag
+    sources = [n for n in names if n.endswith(".py")]
+    assert len(sources) > 50
+    for source in sources:
+        folder, _, module = source.rpartition("/")
+        cached = f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc".lstrip("/")
+        header = archive.read(cached)[:8]
+        # PEP 552 flags: bit 0 hash-based, bit 1 check the source; 1 = unchecked hash.
+        assert int.from_bytes(header[4:8], "little") == 1, cached
+    # Only bytecode compiled here: none left over from a working tree.
+    compiled = {n for n in names if n.endswith(".pyc")}
+    assert all(f".{tag}.pyc" in n and "/__pycache__/" in f"/{n}" for n in compiled)
+
+
+def test_every_lambda_entry_imports_from_bytecode_with_only_boto3(
+    built, template, lambda_python, tmp_path
+):
+    task = tmp_path / "task"
+    zipfile.ZipFile(built.zip_path).extractall(task)
+    handlers = sorted(p["Handler"] for p in functions_of(template).values())
+    assert handlers == [
+        "app.app",
+        "functions.dispatch.dispatch_tick",
+        "functions.metrics.nightly_metrics",
+    ]
+    script = (
+        "import importlib, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "for handler in sys.argv[2:]:\n"
+        "    module, _, name = handler.rpartition('.')\n"
+        "    assert callable(getattr(importlib.import_module(module), name)), handler\n"
+        "print('ok')\n"
+    )
+    # Lambda's /var/task is read-only: nothing may be compiled and written on the way.
+    clean_env = {
+        "PATH": os.environ["PATH"],
+        "AWS_DEFAULT_REGION": "cn-north-1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    result = subprocess.run(
+        [str(lambda_python), "-s", "-v", "-c", script, str(task), *handlers],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "ok"
+    from_source = re.findall(
+        rf"# code object from ({re.escape(str(task))}\S+\.py)$", result.stderr, re.M
+    )
+    assert from_source == []
+    assert f"# code object from '{task}/functions/intake/__pycache__" in result.stderr
+
+
+# -- the template --------------------------------------------------------------------------------
+
+
+def test_the_merged_template_passes_cfn_lint(built):
+    result = cfn_lint(built.template_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_template_for_a_china_region_passes_cfn_lint_there(built, tmp_path):
+    chalice = json.loads((built.directory / "chalice-sam.json").read_text())
+    china = merge(chalice, "prod", stage_environment("prod"), region="cn-northwest-1")
+    path = tmp_path / "china.json"
+    path.write_text(json.dumps(china))
+    result = cfn_lint(path, "cn-north-1", "cn-northwest-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_route_of_the_app_is_in_the_api(template):
+    from app import app
+
+    definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert set(definition["paths"]) == set(app.routes)
+    assert template["Resources"]["RestAPI"]["Properties"]["StageName"] == "api"
+
+
+def test_the_buckets_are_private_and_encrypted_and_abandoned_uploads_expire(template):
+    resources = template["Resources"]
+    for bucket in ("PhotoBucket", "SpaBucket"):
+        properties = resources[bucket]["Properties"]
+        assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    rules = resources["PhotoBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    staging = [r for r in rules if r.get("Prefix") == "incoming/"]
+    assert staging and staging[0]["Status"] == "Enabled" and staging[0]["ExpirationInDays"] <= 7
+    assert resources["PhotoBucket"]["DeletionPolicy"] == "Retain"
+
+
+def test_cloudfront_serves_the_spa_and_forwards_api_unchanged_compressed(template):
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert "OriginPath" not in origins["api"]
+    assert "${RestAPI}.execute-api" in origins["api"]["DomainName"]["Fn::Sub"]
+    assert origins["spa"]["DomainName"] == {"Fn::GetAtt": ["SpaBucket", "RegionalDomainName"]}
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert api["TargetOriginId"] == "api" and "POST" in api["AllowedMethods"]
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "spa"
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behaviour["Compress"] is True
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    policy = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    csp = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    text = json.dumps(csp)
+    assert "script-src 'self';" in text and "frame-ancestors 'none'" in text
+    assert "unsafe-eval" not in text
+
+
+def test_staff_sign_in_has_a_user_pool_with_the_district_group(template):
+    resources = template["Resources"]
+    assert resources["UserPool"]["Properties"]["AdminCreateUserConfig"] == {
+        "AllowAdminCreateUserOnly": True
+    }
+    assert resources["DistrictGroup"]["Properties"]["GroupName"] == "district"
