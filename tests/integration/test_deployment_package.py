@@ -113,6 +113,7 @@ def test_every_lambda_entry_imports_from_bytecode_with_only_boto3(
     handlers = sorted(p["Handler"] for p in functions_of(template).values())
     assert handlers == [
         "app.app",
+        "functions.dispatch.authorize",
         "functions.dispatch.dispatch_tick",
         "functions.metrics.nightly_metrics",
     ]

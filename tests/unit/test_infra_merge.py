@@ -108,12 +108,27 @@ def test_each_function_gets_a_role_that_names_only_the_tables_it_uses(merged):
         "CaseEventsTable",
         "IdempotencyTable",
         "RegistryTable",
+        "NotificationsTable",
+        "CountersTable",
+        "FeesTable",
     }
+    assert referenced_tables(api["TablesRead"]) == {"MetricsTable"}
     dispatch = by_sid(merged, "DispatchTickRole")
-    assert referenced_tables(dispatch["TablesWrite"]) == {"CasesTable", "CaseEventsTable"}
+    assert referenced_tables(dispatch["TablesWrite"]) == {
+        "CasesTable",
+        "CaseEventsTable",
+        "NotificationsTable",
+        "CountersTable",
+    }
     assert referenced_tables(dispatch["TablesRead"]) == {"RegistryTable"}
     metrics = by_sid(merged, "NightlyMetricsRole")
-    assert "TablesWrite" not in metrics
+    assert referenced_tables(metrics["TablesWrite"]) == {"MetricsTable"}
+    assert referenced_tables(metrics["TablesRead"]) == {
+        "CasesTable",
+        "CaseEventsTable",
+        "RegistryTable",
+        "FeesTable",
+    }
     assert "dynamodb:PutItem" not in metrics["TablesRead"]["Action"]
     # Chalice's generated policy is gone, not extended.
     for role_id in ("ApiHandlerRole", "DispatchTickRole", "NightlyMetricsRole"):
@@ -168,8 +183,8 @@ def test_bucket_names_and_sign_in_reach_the_functions_by_reference(merged):
 
 
 def test_a_table_that_no_function_may_use_stops_the_merge(monkeypatch):
-    monkeypatch.setitem(MODELS, "notifications", RegistryItem)
-    with pytest.raises(MergeError, match="notifications"):
+    monkeypatch.setitem(MODELS, "exports", RegistryItem)
+    with pytest.raises(MergeError, match="exports"):
         merge(chalice_template(), "prod", STAGE_ENV)
 
 
@@ -187,7 +202,7 @@ def test_a_stream_event_source_names_its_tables_stream_by_reference(monkeypatch)
     template = chalice_template(
         SenderRole=role(),
         Sender=function(
-            "functions.dispatch.on_event",
+            "functions.metrics.on_event",
             "SenderRole",
             {"Events": {"Type": "DynamoDB", "Properties": {"Stream": stream}}},
         ),
