@@ -137,18 +137,33 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import urllib.request
+
     from .local.demo import play
 
-    _connect(use_env=False)
-    summary = play(days=args.days, per_day=args.per_day, seed=args.seed, progress=progress_bar)
+    url = _connect(use_env=False)
+
+    def scheduler(paused: bool) -> None:
+        # The running stack's own schedule would fire the demo's timers at today's time.
+        request = urllib.request.Request(  # noqa: S310 - the local stack
+            f"{url}/dev/scheduler?paused={'true' if paused else 'false'}", method="POST"
+        )
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - the local stack
+
+    scheduler(True)
+    try:
+        summary = play(days=args.days, per_day=args.per_day, seed=args.seed, progress=progress_bar)
+    finally:
+        scheduler(False)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 
-def _connect(use_env: bool) -> None:
-    """Point the wiring at the running local stack (or leave the environment's stage)."""
+def _connect(use_env: bool) -> str:
+    """Point the wiring at the running local stack (or leave the environment's stage); the
+    stack's address."""
     if use_env:
-        return
+        return ""
     from .local.stack import ROOT, local_secrets, stage_environment
 
     data_dir = Path(os.environ.get("WHISTLE_DATA_DIR", ROOT / ".whistle-data"))
@@ -172,6 +187,7 @@ def _connect(use_env: bool) -> None:
             "AWS_REGION": "us-east-1",
         }
     )
+    return str(state["url"])
 
 
 def _load(document: object, use_env: bool):  # type: ignore[no-untyped-def]

@@ -43,6 +43,13 @@ export const routes = [
     meta: { staff: true },
   },
   {
+    path: '/district/dashboard',
+    name: 'dashboard',
+    component: () => import('./district/DashboardPage.vue'),
+    meta: { staff: true },
+  },
+  { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
+  {
     path: '/district/accounts',
     name: 'accounts',
     component: () => import('./district/AccountsPage.vue'),

@@ -160,6 +160,19 @@ class Wiring:
         )
 
     @cached_property
+    def open311(self) -> Any:
+        from .adapters.registry_store import ApiKeyStore
+        from .services.open311 import Open311Deps
+
+        return Open311Deps(
+            clock=self.clock,
+            keys=ApiKeyStore(),
+            cases=self.cases,
+            intake=self.intake,
+            public_url=self.settings.public_url,
+        )
+
+    @cached_property
     def tokens(self) -> Any:
         from .adapters.tokens import TokenVerifier
         from .config import ConfigurationError

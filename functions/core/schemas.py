@@ -186,3 +186,10 @@ CALENDAR_YEAR: dict[str, Any] = {
         },
     },
 }
+
+API_KEY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
+}

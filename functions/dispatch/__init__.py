@@ -18,11 +18,11 @@ from ..core.domain.cases import Channel, Location, NewReport
 from ..core.domain.errors import ErrorDetail, InvalidInput
 from ..core.domain.staff import Role
 from ..core.http import api, json_body, respond
-from ..core.schemas import CALENDAR_YEAR, ENABLED, INVITE, SCOPES, STAFF_REPORT, validate
+from ..core.schemas import API_KEY, CALENDAR_YEAR, ENABLED, INVITE, SCOPES, STAFF_REPORT, validate
 from ..core.services import dispatch as dispatch_service
 from ..core.services import intake as intake_service
+from ..core.services import open311, workflow
 from ..core.services import staff as staff_service
-from ..core.services import workflow
 from ..core.services.passes import check_pass
 
 dispatch = Blueprint(__name__)
@@ -201,6 +201,35 @@ def set_enabled(username: str) -> Response:
     body = validate(ENABLED, json_body(request))
     account = staff_service.set_enabled(wiring().directory, principal, username, body["enabled"])
     return respond(account, headers=PRIVATE)
+
+
+# -- Open311 API keys (district) -------------------------------------------------------------
+
+
+@dispatch.route("/staff/open311/keys", methods=["GET"], authorizer=staff_authorizer)
+@api
+def open311_keys() -> Response:
+    principal = principal_of(dispatch.current_request)
+    return respond({"items": open311.list_keys(wiring().open311.keys, principal)}, headers=PRIVATE)
+
+
+@dispatch.route("/staff/open311/keys", methods=["POST"], authorizer=staff_authorizer)
+@api
+def issue_open311_key() -> Response:
+    request = dispatch.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(API_KEY, json_body(request))
+    issued = open311.issue_key(wiring().open311.keys, principal, body["name"], wiring().clock.now())
+    return respond(issued, 201, PRIVATE)
+
+
+@dispatch.route("/staff/open311/keys/{key_id}", methods=["DELETE"], authorizer=staff_authorizer)
+@api
+def revoke_open311_key(key_id: str) -> Response:
+    principal = principal_of(dispatch.current_request)
+    revoked = open311.revoke_key(wiring().open311.keys, principal, key_id, wiring().clock.now())
+    return respond(revoked, headers=PRIVATE)
 
 
 # -- the working-day calendar (district) -----------------------------------------------------

@@ -105,6 +105,11 @@ def source_address(request: Request) -> str | None:
     return str(address) if address else None
 
 
+from .open311 import register as _register_open311  # noqa: E402 - routes on this blueprint
+
+_register_open311(intake)
+
+
 @intake.route("/openapi.json", methods=["GET"])
 @api
 def openapi() -> Response:

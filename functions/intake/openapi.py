@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.schemas import (
+    API_KEY,
     CALENDAR_YEAR,
     ENABLED,
     INVITE,
@@ -96,6 +97,28 @@ PERIOD = {
 }
 STAFF: list[dict[str, list[str]]] = [{"staff": []}]
 ACTION_BODY = {"oneOf": [a.schema for a in ACTIONS.values()]}
+
+
+RESOURCE = {
+    "name": "resource",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "examples": ["services.json", "requests.xml", "discovery.json"]},
+}
+
+
+def _geo(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {}},
+            "text/xml": {"schema": {"type": "string"}},
+        },
+    }
+
+
+def _geo_errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _geo("GeoReport errors: a list of {code, description}") for s in statuses}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -300,6 +323,74 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "晾晒成果: the public results board by community, no personal data",
         "parameters": [PERIOD],
         "responses": {"200": _json("The board")},
+    },
+    ("/staff/open311/keys", "GET"): {
+        "summary": "Open311 API keys (district)",
+        "security": STAFF,
+        "responses": {"200": _json("The keys, without their secrets"), **_errors(401, 403)},
+    },
+    ("/staff/open311/keys", "POST"): {
+        "summary": "Issue an Open311 API key to a 311 client (district); the secret is shown once",
+        "security": STAFF,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": API_KEY}}},
+        "responses": {"201": _json("The key"), **_errors(400, 401, 403)},
+    },
+    ("/staff/open311/keys/{key_id}", "DELETE"): {
+        "summary": "Revoke an Open311 API key (district)",
+        "security": STAFF,
+        "parameters": [
+            {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": {"200": _json("The revoked key"), **_errors(401, 403, 404)},
+    },
+    ("/open311/v2/{resource}", "GET"): {
+        "summary": "Open311 GeoReport v2: discovery.{json,xml}, services.{json,xml} and "
+        "requests.{json,xml} (filters service_request_id, service_code, start_date, end_date, "
+        "status). Also served at /open311/v2/ outside /api.",
+        "parameters": [RESOURCE],
+        "responses": {"200": _geo("The resource"), **_geo_errors(400, 404)},
+    },
+    ("/open311/v2/{resource}", "POST"): {
+        "summary": "Open311 GeoReport v2: POST requests.{json,xml} (form-encoded, api_key "
+        "required): creates a case through the resident form's checks",
+        "parameters": [RESOURCE, OPTIONAL_KEY],
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+        },
+        "responses": {"201": _geo("The service request id"), **_geo_errors(400, 403, 404, 429)},
+    },
+    ("/open311/v2/services/{service_code}", "GET"): {
+        "summary": "Open311 GeoReport v2: a service definition with its attributes",
+        "parameters": [
+            {
+                "name": "service_code",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "examples": ["101.json"]},
+            }
+        ],
+        "responses": {"200": _geo("The definition"), **_geo_errors(404)},
+    },
+    ("/open311/v2/requests/{request_id}", "GET"): {
+        "summary": "Open311 GeoReport v2: one service request (no personal data)",
+        "parameters": [
+            {
+                "name": "request_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "examples": ["YS-2611-27-0042.json"]},
+            }
+        ],
+        "responses": {"200": _geo("The request"), **_geo_errors(404)},
+    },
+    ("/open311/v2/tokens/{token_id}", "GET"): {
+        "summary": "Open311 GeoReport v2: a token's request (ids are given at once, so a token "
+        "is its request id)",
+        "parameters": [
+            {"name": "token_id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": {"200": _geo("The request id"), **_geo_errors(404)},
     },
     ("/openapi.json", "GET"): {
         "summary": "This document",

@@ -87,6 +87,10 @@ def play(
     first = today - timedelta(days=days)
     clock = SimulatedClock(datetime.combine(first, time(7, 0), CHINA_TZ))
     base = bootstrap.wiring()
+    # The registry and calendar caches keep the real clock: on the simulated one every step
+    # would be "a minute later" and reload them.
+    base.registry.current()
+    base.calendar.current()
     wired = replace(base, clock=clock, ids=SecureIds())
     for name in ("registry", "calendar", "cases", "photos", "vault", "counters", "notifications"):
         if name in base.__dict__:

@@ -25,7 +25,19 @@ class Scheduler:
         self._run = run
         self._clock = clock
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+
+    def pause(self, paused: bool) -> None:
+        """Hold the schedule (while `whistle demo` plays past days on its own clock)."""
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
 
     def start(self) -> None:
         self._thread.start()
@@ -45,7 +57,8 @@ class Scheduler:
             if self._clock() < at:
                 continue
             try:
-                self._run(name)
+                if not self._paused.is_set():
+                    self._run(name)
             except Exception:  # a failing job must not stop the schedule
                 log.exception("scheduled job %s failed", name)
             due[name] = (

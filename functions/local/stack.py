@@ -266,12 +266,17 @@ class LocalStack:
             outbox=self.outbox,
             run_job=self.run_job,
             content_security_policy=self.content_security_policy(),
+            pause_scheduler=self.pause_scheduler,
         )
         self._server = make_server(self.options.host, self.options.port, site, threaded=True)
         self.url = f"http://{self.options.host}:{self._server.server_port}"
         if self.options.scheduler:
             self._scheduler = Scheduler(self.run_job, lambda: datetime.now(UTC))
             self._scheduler.start()
+
+    def pause_scheduler(self, paused: bool) -> None:
+        if self._scheduler is not None:
+            self._scheduler.pause(paused)
 
     def runtime_config(self) -> dict[str, Any]:
         return {
@@ -374,6 +379,17 @@ def run(options: StackOptions) -> int:
     stack.start()
     served = threading.Thread(target=stack.serve_forever, name="http", daemon=True)
     served.start()
+    from ..core import bootstrap
+    from ..core.adapters.tables import CaseItem
+
+    district = bootstrap.wiring().registry.current().district.id
+    empty = next(iter(CaseItem.by_district.query(district, limit=1)), None) is None
+    hint = (
+        "No cases yet. A year of sample cases: .venv/bin/whistle demo --days 365 "
+        "(or --days 30 for a quick look)\n"
+        if empty
+        else ""
+    )
     print(
         f"\nWhistle is running (sample data)\n"
         f"  居民端 Resident app   {stack.url}/\n"
@@ -384,6 +400,7 @@ def run(options: StackOptions) -> int:
         f"  Data directory       {options.data_dir}\n"
         f"Local-only sample staff accounts (password {SAMPLE_PASSWORD}):\n"
         + "".join(f"  {user:<20} {scope}\n" for user, _, scope in SAMPLE_ACCOUNTS)
+        + hint
         + "Press Ctrl-C to stop.\n",
         flush=True,
     )

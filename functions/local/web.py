@@ -80,6 +80,21 @@ def _error(status: int, code: str, message: str) -> Response:
     )
 
 
+def _compress(request: Request, response: Response) -> None:
+    """gzip JSON and HTML answers too, as CloudFront does in front of the API."""
+    if (
+        "gzip" in request.headers.get("Accept-Encoding", "")
+        and "Content-Encoding" not in response.headers
+        and response.mimetype in ("application/json", "text/html")
+        and not response.is_streamed
+    ):
+        data = response.get_data()
+        if len(data) > 1024:
+            response.set_data(gzip.compress(data, compresslevel=6))
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers.add("Vary", "Accept-Encoding")
+
+
 class StaticFiles:
     """The built SPA, gzip-compressed on the fly (cached), long-cached where hashed."""
 
@@ -139,6 +154,7 @@ class LocalSite:
         outbox: Callable[[], list[dict[str, Any]]],
         run_job: Callable[[str], dict[str, Any]],
         content_security_policy: str,
+        pause_scheduler: Callable[[bool], None] = lambda paused: None,
     ) -> None:
         self._api = api
         self._static = static
@@ -146,6 +162,7 @@ class LocalSite:
         self._outbox = outbox
         self._run_job = run_job
         self._csp = content_security_policy
+        self._pause = pause_scheduler
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -161,6 +178,8 @@ class LocalSite:
         path = request.path
         if path == "/api" or path.startswith("/api/"):
             return self._api(request, path[len("/api") :] or "/")
+        if path.startswith("/open311/"):
+            return self._api(request, path)  # CloudFront maps /open311/* the same way
         if path == "/config.json":
             response = Response(json.dumps(self._config), content_type="application/json")
             response.headers["Cache-Control"] = "no-cache"
@@ -170,6 +189,10 @@ class LocalSite:
         if path.startswith("/dev/webhooks/") and request.method == "POST":
             # Work-chat robots "receive" here locally; the outbox shows what they got.
             return Response('{"errcode":0,"code":0}', content_type="application/json")
+        if path == "/dev/scheduler" and request.method == "POST":
+            paused = request.args.get("paused") == "true"
+            self._pause(paused)
+            return Response(json.dumps({"paused": paused}), content_type="application/json")
         if path.startswith("/dev/jobs/") and request.method == "POST":
             name = path.rsplit("/", 1)[1]
             if name not in ("dispatch", "metrics"):

@@ -222,6 +222,18 @@ class DynamoCaseStore:
         )
         return [case_from_item(i) for i in query]
 
+    def created_between(
+        self, district: str, start: datetime, end: datetime, limit: int
+    ) -> list[Case]:
+        """Cases reported in a window, newest first (one paginated Query)."""
+        query = CaseItem.by_district.query(
+            district,
+            CaseItem.created_at.between(iso(start), iso(end)),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return [case_from_item(i) for i in query]
+
     def overdue(self, limit: int = 500) -> list[Case]:
         """Open cases past a limit, the longest overdue first (the live overdue list)."""
         return [case_from_item(i) for i in CaseItem.overdue.query("overdue", limit=limit)]

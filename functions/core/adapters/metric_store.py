@@ -12,6 +12,8 @@ from ..domain.metrics import Tally
 from .case_store import event_from_item
 from .tables import DAY_SHARDS, EventItem, FeeItem, MetricItem
 
+MANIFEST = "_scopes"  # per period: the scopes that have an item
+
 
 class DynamoMetricStore:
     def day_events(self, day: date) -> list[CaseEvent]:
@@ -25,17 +27,25 @@ class DynamoMetricStore:
         return events
 
     def period(self, period: str, prefix: str | None = None) -> dict[str, Tally]:
-        condition = MetricItem.scope.startswith(prefix) if prefix else None
-        return {
-            item.scope: Tally.from_dict(item.data)
-            for item in MetricItem.by_period.query(period, range_key_condition=condition)
-        }
+        """Every scope's items of a period: the period's list of scopes, then a BatchGetItem
+        (a fixed number of reads for the registry's size, whatever the number of cases)."""
+        scopes = [s for s in self.scopes(period) if prefix is None or s.startswith(prefix)]
+        found = self.get_many([(scope, period) for scope in scopes])
+        return {scope: tally for (scope, _), tally in found.items()}
 
-    def get(self, scope: str, period: str) -> Tally | None:
+    def scopes(self, period: str) -> list[str]:
+        return list(self._manifest(period).get("scopes", []))
+
+    def backlog(self, period: str) -> dict[str, dict[str, int]]:
+        """Every scope's backlog at the end of a period, from the period's list of scopes
+        alone (one read, however many scopes)."""
+        return dict(self._manifest(period).get("backlog", {}))
+
+    def _manifest(self, period: str) -> dict[str, Any]:
         try:
-            return Tally.from_dict(MetricItem.get(scope, period).data)
+            return dict(MetricItem.get(MANIFEST, period).data)
         except MetricItem.DoesNotExist:
-            return None
+            return {}
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]:
         found = {}
@@ -45,13 +55,21 @@ class DynamoMetricStore:
 
     def replace(self, period: str, tallies: dict[str, Tally]) -> int:
         """Make `tallies` the period's items: overwrite, and delete scopes no longer present
-        (a re-run gives the same items as the first run)."""
-        stale = [s for s in self.period(period) if s not in tallies]
+        (a re-run gives the same items as the first run). The list of scopes is written last,
+        so a reader never finds a scope without its item."""
+        stale = [s for s in self.scopes(period) if s not in tallies]
         with BatchWrite(MetricItem) as batch:
             for scope, tally in tallies.items():
                 batch.save(MetricItem(scope, period, data=tally.as_dict()))
             for scope in stale:
                 batch.delete(MetricItem(scope, period))
+        manifest = {
+            "scopes": sorted(tallies),
+            "backlog": {
+                s: t.backlog for s, t in sorted(tallies.items()) if any(t.backlog.values())
+            },
+        }
+        MetricItem(MANIFEST, period, data=manifest).save()
         return len(tallies)
 
     def raw(self, scope: str, period: str) -> dict[str, Any] | None:

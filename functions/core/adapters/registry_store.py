@@ -33,10 +33,11 @@ class RegistryNotLoaded(RuntimeError):
 
 class DynamoRegistryStore:
     def load(self) -> Registry:
-        """Read the whole registry: one paginated Query on one partition."""
+        """Read the whole registry: one paginated Query on one partition. Eventually
+        consistent: the functions cache it for a minute anyway, at half the read cost."""
         document: dict[str, Any] = {kind: [] for kind in KINDS}
         header: dict[str, Any] | None = None
-        for item in RegistryItem.query(SCOPE, consistent_read=True):
+        for item in RegistryItem.query(SCOPE):
             if item.key == "meta":
                 header = item.data
             else:
@@ -88,7 +89,7 @@ class CalendarStore:
 
     def load(self) -> WorkCalendar:
         years = {}
-        for item in RegistryItem.query(self.SCOPE, consistent_read=True):
+        for item in RegistryItem.query(self.SCOPE):
             data = item.data
             years[int(item.key)] = YearCalendar(
                 year=int(item.key),
@@ -138,3 +139,21 @@ class Cached(Generic[T]):
     def invalidate(self) -> None:
         with self._lock:
             self._value = None
+
+
+class ApiKeyStore:
+    """Open311 API keys (only the hash of each secret), in the registry table."""
+
+    SCOPE = "open311-keys"
+
+    def get(self, key_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(RegistryItem.get(self.SCOPE, key_id).data)
+        except RegistryItem.DoesNotExist:
+            return None
+
+    def put(self, key_id: str, data: dict[str, Any]) -> None:
+        RegistryItem(self.SCOPE, key_id, data=data).save()
+
+    def all(self) -> list[dict[str, Any]]:
+        return [dict(i.data) for i in RegistryItem.query(self.SCOPE)]

@@ -244,11 +244,9 @@ class MetricItem(Model):
         table_name = "metrics"
         billing_mode = "PAY_PER_REQUEST"
 
-    scope = UnicodeAttribute(hash_key=True)  # district | street:ID | community:ID | …
+    scope = UnicodeAttribute(hash_key=True)  # district | street:ID | community:ID | … | _scopes
     period = UnicodeAttribute(range_key=True)  # 2026-11-26 | 2026-11 | 2026-Q4 | 2026
     data = JSONAttribute()
-
-    by_period = _index("period-scope", "period", "scope", "MetricItem")()
 
 
 class FeeItem(Model):

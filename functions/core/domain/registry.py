@@ -59,6 +59,8 @@ class Compound:
     committee: Literal["owners", "management", "none"] = "none"
     committee_members: int = 0
     committee_party_members: int = 0
+    lat: float | None = None  # the compound's centre, for reports that come with coordinates
+    lng: float | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,17 @@ class Registry:
             return by_street
         return category.department if category else None
 
+    def nearest_compound(self, lat: float, lng: float, within_m: float) -> Compound | None:
+        """The compound whose centre is closest to a point, if it is within `within_m`."""
+        best, best_distance = None, within_m
+        for compound in self.compounds.values():
+            if compound.lat is None or compound.lng is None:
+                continue
+            distance = distance_m(lat, lng, compound.lat, compound.lng)
+            if distance <= best_distance:
+                best, best_distance = compound, distance
+        return best
+
     def managed_compounds(self, company_id: str) -> tuple[str, ...]:
         return tuple(c.id for c in self.compounds.values() if c.property_company == company_id)
 
@@ -223,6 +236,16 @@ class Registry:
                 for c in self.categories.values()
             ],
         }
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    import math
+
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"}
@@ -339,6 +362,8 @@ REGISTRY_SCHEMA: dict[str, Any] = {
                 "committee": {"enum": ["owners", "management", "none"]},
                 "committee_members": _COUNT,
                 "committee_party_members": _COUNT,
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lng": {"type": "number", "minimum": -180, "maximum": 180},
             },
         ),
         "grids": _entity(["compound", "worker"], {"compound": _ID, "worker": _NAME}),

@@ -31,6 +31,8 @@ class MetricStore(Protocol):
 
     def period(self, period: str, prefix: str | None = None) -> dict[str, Tally]: ...
 
+    def backlog(self, period: str) -> dict[str, dict[str, int]]: ...
+
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]: ...
 
     def replace(self, period: str, tallies: dict[str, Tally]) -> int: ...
@@ -121,10 +123,7 @@ def yesterday(clock: Clock) -> date:
 
 def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[str, Any]:
     events = deps.store.day_events(day)
-    previous = {
-        scope: tally.backlog
-        for scope, tally in deps.store.period((day - timedelta(days=1)).isoformat()).items()
-    }
+    previous = deps.store.backlog((day - timedelta(days=1)).isoformat())
     tallies = tally_day(events, previous)
     written = deps.store.replace(day.isoformat(), tallies)
     if rollup_periods:

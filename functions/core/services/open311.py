@@ -1,0 +1,363 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2): existing 311 clients report into
+Whistle through the same intake use case as the resident form, and anyone reads the public
+record — never a phone number, a name or a resident's own words.
+
+Whistle's states in Open311 terms: `open` while the community or a department has the case or
+the resident is asked to rate it (submitted, local, whistled, dispatched, claimed, resolved);
+`closed` once it is closed, rejected or merged into another case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ..domain.cases import FINAL, Case, Channel, Location, NewReport
+from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
+from ..domain.errors import DomainError, ErrorDetail, Forbidden, InvalidInput, NotFound
+from ..domain.registry import Registry
+from ..domain.staff import Principal, Role
+from . import intake
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MAX_RESULTS = 1000
+MAX_WINDOW = timedelta(days=90)
+NEAREST_COMPOUND_M = 800.0
+
+
+class KeyStore(Protocol):
+    def get(self, key_id: str) -> dict[str, Any] | None: ...
+
+    def put(self, key_id: str, data: dict[str, Any]) -> None: ...
+
+    def all(self) -> list[dict[str, Any]]: ...
+
+
+class CaseReader(Protocol):
+    def get(self, code: str) -> Case | None: ...
+
+    def created_between(
+        self, district: str, start: datetime, end: datetime, limit: int
+    ) -> list[Case]: ...
+
+
+@dataclass(frozen=True)
+class Open311Deps:
+    clock: Clock
+    keys: KeyStore
+    cases: CaseReader
+    intake: intake.IntakeDeps
+    public_url: str
+
+
+def w3c(moment: datetime | None) -> str | None:
+    """W3C datetime with the China offset, as GeoReport asks (e.g. 2026-11-27T10:00:00+08:00)."""
+    return moment.astimezone(CHINA_TZ).isoformat(timespec="seconds") if moment else None
+
+
+def status_of(case: Case) -> str:
+    return "closed" if case.status in FINAL else "open"
+
+
+# -- discovery and services --------------------------------------------------------------------
+
+
+def discovery(deps: Open311Deps, registry: Registry) -> dict[str, Any]:
+    return {
+        "changeset": w3c(deps.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)),
+        "contact": f"{registry.district.name} 社区吹哨、部门报到专班 ({registry.district.email or ''})",
+        "key_service": "API keys are issued by the district task force.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{deps.public_url}/open311/v2",
+                "changeset": w3c(
+                    deps.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+                ),
+                "type": "test" if registry.sample else "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+
+
+def services(registry: Registry) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_code": c.open311_code,
+            "service_name": c.name,
+            "description": f"{c.name_en} ({c.group} · {c.group_en})",
+            "metadata": True,
+            "type": "realtime",
+            "keywords": ",".join(c.keywords),
+            "group": c.group,
+        }
+        for c in registry.categories.values()
+    ]
+
+
+def _category(registry: Registry, service_code: str) -> Any:
+    for category in registry.categories.values():
+        if category.open311_code == service_code:
+            return category
+    raise NotFound(f"No service with code {service_code}.", "unknown_service")
+
+
+def definition(registry: Registry, service_code: str) -> dict[str, Any]:
+    category = _category(registry, service_code)
+    compounds = [
+        {"key": c.id, "name": f"{registry.communities[c.community].name} · {c.name}"}
+        for c in registry.compounds.values()
+    ]
+    return {
+        "service_code": category.open311_code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": "compound",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": "The residential compound (小区); needed when lat/long "
+                "are not given.",
+                "order": 1,
+                "description": "小区 Compound",
+                "values": compounds,
+            },
+            {
+                "variable": True,
+                "code": "building",
+                "datatype": "string",
+                "required": False,
+                "datatype_description": "Building and entrance, e.g. 3栋2单元.",
+                "order": 2,
+                "description": "楼栋/单元 Building and unit",
+                "values": [],
+            },
+        ],
+    }
+
+
+# -- posting -----------------------------------------------------------------------------------
+
+
+def issue_key(keys: KeyStore, principal: Principal, name: str, now: datetime) -> dict[str, Any]:
+    """A new API key for a 311 client; the secret is shown once, only its hash is kept."""
+    principal.require(Role.DISTRICT)
+    if not name.strip():
+        raise InvalidInput(
+            "Name the client.", "required", [ErrorDetail("name", "required", "Name the client.")]
+        )
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    keys.put(
+        key_id,
+        {
+            "id": key_id,
+            "name": name.strip(),
+            "hash": hashlib.sha256(secret.encode()).hexdigest(),
+            "created_at": iso(now),
+            "created_by": principal.username,
+            "revoked_at": None,
+        },
+    )
+    return {"id": key_id, "name": name.strip(), "api_key": f"{key_id}.{secret}"}
+
+
+def revoke_key(keys: KeyStore, principal: Principal, key_id: str, now: datetime) -> dict[str, Any]:
+    principal.require(Role.DISTRICT)
+    data = keys.get(key_id)
+    if data is None:
+        raise NotFound("No such API key.", "not_found")
+    data["revoked_at"] = data.get("revoked_at") or iso(now)
+    keys.put(key_id, data)
+    return {k: v for k, v in data.items() if k != "hash"}
+
+
+def list_keys(keys: KeyStore, principal: Principal) -> list[dict[str, Any]]:
+    principal.require(Role.DISTRICT)
+    return [{k: v for k, v in data.items() if k != "hash"} for data in keys.all()]
+
+
+def check_key(keys: KeyStore, api_key: str | None) -> dict[str, Any]:
+    refused = Forbidden("api_key is missing, unknown or revoked.", "invalid_api_key")
+    if not api_key or "." not in api_key:
+        raise refused
+    key_id, _, secret = api_key.partition(".")
+    data = keys.get(key_id)
+    if (
+        data is None
+        or data.get("revoked_at")
+        or not hmac.compare_digest(data["hash"], hashlib.sha256(secret.encode()).hexdigest())
+    ):
+        raise refused
+    return data
+
+
+def post_request(
+    deps: Open311Deps, form: dict[str, str], idempotency_key: str | None, source: str | None
+) -> dict[str, Any]:
+    """Create a case from a GeoReport POST, through the resident form's use case and checks."""
+    client = check_key(deps.keys, form.get("api_key"))
+    registry = deps.intake.registry.current()
+    category = _category(registry, form.get("service_code", ""))
+    compound_id = form.get("attribute[compound]", "").strip()
+    location = None
+    problems = []
+    if form.get("lat") or form.get("long"):
+        try:
+            location = Location(float(form["lat"]), float(form["long"]))
+            if not (-90 <= location.lat <= 90 and -180 <= location.lng <= 180):
+                raise ValueError
+        except (KeyError, ValueError):
+            problems.append(
+                ErrorDetail("lat", "invalid_location", "lat and long are decimal degrees.")
+            )
+    if not compound_id and location is not None:
+        nearest = registry.nearest_compound(location.lat, location.lng, NEAREST_COMPOUND_M)
+        if nearest is None:
+            problems.append(
+                ErrorDetail(
+                    "lat", "outside_area", "No compound of the district is near this point."
+                )
+            )
+        else:
+            compound_id = nearest.id
+    if not compound_id and location is None:
+        problems.append(
+            ErrorDetail("lat", "location_required", "Give lat and long, or attribute[compound].")
+        )
+    if problems:
+        raise InvalidInput(
+            "The request has problems; nothing was stored.", "invalid_request", problems
+        )
+    building = form.get("attribute[building]", "").strip()
+    address = " ".join(p for p in (building, form.get("address_string", "").strip()) if p)
+    report = NewReport(
+        category=category.id,
+        compound=compound_id,
+        address=address or "（Open311）",
+        description=form.get("description", ""),
+        phone=form.get("phone", ""),
+        consent=True,  # the client's operator collects consent under its key's terms
+        location=location,
+        channel=Channel.OPEN311,
+        reporter=f"open311:{client['id']}",
+    )
+    body = {k: v for k, v in sorted(form.items()) if k != "api_key"}
+    fingerprint = intake.fingerprint(deps.intake, {"open311": client["id"], **body})
+    # Without a key of the client's own, an identical retry is recognised by its content.
+    key = idempotency_key or f"o311-{fingerprint[:40]}"
+    receipt = intake.report_case(
+        deps.intake, key, report, fingerprint, source or f"key:{client['id']}"
+    )
+    return {"service_request_id": receipt.code, "service_notice": "", "account_id": None}
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def public_request(case: Case, registry: Registry, photo_url: Any = None) -> dict[str, Any]:
+    """A case as the public record shows it: what and where, who is responsible, when — no
+    phone number, no name, no resident's words."""
+    category = registry.categories.get(case.category)
+    compound = registry.compounds.get(case.compound)
+    community = registry.communities.get(case.community)
+    department = registry.departments.get(case.department or "")
+    notes = None
+    if case.resolution:
+        notes = case.resolution.get("note")
+    return {
+        "service_request_id": case.code,
+        "status": status_of(case),
+        "status_notes": notes,
+        "service_name": category.name if category else case.category,
+        "service_code": category.open311_code if category else None,
+        "description": None,
+        "agency_responsible": department.name
+        if department
+        else (community.name if community else None),
+        "service_notice": None,
+        "requested_datetime": w3c(case.created_at),
+        "updated_datetime": w3c(case.updated_at),
+        "expected_datetime": w3c(case.deadline) if case.status not in FINAL else None,
+        "address": f"{community.name if community else ''} {compound.name if compound else ''}".strip(),
+        "address_id": case.compound,
+        "zipcode": None,
+        "lat": compound.lat if compound else None,
+        "long": compound.lng if compound else None,
+        "media_url": None,
+    }
+
+
+def get_request(deps: Open311Deps, code: str) -> list[dict[str, Any]]:
+    case = deps.cases.get(code)
+    if case is None:
+        raise NotFound(f"No service request {code}.", "not_found")
+    return [public_request(case, deps.intake.registry.current())]
+
+
+def list_requests(deps: Open311Deps, query: dict[str, str]) -> list[dict[str, Any]]:
+    registry = deps.intake.registry.current()
+    if query.get("service_request_id"):
+        ids = [i.strip() for i in query["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
+        found = [deps.cases.get(i) for i in ids]
+        return [public_request(c, registry) for c in found if c is not None]
+    now = deps.clock.now()
+    try:
+        end = parse_iso(query["end_date"]) if query.get("end_date") else now
+        start = parse_iso(query["start_date"]) if query.get("start_date") else end - MAX_WINDOW
+        if end.tzinfo is None or start.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        raise InvalidInput(
+            "start_date and end_date are W3C datetimes with a time zone.",
+            "invalid_date",
+            [ErrorDetail("start_date", "invalid_date", "e.g. 2026-11-01T00:00:00+08:00")],
+        ) from None
+    if end < start or end - start > MAX_WINDOW:
+        raise InvalidInput(
+            "The date range is at most 90 days.",
+            "invalid_range",
+            [ErrorDetail("end_date", "invalid_range", "At most 90 days after start_date.")],
+        )
+    status = query.get("status")
+    if status and status not in ("open", "closed"):
+        raise InvalidInput(
+            "status is open or closed.",
+            "invalid_status",
+            [ErrorDetail("status", "invalid_status", "open or closed")],
+        )
+    codes = {c.strip() for c in query.get("service_code", "").split(",") if c.strip()}
+    wanted = {c.id for c in registry.categories.values() if c.open311_code in codes}
+    cases = deps.cases.created_between(registry.district.id, start, end, 5 * MAX_RESULTS)
+    out = []
+    for case in cases:
+        if codes and case.category not in wanted:
+            continue
+        if status and status_of(case) != status:
+            continue
+        out.append(public_request(case, registry))
+        if len(out) >= MAX_RESULTS:
+            break
+    return out
+
+
+def token(deps: Open311Deps, value: str) -> list[dict[str, Any]]:
+    """Whistle answers POSTs with the request id at once; a token is that id."""
+    case = deps.cases.get(value)
+    if case is None:
+        raise NotFound(f"No token {value}.", "not_found")
+    return [{"service_request_id": case.code, "token": case.code}]
+
+
+def errors_of(error: DomainError) -> list[dict[str, Any]]:
+    """GeoReport's error list: one entry per problem, the HTTP status as code."""
+    if error.details:
+        return [
+            {"code": error.status, "description": f"{d.field}: {d.message}"} for d in error.details
+        ]
+    return [{"code": error.status, "description": error.message}]

@@ -1,0 +1,107 @@
+"""The district dashboard after `whistle demo`: its KPI cards say what the metrics API says,
+and the public results board shows the same month without personal data. The resident's page
+never loads dashboard code."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ROOT, screenshot
+from tests.e2e.test_staff_flow import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def demo(stack):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WHISTLE_", "MOTO_"))}
+    env["WHISTLE_DATA_DIR"] = str(stack.data_dir)
+    result = subprocess.run(
+        [sys.executable, "-m", "functions.cli", "demo", "--days", "20", "--per-day", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["reported"] > 0 and summary["sample"] is True
+    return summary
+
+
+def test_the_kpi_cards_show_what_the_metrics_api_says(stack, demo, browser):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/district/dashboard")
+        page.get_by_test_id("dashboard").wait_for()
+        period = page.locator("select[name=period]").input_value()
+        received = page.locator("[data-kpi=received] [data-testid=kpi-value]")
+        expect(received).not_to_have_text("—")
+        api = page.evaluate(
+            """async (period) => {
+                const token = JSON.parse(sessionStorage.getItem('whistle.staff')).access
+                const r = await fetch(`/api/metrics?scope=district&period=${period}`,
+                                      {headers: {Authorization: `Bearer ${token}`}})
+                return r.json()
+            }""",
+            period,
+        )
+        assert received.inner_text() == str(api["counts"]["received"])
+
+        def pct(value):
+            return "—" if value is None else f"{value * 100:.1f}%"
+
+        for key, name in [
+            ("response", "response_rate"),
+            ("onTime", "on_time_rate"),
+            ("resolution", "resolution_rate"),
+            ("satisfaction", "satisfaction_rate"),
+        ]:
+            shown = page.locator(f"[data-kpi={key}] [data-testid=kpi-value]").inner_text()
+            assert shown == pct(api[name]), key
+        assert page.locator("[data-kpi=open] [data-testid=kpi-value]").inner_text() == str(
+            api["backlog"]["open"]
+        )
+        expect(page.get_by_test_id("coverage")).to_contain_text("96.8%")
+        page.locator("canvas").first.wait_for()
+        screenshot(page, "district-dashboard")
+    finally:
+        desk.close()
+
+
+def test_the_public_board_shows_the_month_without_personal_data(stack, demo, phone):
+    page = phone.new_page()
+    page.goto(f"{stack.url}/#/board")
+    table = page.get_by_test_id("board-table")
+    table.wait_for()
+    expect(page.locator(".totals")).to_be_visible()
+    content = page.content()
+    assert "（示例数据）" not in content  # residents' descriptions never appear
+    assert not re.search(r"1[3-9]\d{9}", content) and "****" not in content
+    screenshot(page, "public-board")
+
+
+def test_the_resident_page_loads_no_dashboard_code(stack, phone):
+    page = phone.new_page()
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto(stack.url)
+    page.wait_for_selector("[data-category]")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(3500)  # past the idle prefetch of the other resident pages
+    assert scripts
+    for url in scripts:
+        name = url.rsplit("/", 1)[-1]
+        assert not re.match(r"(Dashboard|Board|charts|core|district)", name, re.IGNORECASE), name
