@@ -31,6 +31,7 @@ class Limits:
     phone_window_seconds: int = 3600
     reports_per_address: int = 30
     address_window_seconds: int = 3600
+    reports_per_key: int = 600  # an Open311 client reports for many residents
     webhook_per_minute: int = 20  # WeCom / DingTalk / Feishu robots allow 20 a minute
 
 

@@ -74,11 +74,7 @@ def register(intake: Blueprint) -> None:
                     "Send the request as a form (application/x-www-form-urlencoded).",
                     "invalid_request",
                 )
-            from . import source_address
-
-            created = service.post_request(
-                deps, form, request.headers.get("idempotency-key"), source_address(request)
-            )
+            created = service.post_request(deps, form, request.headers.get("idempotency-key"))
             return _answer(extension, "service_requests", [created], 201)
         if name == "discovery":
             return _answer(

@@ -276,11 +276,15 @@ def plan_limits(
             )
         )
     if source:
+        # An Open311 client is counted by its key, at its own (higher) limit.
+        per_source = (
+            limits.reports_per_key if source.startswith("key:") else limits.reports_per_address
+        )
         wanted.append(
             (
                 "address",
                 deps.vault.keyed_hash("address", source),
-                limits.reports_per_address,
+                per_source,
                 limits.address_window_seconds,
             )
         )

@@ -198,7 +198,7 @@ def check_key(keys: KeyStore, api_key: str | None) -> dict[str, Any]:
 
 
 def post_request(
-    deps: Open311Deps, form: dict[str, str], idempotency_key: str | None, source: str | None
+    deps: Open311Deps, form: dict[str, str], idempotency_key: str | None
 ) -> dict[str, Any]:
     """Create a case from a GeoReport POST, through the resident form's use case and checks."""
     client = check_key(deps.keys, form.get("api_key"))
@@ -251,9 +251,8 @@ def post_request(
     fingerprint = intake.fingerprint(deps.intake, {"open311": client["id"], **body})
     # Without a key of the client's own, an identical retry is recognised by its content.
     key = idempotency_key or f"o311-{fingerprint[:40]}"
-    receipt = intake.report_case(
-        deps.intake, key, report, fingerprint, source or f"key:{client['id']}"
-    )
+    # Limited per key: a client's reports all come from its own servers' addresses.
+    receipt = intake.report_case(deps.intake, key, report, fingerprint, f"key:{client['id']}")
     return {"service_request_id": receipt.code, "service_notice": "", "account_id": None}
 
 
