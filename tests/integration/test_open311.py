@@ -234,3 +234,18 @@ def test_public_reads_hold_no_phone_name_or_residents_words(api, api_key):
         text = get(api, path).body.decode()
         for secret in ("13712345678", "1234", "张", "zhang@", "路口的路灯不亮了好几天", "东门路口"):
             assert secret not in text, (path, secret)
+
+
+def test_a_client_is_rate_limited_per_key_with_a_429(api, wiring, api_key):
+    from dataclasses import replace
+
+    low = replace(wiring.settings.limits, reports_per_key=2)
+    wiring.__dict__["intake"] = replace(wiring.intake, limits=low)
+    wiring.__dict__.pop("open311", None)
+    statuses = [
+        post(api, street_light(api_key, description=f"第{n}处路灯不亮了很久")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    refused = post(api, street_light(api_key, description="第四处路灯不亮了很久"))
+    assert json.loads(refused.body)[0]["code"] == 429
