@@ -321,3 +321,29 @@ def test_a_grid_worker_reports_through_the_same_form_with_channel_and_reporter(a
     case = view(api, COMMUNITY, code)
     assert case["channel"] == "grid" and case["reporter"] == "grid.g001"
     assert case["timeline"][0]["actor"] == "grid.g001"
+
+
+def test_a_resident_gets_at_most_one_whistled_and_one_resolved_sms(api, wiring, robots):
+    receipt = report(api)
+    code = receipt["code"]
+    ok(act(api, COMMUNITY, code, "whistle"))
+    tick(wiring)
+    ok(act(api, LUDENG, code, "return", reason="不属于本所"))
+    ok(act(api, COMMUNITY, code, "whistle", department="ludeng"))  # whistled a second time
+    tick(wiring)
+    ok(act(api, LUDENG, code, "claim"))
+    ok(act(api, LUDENG, code, "resolve", note="已修"))
+    rated = api.post(
+        f"/cases/{code}/rating",
+        headers={"Content-Type": "application/json", "X-Case-Token": receipt["token"]},
+        body=json.dumps({"resolved": False, "satisfaction": "not_satisfied"}).encode(),
+    )
+    assert rated.status_code == 200
+    ok(act(api, LUDENG, code, "resolve", note="已彻底修好"))  # resolved a second time
+    tick(wiring)
+    sms = sorted(
+        n.template
+        for n in NotificationItem.by_case.query(code)
+        if n.channel == "sms" and not n.department
+    )
+    assert sms == ["resident_resolved", "resident_whistled"]

@@ -96,6 +96,7 @@ class CaseItem(Model):
     resolution = JSONAttribute(null=True)
     rating = JSONAttribute(null=True)
     reopen_count = NumberAttribute(default=0)
+    resident_told = ListAttribute(of=UnicodeAttribute, default=list)
     dispatched_at = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
     timer_kind = UnicodeAttribute(null=True)

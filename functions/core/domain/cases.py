@@ -225,6 +225,7 @@ class Case:
     resolution: dict[str, Any] | None = None  # note, photos, by, at
     rating: dict[str, Any] | None = None
     reopen_count: int = 0
+    resident_told: tuple[str, ...] = ()  # the SMS a resident got: each at most once
     dispatched_at: datetime | None = None
     closed_at: datetime | None = None
     version: int | None = None
@@ -364,7 +365,7 @@ class Case:
         self.stage = None
         self.deadline = None
         self.timer = Timer(TimerKind.DISPATCH, at)
-        self.notices.append(Notice("resident", "resident_whistled"))
+        self._tell_resident("resident_whistled")
 
     # -- the dispatch job ----------------------------------------------------------------------
 
@@ -536,7 +537,7 @@ class Case:
             data={"on_time": on_time, "photos": len(photos), "local": self.local_by is not None},
             duration_from=self.stage_started,
         )
-        self.notices.append(Notice("resident", "resident_resolved"))
+        self._tell_resident("resident_resolved")
         self.stage = Stage.RATING
         self.stage_started = at
         self.deadline = at + policy.auto_close_after
@@ -621,6 +622,13 @@ class Case:
         self.stage = None
         self.deadline = None
         self.timer = None
+
+    def _tell_resident(self, template: str) -> None:
+        """At most two SMS per case (DESIGN §8): whistled and resolved, each once, even when
+        the case is returned and whistled again or reopened and resolved again."""
+        if template not in self.resident_told:
+            self.resident_told = (*self.resident_told, template)
+            self.notices.append(Notice("resident", template))
 
     # -- the clock -----------------------------------------------------------------------------
 
