@@ -339,18 +339,31 @@ def seed_due(aws: Aws, run: int) -> list[str]:
     return codes
 
 
-def remove(codes: list[str]) -> None:
+def remove(aws: Aws, codes: list[str]) -> None:
     """Delete the cases a tick worked on, with their events and messages, so that the next
-    tick finds the same state (outside any recording)."""
-    from functions.core.adapters.tables import CaseItem, EventItem, NotificationItem
-
+    tick finds the same state. Straight from moto's tables, outside any recording: through
+    the API each look-up of a case's events or messages would walk the whole table."""
+    wanted = set(codes)
+    cases = moto_table(aws, "cases")
     for code in codes:
-        for event in EventItem.query(code):
-            event.delete()
-        for message in NotificationItem.by_case.query(code):
-            message.delete()
-        # Unconditionally (a model delete would add the version condition).
-        CaseItem._get_connection().delete_item(code)
+        cases.items.pop(_string(code), None)
+    events = moto_table(aws, "case-events")
+    for code in codes:
+        events.items.pop(_string(code), None)
+    outbox = moto_table(aws, "notifications")
+    for key in [k for k, item in outbox.items.items() if _case_of(item) in wanted]:
+        del outbox.items[key]
+
+
+def _string(value: str) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    return DynamoType({"S": value})
+
+
+def _case_of(item: Any) -> str | None:
+    code = item.attrs.get("case_code")
+    return str(code.value) if code is not None else None
 
 
 # -- measuring -----------------------------------------------------------------------------
@@ -371,7 +384,7 @@ def measure(
             answers.append(run())
             elapsed = time.perf_counter() - started
         if isinstance(prepared, list):
-            remove(prepared)
+            remove(aws, prepared)
         if number == 0:
             continue  # warm-up
         times.append(elapsed)
