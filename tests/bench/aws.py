@@ -11,9 +11,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from tests.fakes import SAMPLE_REGISTRY, TEST_KEYS
+from functions.core.domain.clock import CHINA_TZ
+from tests.fakes import SAMPLE_REGISTRY, TEST_KEYS, FixedClock, TokenFactory
+
+START = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA_TZ)
+"""The benchmark's clock starts on a Tuesday morning, China time: limits in working hours start
+counting at once, and yesterday — the day the nightly job aggregates — is a working Monday."""
 
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -25,6 +31,17 @@ ENV = {
     "WHISTLE_STAGE": "local",
     "WHISTLE_TABLE_PREFIX": "whistle-bench-",
     "WHISTLE_PHOTO_BUCKET": "whistle-bench-photos",
+    "WHISTLE_PUBLIC_URL": "https://whistle.bench.example",
+    # Staff tokens are signed by the benchmark's own key (tests.fakes.TokenFactory).
+    "WHISTLE_COGNITO_POOL_ID": "us-east-1_BENCH",
+    "WHISTLE_COGNITO_ISSUER": TokenFactory.ISSUER,
+    "WHISTLE_COGNITO_CLIENT_ID": TokenFactory.CLIENT_ID,
+    "WHISTLE_COGNITO_JWKS_URL": "https://idp.bench.example/jwks.json",
+    # The benchmark files hundreds of reports from one address within an hour; the abuse
+    # limits would answer 429 long before. The work per report is the same at any limit
+    # (one BatchGetItem of the windows, one counter update per limit in the transaction).
+    "WHISTLE_REPORTS_PER_PHONE": "1000000",
+    "WHISTLE_REPORTS_PER_ADDRESS": "1000000",
     **TEST_KEYS,
 }
 CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "WHISTLE_AWS_ENDPOINT", "WHISTLE_SECRETS_PARAMETER")
@@ -186,10 +203,30 @@ def read_units(call: Call) -> float:
 
 
 @dataclass
+class Robots:
+    """Work-chat robots that accept every message. The sample registry's robot addresses are
+    placeholders: nothing may leave this machine, so the sender posts here, and each post is
+    recorded as a call (`webhook:POST`) beside the AWS calls."""
+
+    recorder: Recorder
+    posted: int = 0
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        self.posted += 1
+        if self.recorder._active:
+            with self.recorder._lock:
+                self.recorder.calls.append(Call("webhook", "POST", {"url": url}, {}))
+        return 200, b'{"errcode":0,"code":0}'
+
+
+@dataclass
 class Aws:
     settings: Any
     recorder: Recorder
     endpoint: str | None
+    clock: FixedClock
+    wiring: Any
+    tokens: TokenFactory
 
     def client(self, service: str) -> Any:
         import boto3
@@ -205,11 +242,33 @@ class Aws:
 
         return Client(app, stage_name="local", project_dir=str(ROOT))
 
+    def bearer(self, user: str, *groups: str) -> dict[str, str]:
+        """An Authorization header for a staff member, as fresh as the benchmark's clock."""
+        token = self.tokens.token(user, list(groups), now=self.clock.now())
+        return {"Authorization": f"Bearer {token}"}
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock, then reload the cached registry and calendar outside any
+        recording: a reload is a per-function, per-minute cost counted on its own."""
+        self.clock.advance(seconds=delta.total_seconds())
+        self.warm()
+
+    def warm(self) -> None:
+        self.wiring.registry.current()
+        self.wiring.calendar.current()
+
 
 @contextmanager
-def provisioned(over_http: bool = False) -> Iterator[Aws]:
-    """Tables from the models, the photo bucket and the sample registry, in moto: in this
-    process, or behind moto's HTTP server on localhost (closer to a network backend)."""
+def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aws]:
+    """Tables from the models, the photo bucket, the sample registry and the working
+    calendar, in moto: in this process, or behind moto's HTTP server on localhost (closer
+    to a network backend). The clock is the benchmark's, staff tokens are signed by its key,
+    and work-chat robots are stand-ins on this machine.
+
+    moto's TransactWriteItems copies every table it touches before applying it (time in
+    proportion to the table); the local stack's patch (functions.local.moto_speed) makes it
+    cost what the touched items cost, as DynamoDB's does. It is installed here too, or a
+    transition against 100,000 cases would take seconds."""
     saved = dict(os.environ)
     for name in CLEARED:
         os.environ.pop(name, None)
@@ -218,6 +277,9 @@ def provisioned(over_http: bool = False) -> Iterator[Aws]:
     mock = None
     recorder = Recorder()
     try:
+        from functions.local import moto_speed
+
+        moto_speed.install()
         endpoint = None
         if over_http:
             import logging
@@ -239,22 +301,48 @@ def provisioned(over_http: bool = False) -> Iterator[Aws]:
         import boto3
 
         from functions.core import bootstrap
-        from functions.core.adapters.registry_store import DynamoRegistryStore
+        from functions.core.adapters.registry_store import CalendarStore, DynamoRegistryStore
         from functions.core.adapters.tables import bind_tables, ensure_tables
+        from functions.core.adapters.tokens import TokenVerifier
+        from functions.core.adapters.transports import AwsTransport
         from functions.core.config import Settings
-        from functions.core.domain.clock import SecureIds, SystemClock
+        from functions.core.domain.clock import SecureIds
         from functions.core.services.registry import load_registry
+        from functions.local.stack import seed_calendar
+        from tests.conftest import TOKENS
 
         settings = Settings.from_env(os.environ)
         bind_tables(settings)
         ensure_tables(settings, boto3.client("dynamodb", endpoint_url=endpoint))
         boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=settings.photo_bucket)
-        load_registry(DynamoRegistryStore(), json.loads(SAMPLE_REGISTRY.read_text()))
-        bootstrap.override(
-            bootstrap.Wiring(settings=settings, clock=SystemClock(), ids=SecureIds())
+        boto3.client("ses", endpoint_url=endpoint).verify_email_identity(
+            EmailAddress=settings.sender_email
         )
+        load_registry(DynamoRegistryStore(), json.loads(SAMPLE_REGISTRY.read_text()))
+        seed_calendar(CalendarStore())
+        clock = FixedClock(start)
+        wiring = bootstrap.Wiring(settings=settings, clock=clock, ids=SecureIds())
+        wiring.__dict__["tokens"] = TokenVerifier(
+            jwks_url=os.environ["WHISTLE_COGNITO_JWKS_URL"],
+            issuer=TokenFactory.ISSUER,
+            client_id=TokenFactory.CLIENT_ID,
+            clock=clock,
+            fetch=lambda url: TOKENS.jwks(),
+        )
+        robots = Robots(recorder)
+        wiring.__dict__["transport"] = AwsTransport(
+            settings,
+            wiring.client("ses"),
+            wiring.client("sns"),
+            wiring.vault,
+            wiring.counters,
+            post=robots.post,
+        )
+        bootstrap.override(wiring)
+        aws = Aws(settings, recorder, endpoint, clock, wiring, TOKENS)
+        aws.warm()
         recorder.install()
-        yield Aws(settings, recorder, endpoint)
+        yield aws
     finally:
         from functions.core import bootstrap
 

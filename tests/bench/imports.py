@@ -81,13 +81,14 @@ def package_and_imports(runs: int) -> dict[str, Any]:
         shutil.rmtree(out)
     built = package("prod", "us-east-1", out)
     template = json.loads(built.template_path.read_text())
-    entries = sorted(
-        {
-            resource["Properties"]["Handler"].rpartition(".")[0]: name
-            for name, resource in template["Resources"].items()
-            if resource["Type"] == "AWS::Serverless::Function"
-        }.items()
-    )
+    # One entry module can serve several functions (the dispatch job and the staff authorizer
+    # both live in functions.dispatch): name them all.
+    functions: dict[str, list[str]] = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            module = resource["Properties"]["Handler"].rpartition(".")[0]
+            functions.setdefault(module, []).append(name)
+    entries = sorted((module, " / ".join(sorted(names))) for module, names in functions.items())
     task = BUILD / "task"
     source_only = BUILD / "task-source-only"
     for folder in (task, source_only):

@@ -51,9 +51,25 @@ def render(results: dict[str, Any]) -> str:
     add("## Method\n")
     add(
         "- **Backend.** moto (the same in-process AWS the tests use), provisioned like the local "
-        "stack: tables from the PynamoDB models, the photo bucket, the sample registry. HTTP "
-        "routes run through Chalice's test client (the API Gateway event Lambda gets), "
-        "scheduled jobs through their Lambda handlers.\n"
+        "stack: tables from the PynamoDB models, the photo bucket, the sample registry and "
+        "working calendar. HTTP routes run through Chalice's test client (the API Gateway event "
+        "Lambda gets), scheduled jobs through their Lambda handlers; staff calls carry bearer "
+        "tokens signed by the benchmark's own key and, like the SPA's, an Idempotency-Key. "
+        "moto's `TransactWriteItems` deep-copies every table it touches (time in proportion to "
+        "the table); the local stack's patch `functions/local/moto_speed.py`, which gives the "
+        "same outcome at the cost of the touched items, is installed in every backend here, or "
+        "a transition against 100,000 cases would take seconds. Work-chat robots are stand-ins "
+        "on this machine (their posts are counted as `webhook:POST`); intake's abuse limits are "
+        "raised so that hundreds of reports from one address are accepted (the requests per "
+        "report are the same at any limit).\n"
+        "- **The workflow** is played as scripts through the API: a case is reported, "
+        "whistled, dispatched by the tick, claimed, given an extension, chased, resolved and "
+        "rated; other cases are rejected, merged, handled locally, returned, reopened; one case "
+        "goes through every timer (reminder, escalation, again a day later, auto-close, purge). "
+        "Only the step itself is recorded (reading the case's version first, as the SPA has it "
+        "on screen, is not). The tick is recorded in its two halves, so that each due case and "
+        "each notification sent is counted on its own. Each script is played twice in a fresh "
+        "backend; the counts must agree.\n"
         "- **Requests** are counted by wrapping botocore's `BaseClient._make_api_call`, refused "
         "requests (a cancelled transaction) included. Capacity units are estimated from the "
         "item sizes in the requests and responses by DynamoDB's published rules "
@@ -62,17 +78,27 @@ def render(results: dict[str, Any]) -> str:
         "- **Intake server time** is the POST /cases round trip through Chalice's test client, "
         "against a bare `TransactWriteItems` of the very items intake wrote (fresh keys), "
         f"interleaved, {settings['intake_rounds']} rounds after 30 warm-up rounds, on moto in "
-        "this process and on moto's HTTP server on localhost. moto copies every table a "
-        "transaction touches before applying it, so its `TransactWriteItems` is slow and the "
-        "ratio flatters intake; the difference in milliseconds is the figure that carries "
-        "over to DynamoDB.\n"
-        f"- **History.** {', '.join(f'{n:,}' for n in settings['history'])} closed cases with "
-        "two timeline events each are written into the tables, then each job runs "
-        f"{settings['job_runs']} times through its Lambda handler (median).\n"
+        "this process and on moto's HTTP server on localhost. With moto_speed the bare "
+        "transaction costs what its items cost (without it, moto's copy of the tables made it "
+        "slow and flattered the ratio), so the ratio is against a faster transaction than "
+        "DynamoDB's; the difference in milliseconds is the figure that carries over.\n"
+        f"- **History.** {', '.join(f'{n:,}' for n in settings['history'])} closed cases, each "
+        "with its reported and closed events and two sent messages, are written straight into "
+        "moto's tables, on days before yesterday. The current work is the same at every size "
+        "(see below); each job and the dashboard run "
+        f"{settings['job_runs']} times after a warm-up (median). moto answers a Query by "
+        "walking every item of the table in Python, so its *time* grows with the table even "
+        "when the request reads a handful of items by key; DynamoDB reads only the key's items. "
+        "The *request counts* are what carries over to DynamoDB.\n"
         "- **Cold import** of each Lambda entry: the zip `make package` builds, unpacked, "
         "imported in a fresh interpreter that has only boto3, with bytecode writing off "
         f"(Lambda's /var/task is read-only); only the import is timed; median of "
         f"{settings['import_runs']}.\n"
+        "- **Pages** measured are listed in `PAGES` of tests/bench/web.py: the resident pages "
+        "and the district dashboard (`/#/district/dashboard`, opened signed in as the local "
+        "stack's sample `district.admin`: its tokens are put into the tab's session storage "
+        "before the SPA starts, as the SPA's own sign-in leaves them). A page whose route "
+        "router.js does not declare is reported as not built yet.\n"
         "- **First load** per SPA route: Chromium (Debian's, Pixel 5 profile) opens the route "
         "on the local stack (which compresses, as CloudFront does) and every HTML/JS/CSS file "
         "it fetches until the network is idle is counted at gzip -9, with the report page's "
@@ -80,9 +106,13 @@ def render(results: dict[str, Any]) -> str:
         "Content-Security-Policy of infra/stack.yaml is applied to the document and its "
         "violations counted.\n"
         f"- **Lighthouse** {lighthouse_version(results)} with the system Chromium, mobile "
-        f"(default simulated throttling), median of {settings['lighthouse_runs']} runs. "
-        "**axe-core** runs in the loaded page of each route.\n"
-        "- **Cost**: the measured counts × AWS list prices; assumptions are listed with it.\n"
+        f"(default simulated throttling), median of {settings['lighthouse_runs']} runs; a "
+        "signed-in page through tools/lighthouse-page.mjs (Lighthouse's Node API on a page "
+        "whose session storage is filled first, storage reset off). **axe-core** runs in the "
+        "loaded page of each route (the page's Content-Security-Policy bypassed for the "
+        "injected script).\n"
+        "- **Cost**: the measured requests and capacity units of each step of a case's life × "
+        "how often a case goes through it (assumed shares, listed) × AWS list prices.\n"
     )
     add("Reproduce: `make bench` (writes this file; raw figures in `build/bench/results.json`).\n")
     if machine:
@@ -125,12 +155,22 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     intake = _operation(results, "intake: POST /cases (no photos)")
     if intake:
-        ok = intake["operations"] == {"dynamodb:TransactWriteItems": 1}
+        writes = {
+            op: n
+            for op, n in intake["operations"].items()
+            if op.split(":")[1] in ("TransactWriteItems", "PutItem", "UpdateItem", "BatchWriteItem")
+        }
+        one_write = writes == {"dynamodb:TransactWriteItems": 1}
+        extra = {op: n for op, n in intake["operations"].items() if op not in writes}
         rows.append(
             (
                 "intake: one `TransactWriteItems` per accepted report (+ cached registry)",
                 ", ".join(f"{n} × {op.split(':')[1]}" for op, n in intake["operations"].items()),
-                verdict(ok),
+                (
+                    "meets for writes; plus one read the budget does not name (rate limits)"
+                    if one_write and extra
+                    else verdict(one_write)
+                ),
             )
         )
     timings = results.get("intake_timing") or []
@@ -147,7 +187,11 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         flat = flatness(results, job)
         if flat:
             rows.append((f"{job}: requests and time flat in history", flat[0], flat[1]))
-    rows.append(("dashboard read: a fixed number of reads", "not built yet", verdict(None)))
+    flat = flatness(results, "dashboard read")
+    if flat:
+        rows.append(("dashboard read: a fixed number of reads", flat[0], flat[1]))
+    else:
+        rows.append(("dashboard read: a fixed number of reads", "not measured", verdict(None)))
     package = results.get("package")
     if package:
         worst_import = max(i["median_ms"] for i in package["imports"])
@@ -181,7 +225,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             (
                 "dashboard code only on dashboard routes",
                 f"resident routes fetch {len(leaked)} dashboard files"
-                + ("" if web["dashboard_built"] else "; no dashboard route yet"),
+                + ("" if web["dashboard_built"] else "; the dashboard route is not built yet"),
                 verdict(not leaked),
             )
         )
@@ -191,19 +235,28 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 rows.append(
                     (
                         f"Lighthouse {category} {'=' if budget == 100 else '≥'} {budget} ({page})",
-                        f"{score:.0f}",
-                        verdict(score >= budget),
+                        f"{score:.0f}" + ("" if report.get("shown", True) else " (signed out!)"),
+                        verdict(score >= budget and report.get("shown", True)),
                     )
                 )
-        if not web["dashboard_built"]:
-            rows.append(("Lighthouse (dashboard)", "not built yet", verdict(None)))
+        for page in web.get("pages", []):
+            if page["lighthouse"] and not page["built"]:
+                rows.append(
+                    (
+                        f"Lighthouse ({page['name']}, `/#{page['path']}`)",
+                        "not built yet",
+                        verdict(None),
+                    )
+                )
         serious = {
             r["name"]: [v for v in r["violations"] if v["impact"] in SERIOUS] for r in web["axe"]
         }
+        missing = [p["name"] for p in web.get("pages", []) if not p["built"]]
         rows.append(
             (
                 "axe: no serious or critical violations",
-                ", ".join(f"{page} {len(v)}" for page, v in serious.items()),
+                ", ".join(f"{page} {len(v)}" for page, v in serious.items())
+                + (f"; {', '.join(missing)} not built yet" if missing else ""),
                 verdict(not any(serious.values())),
             )
         )
@@ -220,13 +273,14 @@ def flatness(results: dict[str, Any], job: str) -> tuple[str, str] | None:
     time_flat = large["median_ms"] < 1 or large["median_ms"] <= 1.5 * small["median_ms"]
     text = (
         f"{small['dynamodb_requests']} vs {large['dynamodb_requests']} DynamoDB requests, "
-        f"{small['median_ms']:.2f} vs {large['median_ms']:.2f} ms at "
+        f"{small['median_ms']:.0f} vs {large['median_ms']:.0f} ms (moto) at "
         f"{small['history']:,} vs {large['history']:,} cases"
     )
-    ok = same_requests and time_flat
-    if ok and large["dynamodb_requests"] == 0:
-        return text, "meets — trivially: the job does no work yet"
-    return text, verdict(ok)
+    if not same_requests:
+        return text, verdict(False)
+    if time_flat:
+        return text, verdict(True)
+    return text, "meets for requests; moto's time grows (its Query scans the table, see below)"
 
 
 def explain_misses(results: dict[str, Any]) -> list[str]:
@@ -234,6 +288,11 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
     web = results.get("web") or {}
     for page, report in (web.get("lighthouse") or {}).items():
         scores, metrics = report["scores"], report["metrics"]
+        if not report.get("shown", True):
+            notes.append(
+                f"Lighthouse on the {page} did not see the page but {report['final_url']}: the "
+                "signed-in session did not take; its scores are not the page's."
+            )
         if scores["performance"] < LIGHTHOUSE_BUDGET["performance"]:
             cls = metrics.get("cumulative-layout-shift", 0)
             reason = (
@@ -243,7 +302,7 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
                 f"total blocking time {metrics.get('total-blocking-time', 0):.0f} ms."
             )
             route = next((r for r in web.get("first_loads", []) if r["path"] == "/"), None)
-            if route and route.get("shifts"):
+            if page == "report page" and route and route.get("shifts"):
                 moved = "; ".join(
                     ", ".join(
                         f"`{s['node']}` moved {s['dy']:+d} px (height {s['dh']:+d})"
@@ -279,53 +338,115 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
     for timing in results.get("intake_timing") or []:
         if timing["ratio"] > RATIO_BUDGET:
             notes.append(
-                f"intake is {timing['ratio']:.2f}× a bare transaction on {timing['backend']}."
+                f"intake is {timing['ratio']:.2f}× a bare transaction on {timing['backend']} "
+                f"(+{timing['handler_ms'] - timing['bare_ms']:.1f} ms): besides its own Python "
+                "work, intake makes a second request the bare transaction does not (the "
+                "BatchGetItem of the rate-limit windows, DESIGN §7's 429). With moto's "
+                "transactions at the cost of their items (moto_speed) the bare transaction is "
+                "a few milliseconds, so these milliseconds weigh more in the ratio than they "
+                "would against DynamoDB, where a transaction takes about 10–20 ms."
+            )
+    intake = _operation(results, "intake: POST /cases (no photos)")
+    if intake and intake["operations"].get("dynamodb:BatchGetItem"):
+        notes.append(
+            "intake makes one `TransactWriteItems` per report, as budgeted, and one "
+            "`BatchGetItem` before it: the current and previous rate-limit windows of the phone "
+            "and the address (sliding windows, DESIGN §7's 429). The budget names only the "
+            "transaction and cached registry reads; the read is 1 request and ~1 RRU a report."
+        )
+    for job in ("dispatch tick", "nightly job", "dashboard read"):
+        runs = [r for r in results.get("history") or [] if r["job"] == job]
+        if len(runs) >= 2 and runs[-1]["median_ms"] > 1.5 * runs[0]["median_ms"]:
+            notes.append(
+                f"{job}: the same DynamoDB requests at {runs[0]['history']:,} and "
+                f"{runs[-1]['history']:,} cases, but moto's time grows from "
+                f"{runs[0]['median_ms']:.0f} to {runs[-1]['median_ms']:.0f} ms: moto answers "
+                "every Query by walking all items of the table (or index) in Python, so its time "
+                "follows the table's size even for a key that holds a few items. DynamoDB reads "
+                "only the items under the key; the request counts and read units (equal here) "
+                "are what carries over. Time flat in history cannot be shown on moto."
             )
     return notes
 
 
 # -- sections ------------------------------------------------------------------------------------
 
+GROUPS = (
+    ("simple", "Requests, reads and jobs"),
+    ("transition", "Case transitions (through the API, one step each)"),
+    ("timer", "Timers (fired by the dispatch tick, per due case)"),
+    ("notification", "Notifications (sent by the dispatch tick, per message)"),
+    ("job", "Scheduled jobs and the dashboard"),
+)
+
+
+def _calls(op: dict[str, Any]) -> tuple[str, str]:
+    dynamodb = (
+        ", ".join(
+            f"{n} {name.split(':')[1]}"
+            for name, n in op["operations"].items()
+            if name.startswith("dynamodb:")
+        )
+        or "0"
+    )
+    other = (
+        ", ".join(
+            f"{n} {name}"
+            for name, n in op["operations"].items()
+            if not name.startswith("dynamodb:")
+        )
+        or "—"
+    )
+    return dynamodb, other
+
 
 def operations_section(results: dict[str, Any]) -> list[str]:
     operations = results.get("operations")
     if not operations:
         return []
-    lines = [
-        "## DynamoDB requests per operation\n",
-        "| Operation | DynamoDB requests | Other AWS calls | est. WRU | est. RRU | Note |",
-        "|---|---|---|---|---|---|",
-    ]
-    for op in operations:
-        if not op["built"]:
-            lines.append(f"| {op['name']} | — | — | — | — | {op['note']} |")
+    lines = ["## DynamoDB requests per operation\n"]
+    lines.append(
+        "Estimated write and read units follow DynamoDB's rules from the sizes of the items "
+        "sent and received (a transaction's writes count twice). *Queues* is what a step puts "
+        "in the outbox for the tick to send; each of those then costs what its channel's row "
+        "under Notifications says.\n"
+    )
+    for group, title in GROUPS:
+        members = [op for op in operations if op.get("group", "simple") == group]
+        if not members:
             continue
-        dynamodb = (
-            ", ".join(
-                f"{n} {name.split(':')[1]}"
-                for name, n in op["operations"].items()
-                if name.startswith("dynamodb:")
+        lines += [
+            f"### {title}\n",
+            "| Operation | DynamoDB requests | Other calls | est. WRU | est. RRU | Queues | Note |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for op in members:
+            if not op.get("built", True):
+                lines.append(f"| {op['name']} | — | — | — | — | — | {op['note']} |")
+                continue
+            dynamodb, other = _calls(op)
+            stable = "" if op["stable"] else " (varied between repeats)"
+            queued = ", ".join(f"{n} {c}" for c, n in (op.get("notifications") or {}).items())
+            note = op.get("note", "")
+            if op.get("samples"):
+                note = f"{note} the same for all {op['samples']} sent in the scripts".strip()
+            lines.append(
+                f"| {op['name']} | {dynamodb}{stable} | {other} | {op['wru']:g} | "
+                f"{op['rru']:g} | {queued or '—'} | {note} |"
             )
-            or "0"
-        )
-        other = (
-            ", ".join(
-                f"{n} {name}"
-                for name, n in op["operations"].items()
-                if not name.startswith("dynamodb:")
-            )
-            or "—"
-        )
-        stable = "" if op["stable"] else " (varied between repeats)"
-        lines.append(
-            f"| {op['name']} | {dynamodb}{stable} | {other} | {op['wru']:g} | {op['rru']:g} | "
-            f"{op['note']} |"
-        )
-    lines.append("")
+        lines.append("")
     intake = _operation(results, "intake: POST /cases (no photos)")
     if intake and intake.get("item_bytes"):
         sizes = ", ".join(f"{table} {size} B" for table, size in intake["item_bytes"].items())
         lines.append(f"Items one report writes: {sizes}.\n")
+    inbox = _operation(results, "staff list: community inbox")
+    if inbox:
+        lines.append(
+            "The community inbox reads one page of cases and then, for each case listed, the "
+            "compound's recent cases (likely duplicates): up to 21 Queries for a page of 20. "
+            "It does not grow with history (a page is at most 20 cases, each look-up is by "
+            "key and limited), but it is the most expensive list.\n"
+        )
     return lines
 
 
@@ -344,11 +465,12 @@ def timing_section(results: dict[str, Any]) -> list[str]:
             f"{t['ratio']:.2f}× | {t['handler_ms'] - t['bare_ms']:+.2f} ms | "
             f"{t['handler_p90_ms']:.1f} / {t['bare_p90_ms']:.1f} ms |"
         )
+    tables = ", ".join(timings[0].get("item_tables", []))
     lines.append(
-        f"\nThe transaction has {timings[0]['items']} items (case, first event, idempotency "
-        "record). The difference is intake's own work per report: JSON Schema validation, "
-        "the phone's encryption and keyed hash, building the items, Chalice's request "
-        "handling.\n"
+        f"\nThe transaction has {timings[0]['items']} items ({tables}). The difference is "
+        "intake's own work per report: JSON Schema validation, the phone's encryption and "
+        "keyed hash, the BatchGetItem of the rate-limit windows, building the items, Chalice's "
+        "request handling.\n"
     )
     return lines
 
@@ -358,24 +480,46 @@ def history_section(results: dict[str, Any]) -> list[str]:
     if not runs:
         return []
     lines = [
-        "## Scheduled jobs against history\n",
-        "| Job | Historical cases | DynamoDB requests | est. RRU | median time | history load |",
-        "|---|---|---|---|---|---|",
+        "## Scheduled jobs and the dashboard against history\n",
+        "| Job | Historical cases | DynamoDB requests | Other calls | est. RRU | est. WRU | "
+        "work done | median (moto) | fastest | history load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
+        dynamodb, other = _calls(r)
         lines.append(
-            f"| {r['job']} | {r['history']:,} | {r['dynamodb_requests']} | {r['rru']:g} | "
-            f"{r['median_ms']:.3f} ms | {r['load_seconds']:.0f} s |"
+            f"| {r['job']} | {r['history']:,} | {dynamodb} | {other} | {r['rru']:g} | "
+            f"{r['wru']:g} | {_work(r)} | {r['median_ms']:.0f} ms | {r['min_ms']:.0f} ms | "
+            f"{r['load_seconds']:.0f} s |"
         )
+    day_events = runs[0].get("day_events")
     lines.append(
-        "\nBoth jobs are wired end to end but do no work yet (the case workflow gives the tick "
-        "its due cases and notifications, the metrics capability gives the nightly job its "
-        "aggregation), so they make no DynamoDB request at any history size: flat, trivially. "
-        "When they gain work, `seed_current_work` in tests/bench/history.py must give them the "
-        "same due cases and day's events at both sizes; the request counts then show whether "
-        "the work reads by key (flat) or scans history (grows).\n"
+        "\nThe same work at every size: the nightly job aggregates yesterday's "
+        f"{day_events} events (cases reported, triaged, dispatched, claimed, resolved and rated "
+        "that day, and four that went overdue and were escalated); each tick finds 20 due "
+        "cases — 12 whistled cases to dispatch, 4 reminders, 4 escalations — and the resident "
+        "SMS the whistles queued, written just before it and deleted after it; the dashboard "
+        "reads this month's figures and the live overdue list. History is closed cases on "
+        "other days, with their events and sent messages; those closed in the last 180 days "
+        "keep their (future) purge timer in the due index, as real ones do.\n\n"
+        "The requests are equal at both sizes: every read is a Query on a key (a shard of the "
+        "due, pending or day index, a period, the overdue flag) or a BatchGetItem of keys. "
+        "Estimated read units may differ by a half unit when the messages fall differently "
+        "on the pending shards. The times are moto's: it walks every item of a table for each "
+        "Query, so they grow with the table while DynamoDB's would not.\n"
     )
     return lines
+
+
+def _work(run: dict[str, Any]) -> str:
+    answer = run.get("answer") or {}
+    if run["job"] == "dispatch tick":
+        return f"{answer.get('fired')} fired, {answer.get('sent')} sent"
+    if run["job"] == "nightly job":
+        return f"{answer.get('events')} events → {answer.get('items')} items"
+    if run["job"] == "dashboard read":
+        return f"{answer.get('overdue')} overdue listed"
+    return ""
 
 
 def package_section(results: dict[str, Any]) -> list[str]:
@@ -413,20 +557,17 @@ def web_section(results: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for r in web["first_loads"]:
+        shown = "" if r.get("shown", True) else " (not shown: redirected)"
         lines.append(
-            f"| `{r['path']}` | {r['audience']} | {r['gzip_kb']:.1f} | {len(r['files'])} | "
+            f"| `{r['path']}`{shown} | {r['audience']} | {r['gzip_kb']:.1f} | {len(r['files'])} | "
             f"{len(r['dashboard_files'])} | {len(r['csp_violations'])} | {r['layout_shift']:.3f} |"
         )
+    for page in web.get("pages", []):
+        if not page["built"]:
+            lines.append(f"| `{page['path']}` | {page['audience']} | not built yet | | | | |")
     lines.append(
         f"\nThe report page with its idle-time prefetch of the other resident pages: "
-        f"{web['report_after_idle_kb']:.1f} KB gzip a few seconds after load. "
-        + (
-            ""
-            if web["dashboard_built"]
-            else "There is no dashboard route yet; when one is added "
-            "under `/district` the harness measures it and runs Lighthouse on it."
-        )
-        + "\n"
+        f"{web['report_after_idle_kb']:.1f} KB gzip a few seconds after load.\n"
     )
     lines += [
         "## Lighthouse\n",
@@ -441,8 +582,9 @@ def web_section(results: dict[str, Any]) -> list[str]:
             f"{m['largest-contentful-paint']:.0f} ms | {m['total-blocking-time']:.0f} ms | "
             f"{m['cumulative-layout-shift']:.3f} |"
         )
-    if not web["dashboard_built"]:
-        lines.append("| dashboard | not built yet | | | | | | |")
+    for page in web.get("pages", []):
+        if page["lighthouse"] and not page["built"]:
+            lines.append(f"| {page['name']} (`/#{page['path']}`) | not built yet | | | | | | |")
     lines += [
         "",
         "## axe violations per page\n",
@@ -458,6 +600,9 @@ def web_section(results: dict[str, Any]) -> list[str]:
             f"| `{r['path']}` | {counts['critical']} | {counts['serious']} | "
             f"{counts['moderate']} | {counts['minor']} | {rules} |"
         )
+    for page in web.get("pages", []):
+        if not page["built"]:
+            lines.append(f"| `{page['path']}` | not built yet | | | | |")
     lines.append("")
     return lines
 
@@ -466,17 +611,44 @@ def cost_section(results: dict[str, Any]) -> list[str]:
     cost = results.get("cost")
     if not cost:
         return []
+    life = cost["lifecycle"]
     lines = [
         "## Monthly cost estimate (DESIGN §8)\n",
         f"List prices: {cost['prices_as_of']}. The China regions bill in CNY at their own "
-        "prices; substitute them in tests/bench/cost.py. Operations not built yet (case "
-        "transitions, notifications, the nightly aggregation, the dashboard) are not in the "
-        "totals; the line after each total extrapolates what the workflow's transitions add "
-        "if each costs what intake's one transaction costs.\n",
+        "prices; substitute them in tests/bench/cost.py. Every DynamoDB figure below is a "
+        "measured operation of this run × how often an average case goes through it (the "
+        "shares are assumptions).\n",
+        "### One case's life\n",
+        "| Step (measured operation) | per case | DynamoDB requests | est. WRU | est. RRU | "
+        "Queues |",
+        "|---|---|---|---|---|---|",
     ]
+    for row in life["rows"]:
+        queued = ", ".join(f"{n} {c}" for c, n in row["notifications"].items()) or "—"
+        lines.append(
+            f"| {row['operation']} | {row['per_case']:g} | {row['dynamodb_requests']} | "
+            f"{row['wru']:g} | {row['rru']:g} | {queued} |"
+        )
+    totals, sends = life["totals"], life["sends"]
+    queued = ", ".join(f"{n:.2f} {c}" for c, n in sorted(life["notifications"].items()))
+    lines.append(
+        f"| **sending what a case queues** ({queued}) | | {sends['dynamodb_requests']:.1f} | "
+        f"{sends['wru']:.1f} | {sends['rru']:.1f} | |"
+    )
+    lines.append(
+        f"| **a case in all** | | {totals['dynamodb_requests'] + sends['dynamodb_requests']:.1f}"
+        f" | {totals['wru'] + sends['wru']:.1f} | {totals['rru'] + sends['rru']:.1f} | |"
+    )
+    lines.append(
+        f"\nA case appends {totals['events']:.1f} timeline events on average. Besides the "
+        "cases: one tick a minute (its fixed Queries), the nightly job once a day (its reads "
+        "grow with the day's events), the dashboard reads, and each warm API function's "
+        "registry refresh once a minute.\n"
+    )
     for scale in cost["scales"]:
         lines += [
-            f"### {scale['scale']}: {scale['cases_per_month']:,.0f} cases a month\n",
+            f"### {scale['scale']}: {scale['cases_per_month']:,.0f} cases a month "
+            f"(~{scale['events_per_day']:,.0f} events a day)\n",
             "| Item | Quantity a month | USD a month |",
             "|---|---|---|",
         ]
@@ -484,7 +656,10 @@ def cost_section(results: dict[str, Any]) -> list[str]:
             quantity = row["quantity"]
             amount = f"{quantity:,.2f}" if row["unit"].startswith("GB") else f"{quantity:,.0f}"
             lines.append(f"| {row['item']} | {amount} {row['unit']} | {money(row['usd'])} |")
-        lines.append(f"| **Total (infrastructure)** | | **{money(scale['total_usd'])}** |")
+        lines.append(
+            f"| **Total (infrastructure)** | | **{money(scale['total_usd'])}** "
+            f"({money(scale['usd_per_1000_cases'])} per 1,000 cases) |"
+        )
         share = scale["registry_refresh_share_of_reads"]
         if share > 0.5:
             lines.append(
@@ -492,13 +667,20 @@ def cost_section(results: dict[str, Any]) -> list[str]:
                 f"function reads the whole registry once a minute, strongly consistent "
                 f"({scale['registry_refresh_rru']:g} RRU a time with the sample registry)."
             )
+        sms = scale["sms"]
         lines.append(
-            f"\nSMS, separately: {scale['sms']['messages']:,.0f} messages → "
-            f"**{money(scale['sms']['usd'])}** a month ({cost['sms_price_note']}). "
-            "Not built yet, so not in the total: the case transitions (extrapolated, ~6 a case "
-            f"at intake's cost: + {money(scale['transitions_extrapolation_usd'])}) and email "
-            f"alerts to departments (+ {money(scale['email_usd'])} at one a case).\n"
+            f"\nSMS, separately: {sms['messages']:,.0f} messages a month — "
+            f"{sms['resident']:,.0f} to residents, {sms['department']:,.0f} to departments "
+            f"configured for SMS alerts — → **{money(sms['usd'])}** a month "
+            f"({cost['sms_price_note']}).\n"
         )
+    resident_sms = life["resident_sms"]
+    lines.append(
+        f"Residents get {resident_sms:.2f} SMS per case on average (whistled, resolved). The "
+        "application does not cap them at two per case: each resolve queues one, so a case "
+        "reopened and resolved again sends a third (and a case returned and whistled again, a "
+        'second "whistled").\n'
+    )
     lines.append("Assumptions (not measured):\n")
     for name, value in cost["assumptions"].items():
         lines.append(f"- {name}: {value}")

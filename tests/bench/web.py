@@ -1,6 +1,12 @@
 """The SPA in Chromium against the real local stack (which, like CloudFront, compresses):
-first-load gzip KB per route, dashboard code on resident routes, the production
-Content-Security-Policy, axe violations per page, and Lighthouse for the report page."""
+first-load gzip KB per page, dashboard code on resident pages, the production
+Content-Security-Policy, axe violations per page, and Lighthouse for the pages that have a
+Lighthouse budget.
+
+The pages measured are listed in `PAGES`. A page whose route router.js does not declare yet
+is reported as "not built yet", never estimated. Staff pages are opened signed in: the
+local stack's sample account signs in with the user pool (moto's Cognito) as the SPA does,
+and its tokens are put into the tab's session storage before the SPA starts."""
 
 from __future__ import annotations
 
@@ -10,8 +16,10 @@ import re
 import statistics
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,21 +34,47 @@ DIST = ROOT / "frontend" / "dist"
 ROUTER = ROOT / "frontend" / "src" / "router.js"
 DASHBOARD = re.compile(r"dashboard|district|echarts", re.IGNORECASE)
 LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices")
-# Lazy routes of staff and district pages; a path starting with one of these is not resident.
-STAFF_PREFIXES = ("/district", "/dashboard", "/department", "/community", "/staff", "/board")
+STAFF_SESSION_KEY = "whistle.staff"  # where frontend/src/staff/auth.js keeps the tokens
 
 
-def spa_routes() -> list[dict[str, str]]:
-    """The SPA's routes as router.js declares them (the catch-all left out)."""
+@dataclass(frozen=True)
+class Page:
+    """One page the benchmark opens: its route, who it is for, the local sample account it
+    is opened as (None: signed out), and whether Lighthouse runs on it (DESIGN §9 budgets
+    Lighthouse for the report page and the dashboard)."""
+
+    name: str
+    path: str
+    audience: str
+    account: str | None = None
+    lighthouse: bool = False
+
+
+PAGES = (
+    Page("report", "/", "resident", lighthouse=True),
+    Page("submitted", "/submitted/:code", "resident"),
+    Page("mine", "/mine", "resident"),
+    Page("case", "/case/:code", "resident"),
+    Page("dashboard", "/district/dashboard", "district", "district.admin", lighthouse=True),
+)
+
+
+def spa_routes() -> list[str]:
+    """The paths router.js declares (the catch-all left out)."""
     text = ROUTER.read_text()
-    routes = []
-    for match in re.finditer(r"\{\s*path:\s*'([^']+)'(?:\s*,\s*name:\s*'([^']+)')?", text):
-        path, name = match.group(1), match.group(2) or match.group(1)
-        if "pathMatch" in path:
-            continue
-        audience = "staff" if path.startswith(STAFF_PREFIXES) else "resident"
-        routes.append({"path": path, "name": name, "audience": audience})
-    return routes
+    return [
+        match.group(1)
+        for match in re.finditer(r"\{\s*path:\s*'([^']+)'", text)
+        if "pathMatch" not in match.group(1)
+    ]
+
+
+def built(page: Page) -> bool:
+    return page.path in spa_routes()
+
+
+def as_route(page: Page) -> dict[str, Any]:
+    return {"path": page.path, "name": page.name, "audience": page.audience}
 
 
 def gzip_kb(path: Path) -> float:
@@ -88,9 +122,57 @@ def a_case(stack: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def route_url(stack: Any, route: dict[str, str], case: dict[str, Any]) -> str:
-    path = route["path"].replace(":code", case["code"])
+def route_url(stack: Any, page: Page, case: dict[str, Any]) -> str:
+    path = page.path.replace(":code", case["code"])
     return f"{stack.url}/#{path}"
+
+
+def staff_session(stack: Any, username: str) -> str:
+    """The session-storage value the SPA writes after signing `username` in (auth.js)."""
+    from functions.local.stack import SAMPLE_PASSWORD
+
+    config = requests.get(f"{stack.url}/config.json", timeout=30).json()["cognito"]
+    response = requests.post(
+        config["endpoint"],
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        },
+        json={
+            "ClientId": config["clientId"],
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": username, "PASSWORD": SAMPLE_PASSWORD},
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    result = response.json()["AuthenticationResult"]
+    return json.dumps(
+        {
+            "username": username,
+            "access": result["AccessToken"],
+            "refresh": result.get("RefreshToken"),
+            "expiresAt": int(time.time() * 1000) + int(result.get("ExpiresIn", 3600)) * 1000,
+        }
+    )
+
+
+def storage_for(stack: Any, page: Page) -> dict[str, str]:
+    return {STAFF_SESSION_KEY: staff_session(stack, page.account)} if page.account else {}
+
+
+def fill_storage(context: Any, storage: dict[str, str]) -> None:
+    for key, value in storage.items():
+        context.add_init_script(
+            f"window.sessionStorage.setItem({json.dumps(key)}, {json.dumps(value)});"
+        )
+
+
+def landed(page_url: str, page: Page) -> bool:
+    """Whether the SPA shows the page asked for (a staff page signed out goes to sign-in)."""
+    fragment = urlparse(page_url).fragment.split("?", 1)[0]
+    prefix = page.path.split("/:", 1)[0]
+    return fragment == page.path or (prefix != "/" and fragment.startswith(prefix))
 
 
 def production_csp(local_aws: str) -> str:
@@ -113,8 +195,9 @@ def first_loads(
     csp = production_csp(stack.aws_endpoint)
     origin = urlparse(stack.url).netloc
     results = []
-    for route in spa_routes():
+    for route in [p for p in PAGES if built(p)]:
         context = playwright_context(browser, playwright)
+        fill_storage(context, storage_for(stack, route))
         # The report page prefetches the other resident pages once the phone is idle; that is
         # not part of what the route needs to show itself.
         context.add_init_script("window.requestIdleCallback = () => 0;")
@@ -143,6 +226,7 @@ def first_loads(
         throttle(context, page)
         page.goto(route_url(stack, route, case), wait_until="networkidle")
         page.wait_for_timeout(300)
+        shown = landed(page.url, route)
         shifts = page.evaluate("window.__shifts")
         registry_ms = page.evaluate(
             "(performance.getEntriesByType('resource').find(e => e.name.endsWith('/api/registry'))"
@@ -160,7 +244,8 @@ def first_loads(
         context.close()
         results.append(
             {
-                **route,
+                **as_route(route),
+                "shown": shown,
                 "files": [f.name for f in files],
                 "gzip_kb": sum(gzip_kb(f) for f in files),
                 "dashboard_files": [f.name for f in files if DASHBOARD.search(f.name)],
@@ -212,9 +297,12 @@ def throttle(context: Any, page: Any) -> None:
     )
 
 
-def playwright_context(browser: Any, playwright: Any) -> Any:
+def playwright_context(browser: Any, playwright: Any, bypass_csp: bool = False) -> Any:
     context = browser.new_context(
-        **playwright.devices["Pixel 5"], locale="zh-CN", timezone_id="Asia/Shanghai"
+        **playwright.devices["Pixel 5"],
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        bypass_csp=bypass_csp,
     )
     context.set_default_timeout(30_000)
     return context
@@ -240,11 +328,15 @@ def axe_per_page(
 ) -> list[dict[str, Any]]:
     script = TOOLS / "node_modules" / "axe-core" / "axe.min.js"
     results = []
-    for route in spa_routes():
-        context = playwright_context(browser, playwright)
+    for route in [p for p in PAGES if built(p)]:
+        # The local stack serves the production Content-Security-Policy, which (rightly)
+        # refuses the axe script the benchmark injects: bypass it for this measurement only.
+        context = playwright_context(browser, playwright, bypass_csp=True)
+        fill_storage(context, storage_for(stack, route))
         page = context.new_page()
         page.goto(route_url(stack, route, case), wait_until="networkidle")
         page.wait_for_timeout(500)
+        shown = landed(page.url, route)
         page.add_script_tag(path=str(script))
         report = page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
@@ -252,11 +344,15 @@ def axe_per_page(
             " targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
         )
         context.close()
-        results.append({**route, "violations": report})
+        results.append({**as_route(route), "shown": shown, "violations": report})
     return results
 
 
-def lighthouse(url: str, runs: int, out: Path) -> dict[str, Any]:
+def lighthouse(
+    url: str, runs: int, out: Path, storage: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Median scores of `runs` Lighthouse runs: its command line for a signed-out page; for a
+    page that needs session storage (a signed-in staff page), tools/lighthouse-page.mjs."""
     cli = TOOLS / "node_modules" / "lighthouse" / "cli" / "index.js"
     from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
@@ -267,18 +363,29 @@ def lighthouse(url: str, runs: int, out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
         report_path = out / f"lighthouse-{run}.json"
-        subprocess.run(
-            [
+        command = [
+            "node",
+            str(cli),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={report_path}",
+            f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
+            f"--chrome-flags={flags}",
+            "--max-wait-for-load=60000",
+        ]
+        if storage:
+            command = [
                 "node",
-                str(cli),
+                str(TOOLS / "lighthouse-page.mjs"),
                 url,
-                "--quiet",
-                "--output=json",
-                f"--output-path={report_path}",
-                f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
-                f"--chrome-flags={flags}",
-                "--max-wait-for-load=60000",
-            ],
+                str(report_path),
+                chromium_path(),
+                json.dumps(storage),
+                json.dumps(CHROMIUM_ARGS),
+            ]
+        subprocess.run(
+            command,
             env={**_env(), "CHROME_PATH": chromium_path()},
             check=True,
             capture_output=True,
@@ -286,6 +393,7 @@ def lighthouse(url: str, runs: int, out: Path) -> dict[str, Any]:
         )
         report = json.loads(report_path.read_text())
         version = report["lighthouseVersion"]
+        final_url = report.get("finalDisplayedUrl") or report.get("finalUrl") or url
         for category in LIGHTHOUSE_CATEGORIES:
             scores[category].append(report["categories"][category]["score"] * 100)
         for audit in (
@@ -306,6 +414,7 @@ def lighthouse(url: str, runs: int, out: Path) -> dict[str, Any]:
         ]
     return {
         "url": url,
+        "final_url": final_url,
         "version": version,
         "runs": runs,
         "scores": {c: statistics.median(v) for c, v in scores.items()},
@@ -326,16 +435,23 @@ def measure_web(lighthouse_runs: int, out: Path) -> dict[str, Any]:
         loads = first_loads(stack, browser, playwright, case)
         idle_kb = after_idle(stack, browser, playwright)
         axe = axe_per_page(stack, browser, playwright, case)
-        staff_routes = [r for r in spa_routes() if r["audience"] == "staff"]
-        reports = {"report page": lighthouse(f"{stack.url}/#/", lighthouse_runs, out / "report")}
-        for route in staff_routes:
-            reports[route["name"]] = lighthouse(
-                route_url(stack, route, case), lighthouse_runs, out / route["name"]
+        reports = {}
+        for page in PAGES:
+            if not (page.lighthouse and built(page)):
+                continue
+            name = "report page" if page.name == "report" else page.name
+            reports[name] = lighthouse(
+                route_url(stack, page, case),
+                lighthouse_runs,
+                out / page.name,
+                storage_for(stack, page),
             )
+            reports[name]["shown"] = landed(reports[name]["final_url"], page)
     return {
+        "pages": [{**as_route(p), "built": built(p), "lighthouse": p.lighthouse} for p in PAGES],
         "first_loads": loads,
         "report_after_idle_kb": idle_kb,
         "axe": axe,
         "lighthouse": reports,
-        "dashboard_built": bool(staff_routes),
+        "dashboard_built": any(p.name == "dashboard" and built(p) for p in PAGES),
     }
