@@ -202,5 +202,6 @@ def test_the_page_switches_to_english_and_remembers_it(stack, phone):
     assert page.evaluate("document.documentElement.lang") == "en"
     page.reload()
     page.get_by_text("What kind of problem?").wait_for()
-    assert page.get_by_text("Street light out").is_visible()
+    # Category names come with the registry, which loads after the form shell.
+    page.get_by_text("Street light out").wait_for(state="visible")
     screenshot(page, "resident-report-english")
