@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core.domain.cases import NewReport, Status
 from ..core.domain.clock import CHINA_TZ, SecureIds
+from ..core.domain.errors import Conflict
 from ..core.domain.staff import Principal, Scope
 
 DESCRIPTIONS = {
@@ -129,7 +130,7 @@ def play(
             return workflow.act(
                 deps_flow, acting, case.code, name, {"version": case.version, **body}
             )
-        except Exception:  # the case moved on meanwhile (a timer, a merge): skip the step
+        except Conflict:  # the case moved on meanwhile (a timer, a merge): skip the step
             return None
 
     def perform(step: Step) -> None:
@@ -145,15 +146,13 @@ def play(
             elif roll < 0.15:
                 if act(
                     community,
-                    case.code,
+                    case,
                     "reject",
                     reason="经核实不属于公共事务，已告知居民联系物业",
                 ):
                     totals["rejected"] += 1
             elif roll < 0.32:
-                if act(
-                    community, case.code, "local", by=rng.choice(["community", "property", "grid"])
-                ):
+                if act(community, case, "local", by=rng.choice(["community", "property", "grid"])):
                     totals["local"] += 1
                     later(clock.at, rng.uniform(4, 80), "resolve_local", case.code)
             elif act(community, case, "whistle"):
@@ -161,7 +160,8 @@ def play(
                 later(clock.at, 0.02, "tick", case.code)
         elif step.action == "tick":
             dispatch.fire_timers(deps_dispatch, dispatch.TickReport())
-            if case.status is Status.DISPATCHED:
+            case = wired.cases.get(step.code)
+            if case is not None and case.status is Status.DISPATCHED:
                 late = rng.random() < 0.15
                 later(
                     clock.at,

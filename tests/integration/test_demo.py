@@ -1,0 +1,56 @@
+"""`whistle demo` plays sample cases through the real use cases: every path a case can take
+shows up, departments mostly claim and resolve in time, and the nightly figures have data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from functions.core.domain.cases import Status
+from functions.core.domain.clock import CHINA_TZ
+from functions.core.domain.metrics import Tally, rates
+from functions.local.demo import play
+
+DAYS = 28
+
+
+def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
+    totals = play(days=DAYS, per_day=4, seed=3)
+
+    assert totals["sample"] is True
+    assert totals["reported"] > 60
+    for path in ("whistled", "local", "rejected", "rated"):
+        assert totals[path] > 0, path
+    assert totals["whistled"] > totals["local"] + totals["rejected"]
+
+    statuses: dict[Status, int] = {}
+    cursor = None
+    while True:
+        page = wiring.cases.district_cases("yushan", 100, cursor)
+        for case in page.items:
+            statuses[case.status] = statuses.get(case.status, 0) + 1
+            assert case.description.endswith("（示例数据）")
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert sum(statuses.values()) == totals["reported"]
+    # Most of the month's cases are over; the last days' are still being worked on.
+    assert statuses.get(Status.CLOSED, 0) + statuses.get(Status.RESOLVED, 0) > totals[
+        "reported"
+    ] / 2
+    assert statuses.get(Status.REJECTED, 0) > 0
+
+    today = datetime.now(CHINA_TZ).date()
+    days = [(today - timedelta(days=i)).isoformat() for i in range(1, DAYS + 1)]
+    found = wiring.metrics.store.get_many([("district", day) for day in days])
+    assert len(found) == DAYS  # the nightly job ran for every day
+    counts: dict[str, int] = {}
+    for tally in found.values():
+        for name, value in tally.counts.items():
+            counts[name] = counts.get(name, 0) + value
+    assert counts["received"] == totals["reported"]
+    assert counts["claimed_on_time"] > counts.get("claimed_late", 0) > 0
+    assert counts["resolved"] > 0 and counts["rated"] == totals["rated"]
+    month = Tally(counts=counts)
+    figures = rates(month, None)
+    assert figures["response_rate"] is not None and figures["response_rate"] > 0.6
+    assert figures["on_time_rate"] is not None and figures["on_time_rate"] > 0.5
