@@ -34,9 +34,9 @@ def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
             break
     assert sum(statuses.values()) == totals["reported"]
     # Most of the month's cases are over; the last days' are still being worked on.
-    assert statuses.get(Status.CLOSED, 0) + statuses.get(Status.RESOLVED, 0) > totals[
-        "reported"
-    ] / 2
+    assert (
+        statuses.get(Status.CLOSED, 0) + statuses.get(Status.RESOLVED, 0) > totals["reported"] / 2
+    )
     assert statuses.get(Status.REJECTED, 0) > 0
 
     today = datetime.now(CHINA_TZ).date()
