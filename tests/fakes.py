@@ -6,7 +6,7 @@ import base64
 import itertools
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from functions.core.adapters.vault import AesGcmVault
 from functions.core.config import Limits
 from functions.core.domain.calendar import WorkCalendar
 from functions.core.domain.cases import Case, CaseEvent
+from functions.core.domain.metrics import Tally
 from functions.core.domain.registry import Registry, parse_registry
 from functions.core.ports import (
     CodeTaken,
@@ -174,6 +175,54 @@ class FakePhotoStore:
 
     def url(self, key: str, expires_in: int) -> str:
         return f"https://photos.test/{key}?expires={expires_in}"
+
+
+class FakeMetricStore:
+    """Metric items in memory, keyed like the table: (scope, period)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Tally] = {}
+        self.manifests: dict[str, dict[str, Any]] = {}
+        self.events: dict[date, list[CaseEvent]] = {}
+
+    def day_events(self, day: date) -> list[CaseEvent]:
+        return list(self.events.get(day, []))
+
+    def period(self, period: str, prefix: str | None = None) -> dict[str, Tally]:
+        return {
+            scope: tally
+            for (scope, p), tally in self.items.items()
+            if p == period and (prefix is None or scope.startswith(prefix))
+        }
+
+    def backlog(self, period: str) -> dict[str, dict[str, int]]:
+        return {s: t.backlog for s, t in self.period(period).items() if any(t.backlog.values())}
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]:
+        return {key: self.items[key] for key in keys if key in self.items}
+
+    def replace(
+        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+    ) -> int:
+        for key in [k for k in self.items if k[1] == period]:
+            del self.items[key]
+        self.items.update({(scope, period): tally for scope, tally in tallies.items()})
+        self.manifests[period] = {"fixed": list(fixed or [])}
+        return len(tallies)
+
+    def fixed(self, days: list[str]) -> list[dict[str, Any]]:
+        return [f for day in days for f in self.manifests.get(day, {}).get("fixed", [])]
+
+    def put_fees(self, rows: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def fees(self, month: str) -> list[dict[str, Any]]:
+        return []
+
+
+class NoOverdue:
+    def overdue(self, limit: int = 500) -> list[Any]:
+        return []
 
 
 class FakeCalendar:

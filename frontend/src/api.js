@@ -35,11 +35,17 @@ export async function request(method, path, { body, headers = {}, fetcher = fetc
   } catch (error) {
     throw new NetworkError(error?.message || 'network')
   }
+  const text = await response.text().catch(() => '')
   let data = null
+  let unreadable = false
   try {
-    data = await response.json()
+    data = text ? JSON.parse(text) : null
   } catch {
-    data = null
+    unreadable = true
+  }
+  if (response.ok && unreadable) {
+    // A success whose body is no JSON (a proxy's page, a broken number) is not a success.
+    throw new ApiError(response.status, { code: 'invalid_response', message: `HTTP ${response.status}: not JSON` })
   }
   if (!response.ok) {
     // Gateways and proxies answer 502–504 without our error shape: the report may be retried.

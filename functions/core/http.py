@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from chalice.app import Request, Response
+from chalice.app import Request, Response, handle_extra_types
 
 from .domain.errors import DomainError, ErrorDetail, InvalidInput, PayloadTooLarge
 
@@ -28,6 +28,10 @@ def respond(body: Any, status: int = 200, headers: Mapping[str, str] | None = No
     """A JSON response; `headers` add to (or override) the content type."""
     merged: dict[str, str | list[str]] = {"Content-Type": JSON}
     merged.update(headers or {})
+    if not isinstance(body, str | bytes):
+        # As Chalice would, but strict: NaN or Infinity is no JSON a browser can read, so it
+        # fails here, loudly, rather than in every client.
+        body = json.dumps(body, separators=(",", ":"), default=handle_extra_types, allow_nan=False)
     return Response(body=body, status_code=status, headers=merged)
 
 

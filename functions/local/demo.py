@@ -19,7 +19,7 @@ from typing import Any
 from ..core.domain.cases import NewReport, Status
 from ..core.domain.clock import CHINA_TZ, SecureIds
 from ..core.domain.errors import Conflict
-from ..core.domain.staff import Principal, Scope
+from ..core.domain.staff import Principal, Role, Scope
 
 DESCRIPTIONS = {
     "tree_shading": ["楼前的香樟树太高，挡住了一楼的阳光", "树枝伸到阳台，家里白天也很暗"],
@@ -115,7 +115,29 @@ def play(
         "merged": 0,
         "rated": 0,
         "reopened": 0,
+        "fee_rows": 0,
     }
+    # 两升一降: each managed compound's monthly fees, its collection rate creeping up a little
+    # every month from where it starts.
+    managed = [c for c in compounds if c.property_company]
+    fee_start = {c.id: rng.uniform(0.68, 0.9) for c in managed}
+    fee_per_household = {c.id: rng.choice([60, 80, 95, 120, 150]) for c in managed}
+    district = Principal("demo.district", (Scope(Role.DISTRICT),))
+
+    def enter_fees(month: str, months_in: int) -> None:
+        rows = []
+        for compound in managed:
+            billed = float(compound.households * fee_per_household[compound.id])
+            rate = min(0.99, fee_start[compound.id] + 0.006 * months_in + rng.uniform(-0.02, 0.02))
+            rows.append(
+                {
+                    "compound": compound.id,
+                    "month": month,
+                    "billed": billed,
+                    "collected": round(billed * rate, 2),
+                }
+            )
+        totals["fee_rows"] += metrics.record_fees(deps_metrics, district, rows)
 
     def staff(scope: str) -> workflow.Acting:
         parsed = Scope.parse(scope)
@@ -251,6 +273,10 @@ def play(
         clock.at = day_end
         dispatch.fire_timers(deps_dispatch, dispatch.TickReport())
         month_ends = (day + timedelta(days=1)).day == 1 or index == days - 1
+        if month_ends:
+            enter_fees(
+                metrics.month_of(day), (day.year - first.year) * 12 + day.month - first.month
+            )
         metrics.run_day(deps_metrics, day, rollup_periods=month_ends)
         if progress:
             progress(index + 1, days, day.isoformat())

@@ -74,6 +74,11 @@ def test_the_kpi_cards_show_what_the_metrics_api_says(stack, demo, browser):
         assert page.locator("[data-kpi=open] [data-testid=kpi-value]").inner_text() == str(
             api["backlog"]["open"]
         )
+        claim = api["durations"].get("claim", {}).get("p50_hours")
+        shown = page.locator("[data-kpi=claimTime] [data-testid=kpi-value]").inner_text()
+        assert shown == ("—" if claim is None else f"≤{claim:g} 小时"), shown
+        departments = page.get_by_test_id("department-ranking")
+        expect(departments.locator("thead")).to_contain_text("交办量")
         expect(page.get_by_test_id("coverage")).to_contain_text("96.8%")
         page.locator("canvas").first.wait_for()
         screenshot(page, "district-dashboard")

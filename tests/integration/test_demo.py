@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functions.core.domain.cases import Status
 from functions.core.domain.clock import CHINA_TZ
 from functions.core.domain.metrics import Tally, rates
+from functions.core.services import metrics
 from functions.local.demo import play
 
 DAYS = 28
@@ -54,3 +55,10 @@ def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
     figures = rates(month, None)
     assert figures["response_rate"] is not None and figures["response_rate"] > 0.6
     assert figures["on_time_rate"] is not None and figures["on_time_rate"] > 0.5
+
+    # 两升一降 has its fee figures: every managed compound, every month played.
+    managed = [c for c in wiring.registry.current().compounds.values() if c.property_company]
+    last_month = (today - timedelta(days=1)).isoformat()[:7]
+    assert len(wiring.metrics.store.fees(last_month)) == len(managed)
+    year = metrics.indicators(wiring.metrics, int(last_month[:4]))["this_year"]
+    assert 0.6 < year["fee_collection_rate"] < 1

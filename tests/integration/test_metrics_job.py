@@ -174,7 +174,7 @@ def test_the_dashboard_reads_a_fixed_number_of_items_whatever_the_cases(
         "community:c01",
         "community:c02",
     ]
-    assert len(first["series"]) == 30
+    assert len(first["series"]) == 26  # 1 to 26 November: the days that have ended
 
 
 def test_fee_figures_upload_all_or_nothing_and_feed_two_up_one_down(api, wiring):
@@ -234,3 +234,24 @@ def test_the_public_board_shows_results_and_no_personal_data(api, wiring, robots
     text = response.body.decode()
     for secret in ("路灯坏了一个星期", "家里水管漏水", cases["fixed"]["token"], "****"):
         assert secret not in text
+
+
+def test_the_public_board_reads_kept_items_only_whatever_the_days_events(
+    api, wiring, robots, clock, aws_calls
+):
+    play_a_day(api, wiring, clock)
+    metrics.run_day(wiring.metrics, DAY)
+    clock.at = datetime(2026, 11, 27, 9, tzinfo=CHINA_TZ)
+    api.get("/public/board?period=2026-11")  # warm caches
+    aws_calls.clear()
+    first = json.loads(api.get("/public/board?period=2026-11").body)
+    reads = sorted(aws_calls.of("dynamodb"))
+    assert "Query" not in reads  # no day of events is read at request time
+    for _ in range(5):
+        report(api)
+    aws_calls.clear()
+    again = json.loads(api.get("/public/board?period=2026-11").body)
+    assert sorted(aws_calls.of("dynamodb")) == reads
+    assert again["recently_fixed"] == first["recently_fixed"]
+    [fixed] = first["recently_fixed"]
+    assert (fixed["category"], fixed["on_time"]) == ("路灯照明", True) and fixed["compound"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from functions.core.domain.cases import Actor, CaseEvent, Status
+from functions.core.domain.clock import CHINA_TZ
 from functions.core.domain.errors import InvalidInput
 from functions.core.domain.metrics import Tally, coverage, households, percentile, rates, tally_day
+from functions.core.domain.staff import Principal, Role, Scope
+from functions.core.services import metrics
 from functions.core.services.metrics import _sum, parse_fees, parse_period, same_period_last_year
-from tests.fakes import sample_registry
+from tests.fakes import FakeMetricStore, FakeRegistry, FixedClock, NoOverdue, sample_registry
 
 REGISTRY = sample_registry()
 T0 = datetime.fromisoformat("2026-11-26T01:00:00+00:00")
@@ -165,6 +169,16 @@ def test_durations_land_in_fixed_bins_so_roll_ups_keep_percentiles():
     assert month.histograms["claim"] == [2 * x for x in tally.histograms["claim"]]
 
 
+def test_a_percentile_in_the_open_last_bin_is_its_lower_edge_not_infinity():
+    bins = [0, 0, 0, 0, 1, 2, 2, 0, 1, 4]  # four of ten took more than 240 hours
+    assert percentile(bins, 0.5) == 72.0
+    assert percentile(bins, 0.9) == 240.0
+    month = Tally(histograms={"resolve": bins})
+    durations = metrics.figures(REGISTRY, "district", month)["durations"]["resolve"]
+    assert durations["p90_hours"] == 240.0
+    json.dumps(durations, allow_nan=False)
+
+
 def test_a_roll_up_takes_the_backlog_of_its_last_part():
     first = {"district": Tally(counts={"received": 1}, backlog={"open": 5})}
     second = {"district": Tally(counts={"received": 2}, backlog={"open": 3})}
@@ -236,3 +250,63 @@ def test_year_on_year_pairs_and_bad_periods():
     assert same_period_last_year("2028-02-29") == "2027-02-28"
     with pytest.raises(InvalidInput):
         parse_period("2026-Q5")
+
+
+def deps_on(store: FakeMetricStore) -> metrics.MetricsDeps:
+    clock = FixedClock(datetime(2026, 11, 27, 9, tzinfo=CHINA_TZ))
+    return metrics.MetricsDeps(clock, store, FakeRegistry(REGISTRY), NoOverdue())
+
+
+DISTRICT_STAFF = Principal("district.admin", (Scope(Role.DISTRICT),))
+
+
+def test_the_trend_ends_with_the_last_finished_day_or_month():
+    deps = deps_on(FakeMetricStore())
+    month = metrics.dashboard(deps, DISTRICT_STAFF, "2026-11")
+    assert [p["period"] for p in month["series"]][-1] == "2026-11-26"
+    assert len(month["series"]) == 26 and month["through"] == "2026-11-26"
+    year = metrics.dashboard(deps, DISTRICT_STAFF, "2026")
+    assert [p["period"] for p in year["series"]][-1] == "2026-11"
+    assert len(year["series"]) == 11
+    assert len(metrics.dashboard(deps, DISTRICT_STAFF, "2026-10")["series"]) == 31
+    deps.clock.at = datetime(2026, 11, 27, 23, 50, tzinfo=CHINA_TZ)  # late on the 27th
+    assert metrics.dashboard(deps, DISTRICT_STAFF, "2026-11")["through"] == "2026-11-26"
+
+
+def test_departments_rank_by_the_cases_whistled_to_them():
+    store = FakeMetricStore()
+    store.items[("department:ludeng", "2026-11")] = Tally(counts={"dispatched": 1})
+    store.items[("department:zhujian", "2026-11")] = Tally(counts={"dispatched": 5})
+    store.items[("community:c01", "2026-11")] = Tally(counts={"received": 1})
+    store.items[("community:c02", "2026-11")] = Tally(counts={"received": 3})
+    rankings = metrics.dashboard(deps_on(store), DISTRICT_STAFF, "2026-11")["rankings"]
+    assert [r["scope"] for r in rankings["department"]] == [
+        "department:zhujian",
+        "department:ludeng",
+    ]
+    assert [r["scope"] for r in rankings["community"]] == ["community:c02", "community:c01"]
+
+
+def test_the_board_lists_the_fixes_the_nightly_job_kept_newest_first():
+    store = FakeMetricStore()
+    store.events[date(2026, 11, 26)] = the_day()
+    deps = deps_on(store)
+    metrics.run_day(deps, date(2026, 11, 26))
+    store.events.clear()  # the board reads what the job kept, not the day's events
+    fixed = metrics.board(deps, "2026-11")["recently_fixed"]
+    street_light = REGISTRY.categories["street_light"].name
+    compound = REGISTRY.compounds["x001"].name
+    assert [(f["category"], f["compound"], f["on_time"]) for f in fixed] == [
+        (street_light, compound, False),  # E, resolved at 18:00
+        (street_light, compound, True),  # A, resolved at 14:00
+    ]
+    assert fixed[0]["at"] > fixed[1]["at"]
+    assert set(fixed[0]) == {
+        "at",
+        "category",
+        "category_en",
+        "icon",
+        "compound",
+        "community",
+        "on_time",
+    }

@@ -53,24 +53,36 @@ class DynamoMetricStore:
             found[(item.scope, item.period)] = Tally.from_dict(item.data)
         return found
 
-    def replace(self, period: str, tallies: dict[str, Tally]) -> int:
+    def replace(
+        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+    ) -> int:
         """Make `tallies` the period's items: overwrite, and delete scopes no longer present
         (a re-run gives the same items as the first run). The list of scopes is written last,
-        so a reader never finds a scope without its item."""
+        so a reader never finds a scope without its item; a day's list also carries the day's
+        resolutions for the public board."""
         stale = [s for s in self.scopes(period) if s not in tallies]
         with BatchWrite(MetricItem) as batch:
             for scope, tally in tallies.items():
                 batch.save(MetricItem(scope, period, data=tally.as_dict()))
             for scope in stale:
                 batch.delete(MetricItem(scope, period))
-        manifest = {
+        manifest: dict[str, Any] = {
             "scopes": sorted(tallies),
             "backlog": {
                 s: t.backlog for s, t in sorted(tallies.items()) if any(t.backlog.values())
             },
         }
+        if fixed is not None:
+            manifest["fixed"] = fixed
         MetricItem(MANIFEST, period, data=manifest).save()
         return len(tallies)
+
+    def fixed(self, days: list[str]) -> list[dict[str, Any]]:
+        """The resolutions the nightly job kept for each of these days: one BatchGetItem."""
+        found: list[dict[str, Any]] = []
+        for item in MetricItem.batch_get([(MANIFEST, day) for day in days]):
+            found.extend(dict(f) for f in item.data.get("fixed", []))
+        return found
 
     def raw(self, scope: str, period: str) -> dict[str, Any] | None:
         try:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cases import OPEN, CaseEvent
+from .clock import iso
 from .registry import Registry
 
 # Fixed duration bins (hours): percentiles of any roll-up come from summed bins.
@@ -148,6 +149,30 @@ def tally_day(
     return dict(tallies)
 
 
+FIXED_PER_DAY = 30  # the public board shows at most 30 recently fixed cases
+
+
+def fixed_of(events: Iterable[CaseEvent]) -> list[dict[str, Any]]:
+    """The day's resolutions as the public board shows them: when, what kind, where and
+    whether on time — never who reported it or what they wrote. Newest first."""
+    fixed = []
+    for event in events:
+        if event.kind != "resolved":
+            continue
+        dims = event.data.get("dims") or {}
+        fixed.append(
+            {
+                "at": iso(event.at),
+                "category": str(dims.get("category") or ""),
+                "compound": str(dims.get("compound") or ""),
+                "community": str(dims.get("community") or ""),
+                "on_time": bool(event.data.get("on_time", True)),
+            }
+        )
+    fixed.sort(key=lambda f: (f["at"], f["compound"], f["category"]), reverse=True)
+    return fixed[:FIXED_PER_DAY]
+
+
 def _counts(event: CaseEvent) -> list[str]:
     kind, data = event.kind, event.data
     if kind == "reported":
@@ -246,7 +271,8 @@ def rates(
 
 
 def percentile(bins: list[int], fraction: float) -> float | None:
-    """The upper edge (hours) of the bin holding the given fraction of observations."""
+    """The upper edge (hours) of the bin holding the given fraction of observations; the open
+    last bin has no upper edge and reports its lower one (BINS_HOURS[-1]: "240 h or more")."""
     total = sum(bins)
     if not total:
         return None
@@ -254,7 +280,7 @@ def percentile(bins: list[int], fraction: float) -> float | None:
     for index, count in enumerate(bins):
         running += count
         if running >= fraction * total:
-            return float(BINS_HOURS[index]) if index < len(BINS_HOURS) else float("inf")
+            return float(BINS_HOURS[min(index, len(BINS_HOURS) - 1)])
     return None
 
 

@@ -18,12 +18,24 @@ from typing import Any, Protocol
 from ..domain.cases import CaseEvent
 from ..domain.clock import CHINA_TZ, Clock, iso
 from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, invalid
-from ..domain.metrics import COUNTS, Tally, coverage, households, percentile, rates, tally_day
+from ..domain.metrics import (
+    COUNTS,
+    FIXED_PER_DAY,
+    Tally,
+    coverage,
+    fixed_of,
+    households,
+    percentile,
+    rates,
+    tally_day,
+)
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
 from ..ports import RegistrySource
 
 SATISFACTION_WEIGHT = 1.0  # weight of 基本满意 in the satisfaction rate
+# Departments are ranked by the cases whistled to them (交办量): they receive none from residents.
+RANKED_BY = {"department": "dispatched"}
 
 
 class MetricStore(Protocol):
@@ -35,7 +47,11 @@ class MetricStore(Protocol):
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]: ...
 
-    def replace(self, period: str, tallies: dict[str, Tally]) -> int: ...
+    def replace(
+        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+    ) -> int: ...
+
+    def fixed(self, days: list[str]) -> list[dict[str, Any]]: ...
 
     def put_fees(self, rows: list[dict[str, Any]]) -> None: ...
 
@@ -121,11 +137,17 @@ def yesterday(clock: Clock) -> date:
     return (clock.now().astimezone(CHINA_TZ) - timedelta(hours=12)).date()
 
 
+def last_full_day(clock: Clock) -> date:
+    """The last China calendar day that has ended: what the dashboard and the board show up to
+    (its items exist from 00:30, when the nightly job has run)."""
+    return clock.now().astimezone(CHINA_TZ).date() - timedelta(days=1)
+
+
 def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[str, Any]:
     events = deps.store.day_events(day)
     previous = deps.store.backlog((day - timedelta(days=1)).isoformat())
     tallies = tally_day(events, previous)
-    written = deps.store.replace(day.isoformat(), tallies)
+    written = deps.store.replace(day.isoformat(), tallies, fixed_of(events))
     if rollup_periods:
         rollup(deps, day)
     return {"job": "metrics", "day": day.isoformat(), "events": len(events), "items": written}
@@ -261,6 +283,9 @@ def dashboard(
         ]
     else:  # monthly points across the quarter or year
         labels = [f"{first.year}-{m:02d}" for m in range(first.month, last.month + 1)]
+    # Only finished days (and months that have begun): no flat line of days still to come.
+    through = last_full_day(deps.clock)
+    labels = [label for label in labels if label <= through.isoformat()[: len(label)]]
     series_items = deps.store.get_many([(scope, label) for label in labels])
     series = [
         {"period": label, **_light(registry, scope, series_items.get((scope, label)))}
@@ -269,14 +294,7 @@ def dashboard(
 
     everything = deps.store.period(period) if principal.is_district else {}
     rankings = {
-        dimension: sorted(
-            (
-                {"scope": s, "name": _name(registry, s), **_light(registry, s, t)}
-                for s, t in everything.items()
-                if s.startswith(f"{dimension}:")
-            ),
-            key=lambda row: (-(row["counts"]["received"]), row["scope"]),
-        )
+        dimension: _ranking(registry, everything, dimension)
         for dimension in ("community", "department", "category", "street", "channel")
     }
     overdue = [
@@ -294,10 +312,23 @@ def dashboard(
             **figures(registry, scope, pair.get((scope, last_year))),
         },
         "series": series,
+        "through": through.isoformat(),
         "rankings": rankings,
         "overdue": overdue[:200],
         "sample": registry.sample,
     }
+
+
+def _ranking(
+    registry: Registry, everything: Mapping[str, Tally], dimension: str
+) -> list[dict[str, Any]]:
+    by = RANKED_BY.get(dimension, "received")
+    rows = [
+        {"scope": s, "name": _name(registry, s), **_light(registry, s, t)}
+        for s, t in everything.items()
+        if s.startswith(f"{dimension}:")
+    ]
+    return sorted(rows, key=lambda row: (-row["counts"][by], row["scope"]))
 
 
 def _light(registry: Registry, scope: str, tally: Tally | None) -> dict[str, Any]:
@@ -515,34 +546,30 @@ def board(deps: MetricsDeps, period: str, recent_days: int = 30) -> dict[str, An
                 "satisfaction_rate": full["satisfaction_rate"],
             }
         )
-    today = deps.clock.now().astimezone(CHINA_TZ).date()
+    # Recently fixed: what the nightly job kept of each of the last days (one batch read).
+    last = last_full_day(deps.clock)
+    days = [(last - timedelta(days=offset)).isoformat() for offset in range(recent_days)]
     fixed = []
-    for offset in range(recent_days):
-        for event in deps.store.day_events(today - timedelta(days=offset)):
-            if event.kind != "resolved":
-                continue
-            dims = event.data.get("dims") or {}
-            category = registry.categories.get(str(dims.get("category")))
-            compound = registry.compounds.get(str(dims.get("compound")))
-            place = registry.communities.get(str(dims.get("community")))
-            fixed.append(
-                {
-                    "at": iso(event.at),
-                    "category": category.name if category else "",
-                    "category_en": category.name_en if category else "",
-                    "icon": category.icon if category else "more",
-                    "compound": compound.name if compound else "",
-                    "community": place.name if place else "",
-                    "on_time": bool(event.data.get("on_time", True)),
-                }
-            )
-        if len(fixed) >= 30:
-            break
+    for kept in sorted(deps.store.fixed(days), key=lambda f: str(f["at"]), reverse=True):
+        category = registry.categories.get(str(kept.get("category")))
+        compound = registry.compounds.get(str(kept.get("compound")))
+        place = registry.communities.get(str(kept.get("community")))
+        fixed.append(
+            {
+                "at": kept["at"],
+                "category": category.name if category else "",
+                "category_en": category.name_en if category else "",
+                "icon": category.icon if category else "more",
+                "compound": compound.name if compound else "",
+                "community": place.name if place else "",
+                "on_time": bool(kept.get("on_time", True)),
+            }
+        )
     return {
         "period": period,
         "district": figures(registry, "district", district),
         "communities": rows,
-        "recently_fixed": sorted(fixed, key=lambda f: str(f["at"]), reverse=True)[:30],
+        "recently_fixed": fixed[:FIXED_PER_DAY],
         "sample": registry.sample,
         "notice": registry.notice if registry.sample else "",
     }
