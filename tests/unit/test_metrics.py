@@ -285,6 +285,11 @@ def test_departments_rank_by_the_cases_whistled_to_them():
         "department:ludeng",
     ]
     assert [r["scope"] for r in rankings["community"]] == ["community:c02", "community:c01"]
+    zhujian = REGISTRY.departments["zhujian"]
+    assert (rankings["department"][0]["name"], rankings["department"][0]["name_en"]) == (
+        zhujian.name,
+        zhujian.name_en,
+    )
 
 
 def test_the_board_lists_the_fixes_the_nightly_job_kept_newest_first():

@@ -324,7 +324,12 @@ def _ranking(
 ) -> list[dict[str, Any]]:
     by = RANKED_BY.get(dimension, "received")
     rows = [
-        {"scope": s, "name": _name(registry, s), **_light(registry, s, t)}
+        {
+            "scope": s,
+            "name": _name(registry, s),
+            "name_en": _name(registry, s, english=True),
+            **_light(registry, s, t),
+        }
         for s, t in everything.items()
         if s.startswith(f"{dimension}:")
     ]
@@ -347,7 +352,8 @@ def _light(registry: Registry, scope: str, tally: Tally | None) -> dict[str, Any
     }
 
 
-def _name(registry: Registry, scope: str) -> str:
+def _name(registry: Registry, scope: str, english: bool = False) -> str:
+    """The scope's name (its English one where the registry has it and `english` is asked)."""
     kind, _, ident = scope.partition(":")
     table: dict[str, Any] = {
         "street": registry.streets,
@@ -357,7 +363,9 @@ def _name(registry: Registry, scope: str) -> str:
         "category": registry.categories,
     }
     entry = table.get(kind, {}).get(ident)
-    return str(entry.name) if entry else ident
+    if entry is None:
+        return ident
+    return str(getattr(entry, "name_en", "") or entry.name) if english else str(entry.name)
 
 
 def _in_scope(principal: Principal, case: Any) -> bool:
@@ -375,8 +383,10 @@ def _overdue_row(registry: Registry, case: Any, now: datetime) -> dict[str, Any]
         "status": case.status.value,
         "stage": case.stage.value if case.stage else None,
         "category": category.name if category else case.category,
+        "category_en": category.name_en if category else case.category,
         "community": community.name if community else case.community,
         "department": department.name if department else None,
+        "department_en": department.name_en if department else None,
         "deadline": iso(case.deadline) if case.deadline else None,
         "hours_overdue": round((now - case.deadline).total_seconds() / 3600, 1)
         if case.deadline
