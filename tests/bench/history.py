@@ -425,7 +425,7 @@ def jobs_at_history_sizes(sizes: list[int], runs: int) -> list[dict[str, Any]]:
 
 
 def measure_jobs(aws: Aws, client: Any, runs: int, size_number: int) -> list[dict[str, Any]]:
-    """The nightly job, the dashboard and the tick, each `runs` times, at the history that is
+    """The nightly job, the dashboard, the public board and the tick, each `runs` times, at the history that is
     loaded now."""
 
     def invoke(function: str) -> Any:
@@ -440,6 +440,11 @@ def measure_jobs(aws: Aws, client: Any, runs: int, size_number: int) -> list[dic
         body = json.loads(response.body)
         return {"overdue": len(body["overdue"]), "period": body["period"]}
 
+    def board() -> Any:
+        response = client.http.get("/public/board")
+        assert response.status_code == 200, response.body
+        return {"recently_fixed": len(json.loads(response.body)["recently_fixed"])}
+
     def due_work(run: int) -> list[str]:
         # A minute passes between ticks, as in production (robots count per minute).
         aws.advance(timedelta(minutes=1))
@@ -448,6 +453,7 @@ def measure_jobs(aws: Aws, client: Any, runs: int, size_number: int) -> list[dic
     return [
         {"job": "nightly job", **measure(aws, lambda: invoke("nightly_metrics"), runs)},
         {"job": "dashboard read", **measure(aws, dashboard, runs)},
+        {"job": "public board read", **measure(aws, board, runs)},
         {
             "job": "dispatch tick",
             **measure(aws, lambda: invoke("dispatch_tick"), runs, before=due_work),

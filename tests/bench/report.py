@@ -192,6 +192,9 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("dashboard read: a fixed number of reads", flat[0], flat[1]))
     else:
         rows.append(("dashboard read: a fixed number of reads", "not measured", verdict(None)))
+    flat = flatness(results, "public board read")
+    if flat:
+        rows.append(("public board read: a fixed number of reads", flat[0], flat[1]))
     package = results.get("package")
     if package:
         worst_import = max(i["median_ms"] for i in package["imports"])
@@ -354,7 +357,7 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
             "and the address (sliding windows, DESIGN §7's 429). The budget names only the "
             "transaction and cached registry reads; the read is 1 request and ~1 RRU a report."
         )
-    for job in ("dispatch tick", "nightly job", "dashboard read"):
+    for job in ("dispatch tick", "nightly job", "dashboard read", "public board read"):
         runs = [r for r in results.get("history") or [] if r["job"] == job]
         if len(runs) >= 2 and runs[-1]["median_ms"] > 1.5 * runs[0]["median_ms"]:
             notes.append(
@@ -519,6 +522,8 @@ def _work(run: dict[str, Any]) -> str:
         return f"{answer.get('events')} events → {answer.get('items')} items"
     if run["job"] == "dashboard read":
         return f"{answer.get('overdue')} overdue listed"
+    if run["job"] == "public board read":
+        return f"{answer.get('recently_fixed')} recently fixed listed"
     return ""
 
 
