@@ -109,4 +109,4 @@ def test_the_resident_page_loads_no_dashboard_code(stack, phone):
     assert scripts
     for url in scripts:
         name = url.rsplit("/", 1)[-1]
-        assert not re.match(r"(Dashboard|Board|charts|core|district)", name, re.IGNORECASE), name
+        assert not re.match(r"(Dashboard|Board|charts|echarts|district)", name, re.IGNORECASE), name

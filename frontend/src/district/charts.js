@@ -1,25 +1,8 @@
-// ECharts, loaded only by the dashboard and the results board, with just the charts they draw.
+// ECharts, loaded only by the dashboard, with just the charts it draws (./echarts.js).
 let loading = null
 
 export function loadCharts() {
-  loading ??= Promise.all([
-    import('echarts/core'),
-    import('echarts/charts'),
-    import('echarts/components'),
-    import('echarts/renderers'),
-  ]).then(([core, charts, components, renderers]) => {
-    core.use([
-      charts.LineChart,
-      charts.BarChart,
-      charts.PieChart,
-      components.GridComponent,
-      components.TooltipComponent,
-      components.LegendComponent,
-      components.TitleComponent,
-      renderers.CanvasRenderer,
-    ])
-    return core
-  })
+  loading ??= import('./echarts.js')
   return loading
 }
 

@@ -1,0 +1,11 @@
+// Just the parts of ECharts the dashboard draws, imported by name so that the build keeps
+// only these (a dynamic import of echarts/charts or echarts/components takes every chart and
+// component there is, maps included).
+import { use } from 'echarts/core'
+import { BarChart, LineChart, PieChart } from 'echarts/charts'
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import { CanvasRenderer } from 'echarts/renderers'
+
+use([LineChart, BarChart, PieChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer])
+
+export { getInstanceByDom, init } from 'echarts/core'
