@@ -210,7 +210,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/staff/cases/{code}/actions/{action}", "POST"): {
         "summary": "Take an action: reject, merge, local, whistle, claim, return, extension, "
-        "resolve, decide_extension, chase. The body carries the version seen (409 if stale).",
+        "resolve, decide_extension, chase, publish (a summary for the public record). The body "
+        "carries the version seen (409 if stale).",
         "security": STAFF,
         "parameters": [CODE, ACTION, OPTIONAL_KEY],
         "requestBody": {"required": True, "content": {"application/json": {"schema": ACTION_BODY}}},

@@ -154,3 +154,18 @@ def test_the_whole_story_from_a_phone_to_a_closed_case(stack, phone, desk, tmp_p
     timeline = resident.locator(".timeline").inner_text()
     for step in ["提交问题", "社区吹哨", "通知部门", "部门认领", "办结", "评价", "完结"]:
         assert step in timeline
+
+
+def test_community_staff_publish_a_summary_that_open311_shows(stack, desk):
+    code = api_report(stack, "x001", "我家楼下的路灯坏了，打我电话")["code"]
+    page = desk.new_page()
+    sign_in(page, stack, "community.c01", f"/staff/case/{code}")
+    page.get_by_test_id("staff-case-code").wait_for()
+    page.locator("[data-action=publish]").click()
+    page.fill("textarea[name=summary]", "小区东门一盏路灯不亮")
+    screenshot(page, "community-publish-summary")
+    page.get_by_test_id("confirm-action").click()
+    expect(page.get_by_test_id("public-summary")).to_have_text("小区东门一盏路灯不亮")
+    expect(page.locator(".history")).to_contain_text("公开摘要")
+    [public] = requests.get(f"{stack.url}/open311/v2/requests/{code}.json", timeout=10).json()
+    assert public["description"] == "小区东门一盏路灯不亮"

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import bearer
-from tests.integration.flows import DISTRICT, act, ok, tick
+from tests.integration.flows import COMMUNITY, DISTRICT, LUDENG, act, ok, report, tick
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -249,3 +249,26 @@ def test_a_client_is_rate_limited_per_key_with_a_429(api, wiring, api_key):
     assert statuses == [201, 201, 429]
     refused = post(api, street_light(api_key, description="第四处路灯不亮了很久"))
     assert json.loads(refused.body)[0]["code"] == 429
+
+
+def test_a_summary_staff_published_is_the_public_description(api):
+    receipt = report(api, description="我家楼下北门路灯坏了，电话13712345678")
+    code = receipt["code"]
+    refused = act(api, LUDENG, code, "publish", version=1, summary="北门路灯不亮")
+    assert refused.status_code in (403, 404)  # not the department's case to speak for
+    too_short = act(api, COMMUNITY, code, "publish", summary="灯")
+    assert too_short.status_code == 400
+    [before] = json.loads(get(api, f"requests/{code}.json").body)
+    assert before["description"] is None
+
+    ok(act(api, COMMUNITY, code, "publish", summary="小区北门一盏路灯不亮"))
+    [after] = json.loads(get(api, f"requests/{code}.json").body)
+    assert after["description"] == "小区北门一盏路灯不亮"
+    assert xml(get(api, f"requests/{code}.xml")).find("request/description").text == (
+        "小区北门一盏路灯不亮"
+    )
+    listed = get(api, f"requests.json?service_request_id={code}").body.decode()
+    assert "小区北门一盏路灯不亮" in listed and "13712345678" not in listed
+    case = json.loads(api.get(f"/staff/cases/{code}", headers=bearer(*COMMUNITY)).body)
+    assert case["public_summary"] == "小区北门一盏路灯不亮"
+    assert case["timeline"][-1]["kind"] == "published"

@@ -245,3 +245,17 @@ def test_the_phone_can_be_revealed_only_by_the_handler():
         case.reveal_phone(Actor("department", "department.other"), at)
     case.reveal_phone(CLERK, at)
     assert case.new_events[-1].kind == "phone_revealed"
+
+
+def test_a_published_summary_changes_no_status_and_replaces_the_last_one():
+    at = datetime.fromisoformat("2026-11-27T02:00:00+00:00")
+    case = new_case(at)
+    case.reject(COMMUNITY, "属于户内维修", at, POLICY)
+    case.publish_summary(COMMUNITY, "  小区北门一盏路灯不亮  ", at)
+    case.publish_summary(DISTRICT, "小区北门两盏路灯不亮", at)
+    assert case.status is Status.REJECTED and case.public_summary == "小区北门两盏路灯不亮"
+    assert [e.kind for e in case.new_events][-2:] == ["published", "published"]
+    assert case.new_events[-1].note == "小区北门两盏路灯不亮"
+    with pytest.raises(DomainError):
+        case.publish_summary(COMMUNITY, "   ", at)
+    assert case.public_summary == "小区北门两盏路灯不亮"

@@ -95,6 +95,7 @@ class CaseItem(Model):
     extension = JSONAttribute(null=True)
     resolution = JSONAttribute(null=True)
     rating = JSONAttribute(null=True)
+    public_summary = UnicodeAttribute(null=True)
     reopen_count = NumberAttribute(default=0)
     resident_told = ListAttribute(of=UnicodeAttribute, default=list)
     dispatched_at = UnicodeAttribute(null=True)

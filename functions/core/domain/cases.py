@@ -224,6 +224,7 @@ class Case:
     extension: dict[str, Any] | None = None  # a pending request: days, reason, by, at
     resolution: dict[str, Any] | None = None  # note, photos, by, at
     rating: dict[str, Any] | None = None
+    public_summary: str | None = None  # what staff chose to tell the public record, if anything
     reopen_count: int = 0
     resident_told: tuple[str, ...] = ()  # the SMS a resident got: each at most once
     dispatched_at: datetime | None = None
@@ -596,6 +597,18 @@ class Case:
             self.notices.append(Notice("department", "chased", self.department))
         else:
             self.notices.append(Notice("community", "chased"))
+
+    # -- the public record ---------------------------------------------------------------------
+
+    def publish_summary(self, actor: Actor, summary: str, at: datetime) -> None:
+        """A summary written by staff for the public record (Open311's `description`): the
+        resident's own words never go public, so a reader learns what the problem was from
+        this or from nothing. Publishing again replaces it."""
+        text = _clean(summary)
+        if text is None:
+            raise IllegalTransition("Write the summary to publish.", "empty_summary")
+        self.public_summary = text
+        self._record("published", actor, at, self.status, note=text)
 
     # -- personal data -------------------------------------------------------------------------
 

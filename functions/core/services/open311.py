@@ -261,7 +261,8 @@ def post_request(
 
 def public_request(case: Case, registry: Registry, photo_url: Any = None) -> dict[str, Any]:
     """A case as the public record shows it: what and where, who is responsible, when — no
-    phone number, no name, no resident's words."""
+    phone number, no name, no resident's words (the description is the summary staff
+    published, if they did)."""
     category = registry.categories.get(case.category)
     compound = registry.compounds.get(case.compound)
     community = registry.communities.get(case.community)
@@ -275,7 +276,7 @@ def public_request(case: Case, registry: Registry, photo_url: Any = None) -> dic
         "status_notes": notes,
         "service_name": category.name if category else case.category,
         "service_code": category.open311_code if category else None,
-        "description": None,
+        "description": case.public_summary,
         "agency_responsible": department.name
         if department
         else (community.name if community else None),

@@ -200,6 +200,11 @@ ACTIONS: dict[str, Action] = {
         _body(["approve"], {"approve": {"type": "boolean"}, "note": _TEXT}),
     ),
     "chase": Action(frozenset(OPEN), _district, _body([], {"note": _TEXT})),
+    "publish": Action(
+        frozenset(Status),
+        _triage,
+        _body(["summary"], {"summary": {"type": "string", "minLength": 5, "maxLength": 300}}),
+    ),
 }
 
 LINK_ACTIONS = {"claim", "return", "extension", "resolve"}
@@ -270,6 +275,7 @@ def staff_view(
             "extension": case.extension,
             "resolution": _resolution(deps, case),
             "rating": case.rating,
+            "public_summary": case.public_summary,
             "reopen_count": case.reopen_count,
             "version": case.version,
             "actions": allowed_actions(acting, case),
@@ -501,6 +507,8 @@ def act(
         case.decide_extension(actor, body["approve"], body.get("note"), now, policy)
     elif name == "chase":
         case.chase(actor, body.get("note"), now)
+    elif name == "publish":
+        case.publish_summary(actor, body["summary"], now)
     notifications = deps.messenger.notifications(case, registry, now)
     view_after = None
     record = None
