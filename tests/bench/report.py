@@ -304,6 +304,21 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
                 f"largest contentful paint {metrics.get('largest-contentful-paint', 0):.0f} ms, "
                 f"total blocking time {metrics.get('total-blocking-time', 0):.0f} ms."
             )
+            runs = report.get("performance_runs") or []
+            if len(runs) > 1:
+                reason += f" The runs scored {', '.join(f'{r:.0f}' for r in runs)}."
+            tasks = report.get("long_tasks_last_run") or []
+            if tasks:
+                reason += " Long main-thread tasks Lighthouse lists for the last run: " + ", ".join(
+                    f"{t['script'] or 'the document'} {t['ms']} ms" for t in tasks
+                )
+                reason += "."
+                if any(t["script"].startswith("echarts") for t in tasks):
+                    reason += (
+                        " The echarts chunk is ECharts evaluating itself (only the line, bar and "
+                        "pie charts are bundled, loaded when the charts near the screen): the "
+                        "dashboard's charts cost that long task, the page itself does not."
+                    )
             route = next((r for r in web.get("first_loads", []) if r["path"] == "/"), None)
             if page == "report page" and route and route.get("shifts"):
                 moved = "; ".join(

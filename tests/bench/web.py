@@ -360,6 +360,7 @@ def lighthouse(
     scores: dict[str, list[float]] = {c: [] for c in LIGHTHOUSE_CATEGORIES}
     metrics: dict[str, list[float]] = {}
     version = ""
+    long_tasks: list[dict[str, Any]] = []
     out.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
         report_path = out / f"lighthouse-{run}.json"
@@ -403,6 +404,15 @@ def lighthouse(
             "cumulative-layout-shift",
         ):
             metrics.setdefault(audit, []).append(report["audits"][audit]["numericValue"])
+        # The main thread's long tasks of the last run, by script: what total blocking time is made of.
+        long_tasks = [
+            {
+                "script": urlparse(str(task.get("url", ""))).path.rsplit("/", 1)[-1]
+                or str(task.get("url") or "the document"),
+                "ms": round(float(task.get("duration", 0))),
+            }
+            for task in report["audits"].get("long-tasks", {}).get("details", {}).get("items", [])
+        ][:6]
         failed = [
             audit_id
             for category in ("accessibility", "best-practices")
@@ -418,6 +428,8 @@ def lighthouse(
         "version": version,
         "runs": runs,
         "scores": {c: statistics.median(v) for c, v in scores.items()},
+        "performance_runs": scores["performance"],
+        "long_tasks_last_run": long_tasks,
         "metrics": {m: statistics.median(v) for m, v in metrics.items()},
         "failed_audits_last_run": failed,
     }
