@@ -286,6 +286,14 @@ def flatness(results: dict[str, Any], job: str) -> tuple[str, str] | None:
     return text, "meets for requests; moto's time grows (its Query scans the table, see below)"
 
 
+def _task_source(script: str) -> str:
+    if not script or script.startswith(("http://", "https://")):
+        return "the document (index.html and the app's start)"
+    if script == "Unattributable":
+        return "unattributed (style, layout, rendering)"
+    return f"`{script}`"
+
+
 def explain_misses(results: dict[str, Any]) -> list[str]:
     notes: list[str] = []
     web = results.get("web") or {}
@@ -310,7 +318,7 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
             tasks = report.get("long_tasks_last_run") or []
             if tasks:
                 reason += " Long main-thread tasks Lighthouse lists for the last run: " + ", ".join(
-                    f"{t['script'] or 'the document'} {t['ms']} ms" for t in tasks
+                    f"{_task_source(t['script'])} {t['ms']} ms" for t in tasks
                 )
                 reason += "."
                 if any(t["script"].startswith("echarts") for t in tasks):
