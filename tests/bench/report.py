@@ -704,10 +704,10 @@ def cost_section(results: dict[str, Any]) -> list[str]:
         )
     resident_sms = life["resident_sms"]
     lines.append(
-        f"Residents get {resident_sms:.2f} SMS per case on average (whistled, resolved). The "
-        "application does not cap them at two per case: each resolve queues one, so a case "
-        "reopened and resolved again sends a third (and a case returned and whistled again, a "
-        'second "whistled").\n'
+        f"Residents get {resident_sms:.2f} SMS per case on average (whistled, resolved): at "
+        'most one "whistled" and one "resolved" message per case, also when a case is '
+        "returned and whistled again or reopened and resolved again, so never more than two "
+        "(DESIGN §8); cases handled locally get only the second.\n"
     )
     lines.append("Assumptions (not measured):\n")
     for name, value in cost["assumptions"].items():
