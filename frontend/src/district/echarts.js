@@ -8,4 +8,4 @@ import { CanvasRenderer } from 'echarts/renderers'
 
 use([LineChart, BarChart, PieChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer])
 
-export { getInstanceByDom, init } from 'echarts/core'
+export { init } from 'echarts/core'

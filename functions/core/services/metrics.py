@@ -133,13 +133,8 @@ def same_period_last_year(text: str) -> str:
 
 
 def yesterday(clock: Clock) -> date:
-    """The China calendar day that just ended (the job runs at 00:30 China time)."""
-    return (clock.now().astimezone(CHINA_TZ) - timedelta(hours=12)).date()
-
-
-def last_full_day(clock: Clock) -> date:
-    """The last China calendar day that has ended: what the dashboard and the board show up to
-    (its items exist from 00:30, when the nightly job has run)."""
+    """The last China calendar day that has ended: the day the nightly job (00:30 China time)
+    counts, and what the dashboard and the board show up to."""
     return clock.now().astimezone(CHINA_TZ).date() - timedelta(days=1)
 
 
@@ -284,7 +279,7 @@ def dashboard(
     else:  # monthly points across the quarter or year
         labels = [f"{first.year}-{m:02d}" for m in range(first.month, last.month + 1)]
     # Only finished days (and months that have begun): no flat line of days still to come.
-    through = last_full_day(deps.clock)
+    through = yesterday(deps.clock)
     labels = [label for label in labels if label <= through.isoformat()[: len(label)]]
     series_items = deps.store.get_many([(scope, label) for label in labels])
     series = [
@@ -557,10 +552,11 @@ def board(deps: MetricsDeps, period: str, recent_days: int = 30) -> dict[str, An
             }
         )
     # Recently fixed: what the nightly job kept of each of the last days (one batch read).
-    last = last_full_day(deps.clock)
+    last = yesterday(deps.clock)
     days = [(last - timedelta(days=offset)).isoformat() for offset in range(recent_days)]
     fixed = []
-    for kept in sorted(deps.store.fixed(days), key=lambda f: str(f["at"]), reverse=True):
+    newest = sorted(deps.store.fixed(days), key=lambda f: str(f["at"]), reverse=True)
+    for kept in newest[:FIXED_PER_DAY]:
         category = registry.categories.get(str(kept.get("category")))
         compound = registry.compounds.get(str(kept.get("compound")))
         place = registry.communities.get(str(kept.get("community")))
@@ -579,7 +575,7 @@ def board(deps: MetricsDeps, period: str, recent_days: int = 30) -> dict[str, An
         "period": period,
         "district": figures(registry, "district", district),
         "communities": rows,
-        "recently_fixed": fixed[:FIXED_PER_DAY],
+        "recently_fixed": fixed,
         "sample": registry.sample,
         "notice": registry.notice if registry.sample else "",
     }
