@@ -1,12 +1,18 @@
-"""Whistle (吹哨): the Chalice app. It registers the three blueprints and nothing else."""
+"""Whistle (吹哨): the Chalice app. It registers the staff authorizer, the three blueprints and
+the one app-wide behaviour: every error in the API's one shape."""
 
 from chalice import Chalice
 
+from functions.core.auth import staff_gate
+from functions.core.http import error_shape
 from functions.dispatch import dispatch
 from functions.intake import intake
 from functions.metrics import metrics
 
 app = Chalice(app_name="whistle")
+# Chalice applies HTTP middleware to every route of the app, whichever blueprint declares it.
+app.register_middleware(error_shape, "http")
+app.register_blueprint(staff_gate)
 app.register_blueprint(intake)
 app.register_blueprint(dispatch)
 app.register_blueprint(metrics)

@@ -64,10 +64,10 @@ def aws() -> Any:
             boto3.client("s3").create_bucket(Bucket=settings.photo_bucket)
             boto3.client("ses").verify_email_identity(EmailAddress=settings.sender_email)
             load_registry(DynamoRegistryStore(), json.loads(SAMPLE_REGISTRY.read_text()))
-            from functions.core.adapters.registry_store import CalendarStore
+            from functions.core.adapters.registry_store import DynamoCalendarStore
             from functions.local.stack import seed_calendar
 
-            seed_calendar(CalendarStore())
+            seed_calendar(DynamoCalendarStore())
             yield settings
 
 
@@ -98,10 +98,10 @@ def wiring(aws: Any, clock: FixedClock) -> Any:
         for entry in page.get("Contents", []):
             s3.delete_object(Bucket=aws.photo_bucket, Key=entry["Key"])
     wired = bootstrap.Wiring(settings=aws, clock=clock, ids=SecureIds())
-    from functions.core.adapters.tokens import TokenVerifier
+    from functions.core.adapters.tokens import JwksTokenVerifier
 
     # Tokens are signed by the test's key; the verifier fetches that key set.
-    wired.__dict__["tokens"] = TokenVerifier(
+    wired.__dict__["tokens"] = JwksTokenVerifier(
         jwks_url="https://idp.test/jwks.json",
         issuer=TokenFactory.ISSUER,
         client_id=TokenFactory.CLIENT_ID,

@@ -1,12 +1,18 @@
 """The staff authorizer (a Chalice custom authorizer: it runs under `chalice local` and the
-test client exactly as API Gateway runs it in AWS) and the principal it hands to routes."""
+test client exactly as API Gateway runs it in AWS) and the principal it hands to routes.
+
+The authorizer lives on a blueprint of its own, registered by `app.py`, so every blueprint
+that has staff routes uses it without importing another blueprint. It is decorated here, in
+place, because the Lambda handler Chalice names for it is this module's attribute: that
+attribute must be the authorizer wrapper (which takes API Gateway's event), not the plain
+function."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any, NoReturn
 
-from chalice.app import AuthRequest, AuthResponse, Request
+from chalice.app import AuthRequest, AuthResponse, Blueprint, Request
 
 from .bootstrap import wiring
 from .domain.errors import DomainError, Unauthorized
@@ -30,7 +36,12 @@ def _reject() -> NoReturn:
     raise Exception("Unauthorized")
 
 
-def authorize(request: AuthRequest) -> AuthResponse:
+staff_gate = Blueprint(__name__)
+AUTHORIZER_CACHE_SECONDS = 300
+
+
+@staff_gate.authorizer(name="staff_authorizer", ttl_seconds=AUTHORIZER_CACHE_SECONDS)
+def staff_authorizer(request: AuthRequest) -> AuthResponse:
     """Verify the bearer token; allow every staff route and pass on who it is.
 
     Roles are checked by each route (a valid token without the role is a 403 in the API's

@@ -8,11 +8,32 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .domain.clock import Clock, IdSource, SecureIds, SystemClock
-from .services.intake import IntakeDeps
+
+if TYPE_CHECKING:
+    from .ports import (
+        CalendarSource,
+        CaseStore,
+        CounterStore,
+        Directory,
+        NotificationStore,
+        PhoneVault,
+        PhotoStore,
+        RegistrySource,
+        TokenVerifier,
+        Transport,
+    )
+    from .services.calendar import CalendarDeps
+    from .services.dispatch import DispatchDeps
+    from .services.intake import IntakeDeps
+    from .services.metrics import MetricsDeps
+    from .services.notify import Messenger
+    from .services.open311 import Open311Deps
+    from .services.rules import Rules
+    from .services.workflow import WorkflowDeps
 
 
 @dataclass
@@ -42,53 +63,101 @@ class Wiring:
             ),
         )
 
+    # -- adapters ------------------------------------------------------------------------------
+
     @cached_property
-    def registry(self) -> Any:
+    def registry(self) -> RegistrySource:
         from .adapters.registry_store import Cached, DynamoRegistryStore
 
         ttl = timedelta(seconds=self.settings.registry_cache_seconds)
         return Cached(DynamoRegistryStore().load, self.clock, ttl)
 
     @cached_property
-    def calendar(self) -> Any:
-        from .adapters.registry_store import Cached, CalendarStore
+    def calendar(self) -> CalendarSource:
+        from .adapters.registry_store import Cached, DynamoCalendarStore
 
         ttl = timedelta(seconds=self.settings.registry_cache_seconds)
-        return Cached(CalendarStore().load, self.clock, ttl)
+        return Cached(DynamoCalendarStore().load, self.clock, ttl)
 
     @cached_property
-    def cases(self) -> Any:
+    def cases(self) -> CaseStore:
         from .adapters.case_store import DynamoCaseStore
 
         return DynamoCaseStore(self.settings)
 
     @cached_property
-    def photos(self) -> Any:
+    def photos(self) -> PhotoStore:
         from .adapters.photo_store import S3PhotoStore
 
         public = self.client("s3", public=True) if self.settings.public_endpoint_url else None
         return S3PhotoStore(self.client("s3"), self.settings.photo_bucket, public)
 
     @cached_property
-    def vault(self) -> Any:
+    def vault(self) -> PhoneVault:
         from .adapters.vault import AesGcmVault
 
         return AesGcmVault(self.settings.encryption_key, self.settings.lookup_key)
 
     @cached_property
-    def rules(self) -> Any:
-        from .services.rules import Rules
-
-        return Rules(self.registry, self.calendar, self.settings.purge_after_days)
-
-    @cached_property
-    def counters(self) -> Any:
+    def counters(self) -> CounterStore:
         from .adapters.counters import DynamoCounters
 
         return DynamoCounters()
 
     @cached_property
+    def notifications(self) -> NotificationStore:
+        from .adapters.notification_store import DynamoNotificationStore
+
+        return DynamoNotificationStore()
+
+    @cached_property
+    def transport(self) -> Transport:
+        from .adapters.transports import AwsTransport
+
+        return AwsTransport(
+            self.settings, self.client("ses"), self.client("sns"), self.vault, self.counters
+        )
+
+    @cached_property
+    def tokens(self) -> TokenVerifier:
+        from .adapters.tokens import JwksTokenVerifier
+
+        identity = self._identity()
+        return JwksTokenVerifier(
+            jwks_url=identity.jwks_url,
+            issuer=identity.issuer,
+            client_id=identity.client_id,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def directory(self) -> Directory:
+        from .adapters.directory import CognitoDirectory
+
+        identity = self._identity()
+        return CognitoDirectory(
+            self.client("cognito-idp"), identity.user_pool_id, self.settings.stage != "local"
+        )
+
+    def _identity(self) -> Any:
+        from .config import ConfigurationError
+
+        if self.settings.identity is None:
+            raise ConfigurationError("Staff sign-in is not configured (WHISTLE_COGNITO_POOL_ID)")
+        return self.settings.identity
+
+    # -- use cases -----------------------------------------------------------------------------
+
+    @cached_property
+    def rules(self) -> Rules:
+        from .services.rules import Rules
+
+        return Rules(self.registry, self.calendar, self.settings.purge_after_days)
+
+    @cached_property
     def intake(self) -> IntakeDeps:
+        from .services.intake import IntakeDeps
+
         return IntakeDeps(
             clock=self.clock,
             ids=self.ids,
@@ -102,13 +171,13 @@ class Wiring:
         )
 
     @cached_property
-    def messenger(self) -> Any:
+    def messenger(self) -> Messenger:
         from .services.notify import Messenger
 
         return Messenger(self.ids, self.vault, self.settings.public_url, self.settings.signing_key)
 
     @cached_property
-    def workflow(self) -> Any:
+    def workflow(self) -> WorkflowDeps:
         from .services.workflow import WorkflowDeps
 
         return WorkflowDeps(
@@ -123,21 +192,7 @@ class Wiring:
         )
 
     @cached_property
-    def notifications(self) -> Any:
-        from .adapters.notification_store import DynamoNotificationStore
-
-        return DynamoNotificationStore()
-
-    @cached_property
-    def transport(self) -> Any:
-        from .adapters.transports import AwsTransport
-
-        return AwsTransport(
-            self.settings, self.client("ses"), self.client("sns"), self.vault, self.counters
-        )
-
-    @cached_property
-    def dispatch(self) -> Any:
+    def dispatch(self) -> DispatchDeps:
         from .services.dispatch import DispatchDeps
 
         return DispatchDeps(
@@ -151,7 +206,7 @@ class Wiring:
         )
 
     @cached_property
-    def metrics(self) -> Any:
+    def metrics(self) -> MetricsDeps:
         from .adapters.metric_store import DynamoMetricStore
         from .services.metrics import MetricsDeps
 
@@ -160,44 +215,24 @@ class Wiring:
         )
 
     @cached_property
-    def open311(self) -> Any:
-        from .adapters.registry_store import ApiKeyStore
+    def open311(self) -> Open311Deps:
+        from .adapters.registry_store import DynamoApiKeyStore
         from .services.open311 import Open311Deps
 
         return Open311Deps(
             clock=self.clock,
-            keys=ApiKeyStore(),
+            keys=DynamoApiKeyStore(),
             cases=self.cases,
             intake=self.intake,
             public_url=self.settings.public_url,
         )
 
     @cached_property
-    def tokens(self) -> Any:
-        from .adapters.tokens import TokenVerifier
-        from .config import ConfigurationError
+    def calendar_admin(self) -> CalendarDeps:
+        from .adapters.registry_store import DynamoCalendarStore
+        from .services.calendar import CalendarDeps
 
-        identity = self.settings.identity
-        if identity is None:
-            raise ConfigurationError("Staff sign-in is not configured (WHISTLE_COGNITO_POOL_ID)")
-        return TokenVerifier(
-            jwks_url=identity.jwks_url,
-            issuer=identity.issuer,
-            client_id=identity.client_id,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def directory(self) -> Any:
-        from .adapters.directory import CognitoDirectory
-        from .config import ConfigurationError
-
-        identity = self.settings.identity
-        if identity is None:
-            raise ConfigurationError("Staff sign-in is not configured (WHISTLE_COGNITO_POOL_ID)")
-        return CognitoDirectory(
-            self.client("cognito-idp"), identity.user_pool_id, self.settings.stage != "local"
-        )
+        return CalendarDeps(clock=self.clock, calendar=self.calendar, store=DynamoCalendarStore())
 
 
 _lock = threading.Lock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .domain.errors import ErrorDetail, InvalidInput
 
@@ -15,8 +15,13 @@ NEW_CASE: dict[str, Any] = {
     "properties": {
         "category": {"type": "string", "minLength": 1, "maxLength": 64},
         "compound": {"type": "string", "minLength": 1, "maxLength": 64},
-        "address": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": "string", "minLength": 5, "maxLength": 2000},
+        "address": {"type": "string", "minLength": 1, "maxLength": 200, "x-min-visible": 1},
+        "description": {
+            "type": "string",
+            "minLength": 5,
+            "maxLength": 2000,
+            "x-min-visible": 5,
+        },
         "phone": {"type": "string", "minLength": 1, "maxLength": 32},
         "consent": {"const": True},
         "photos": {
@@ -46,8 +51,19 @@ NEW_UPLOAD: dict[str, Any] = {
     },
 }
 
+
+def _min_visible(validator: Any, minimum: int, instance: Any, schema: Any) -> Any:
+    """`x-min-visible`: words are required — at least this many characters once the
+    blank ones around them are set aside (five spaces are no description)."""
+    if isinstance(instance, str) and len(instance.strip()) < minimum:
+        yield ValidationError(f"at least {minimum} characters that are not blank")
+
+
+_Validator = validators.extend(Draft202012Validator, {"x-min-visible": _min_visible})
+
 _CODES = {
     "required": "missing_field",
+    "x-min-visible": "too_short",
     "additionalProperties": "unknown_field",
     "minLength": "too_short",
     "maxLength": "too_long",
@@ -64,16 +80,29 @@ _CODES = {
 _FIELD_CODES = {
     ("consent", "const"): "consent_required",
     ("photos", "maxItems"): "too_many_photos",
+    ("address", "x-min-visible"): "required",
 }
 
-_validators: dict[int, Draft202012Validator] = {}
+_validators: dict[int, Any] = {}
 
 
 def validate(schema: dict[str, Any], body: Any) -> dict[str, Any]:
     """Check `body` against `schema`; every problem is listed, none is fixed silently."""
+    details = schema_problems(schema, body)
+    if details:
+        raise InvalidInput(
+            "The request is not valid; nothing was changed.", "invalid_request", details
+        )
+    if not isinstance(body, dict):  # pragma: no cover - every schema here is an object schema
+        raise InvalidInput("Send a JSON object.", "invalid_request")
+    return body
+
+
+def schema_problems(schema: dict[str, Any], body: Any) -> list[ErrorDetail]:
+    """Every way `body` differs from `schema`, one detail per field and kind of problem."""
     validator = _validators.get(id(schema))
     if validator is None:
-        validator = _validators[id(schema)] = Draft202012Validator(schema)
+        validator = _validators[id(schema)] = _Validator(schema)
     details = []
     for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
         path = "/".join(str(p) for p in error.absolute_path)
@@ -95,14 +124,7 @@ def validate(schema: dict[str, Any], body: Any) -> dict[str, Any]:
         details.append(ErrorDetail(path or "body", code, _message(error.validator, path, error)))
     # jsonschema reports a missing or extra property once per such property, each time with
     # the whole list: keep each (field, code) once.
-    details = list({(d.field, d.code): d for d in details}.values())
-    if details:
-        raise InvalidInput(
-            "The request is not valid; nothing was changed.", "invalid_request", details
-        )
-    if not isinstance(body, dict):  # pragma: no cover - every schema here is an object schema
-        raise InvalidInput("Send a JSON object.", "invalid_request")
-    return body
+    return list({(d.field, d.code): d for d in details}.values())
 
 
 def _message(kind: Any, path: str, error: Any) -> str:
@@ -111,6 +133,7 @@ def _message(kind: Any, path: str, error: Any) -> str:
     limit = error.validator_value
     return {
         "minLength": f"{field} must be at least {limit} characters",
+        "x-min-visible": f"{field} must be at least {limit} characters",
         "maxLength": f"{field} must be at most {limit} characters",
         "maxItems": f"{field} may hold at most {limit} items",
         "minimum": f"{field} must be at least {limit}",

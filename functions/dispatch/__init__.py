@@ -6,19 +6,17 @@ timed dispatch job (every minute) that alerts, reminds, escalates and sends.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from chalice.app import Blueprint, Rate, Response
 
-from ..core.auth import authorize, principal_of
+from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
-from ..core.domain.calendar import YearCalendar
-from ..core.domain.cases import Channel, Location, NewReport
-from ..core.domain.errors import ErrorDetail, InvalidInput
+from ..core.domain.cases import Channel
 from ..core.domain.staff import Role
 from ..core.http import api, json_body, respond
-from ..core.schemas import API_KEY, CALENDAR_YEAR, ENABLED, INVITE, SCOPES, STAFF_REPORT, validate
+from ..core.schemas import API_KEY, CALENDAR_YEAR, ENABLED, INVITE, SCOPES, validate
+from ..core.services import calendar as calendar_service
 from ..core.services import dispatch as dispatch_service
 from ..core.services import intake as intake_service
 from ..core.services import open311, workflow
@@ -28,7 +26,6 @@ from ..core.services.passes import check_pass
 dispatch = Blueprint(__name__)
 log = logging.getLogger("whistle.dispatch")
 
-staff_authorizer = dispatch.authorizer(name="staff_authorizer", ttl_seconds=300)(authorize)
 PRIVATE = {"Cache-Control": "no-store, private"}
 
 
@@ -109,27 +106,12 @@ def staff_report() -> Response:
     request = dispatch.current_request
     principal = principal_of(request)
     principal.require(Role.GRID, Role.PROPERTY)
-    body = validate(STAFF_REPORT, json_body(request))
-    channel = Channel.GRID if principal.has(Role.GRID) else Channel.PROPERTY
-    deps = wiring().intake
-    location = body.get("location")
-    report = NewReport(
-        category=body["category"],
-        compound=body["compound"],
-        address=body["address"],
-        description=body["description"],
-        phone=body.get("phone", ""),
-        consent=body["consent"],
-        photos=tuple(body.get("photos", ())),
-        location=Location(location["lat"], location["lng"]) if location else None,
-        channel=channel,
-        reporter=principal.username,
-    )
-    receipt = intake_service.report_case(
-        deps,
+    receipt = intake_service.file_report(
+        wiring().intake,
         request.headers.get("idempotency-key"),
-        report,
-        intake_service.fingerprint(deps, {**body, "reporter": principal.username}),
+        json_body(request),
+        Channel.GRID if principal.has(Role.GRID) else Channel.PROPERTY,
+        reporter=principal.username,
     )
     return respond(receipt.as_dict(), 201, PRIVATE)
 
@@ -239,77 +221,18 @@ def revoke_open311_key(key_id: str) -> Response:
 @api
 def calendar() -> Response:
     principal_of(dispatch.current_request)
-    current = wiring().calendar.current()
-    this_year = wiring().clock.now().year
-    return respond(
-        {
-            "years": [
-                {
-                    "year": y.year,
-                    "source": y.source,
-                    "holidays": sorted(d.isoformat() for d in y.holidays),
-                    "workdays": sorted(d.isoformat() for d in y.workdays),
-                }
-                for y in sorted(current.years.values(), key=lambda y: y.year)
-            ],
-            "missing": [y for y in (this_year, this_year + 1) if not current.known(y)],
-        },
-        headers=PRIVATE,
-    )
+    return respond(calendar_service.calendar_view(wiring().calendar_admin), headers=PRIVATE)
 
 
 @dispatch.route("/staff/calendar/{year}", methods=["PUT"], authorizer=staff_authorizer)
 @api
 def put_calendar(year: str) -> Response:
     request = dispatch.current_request
-    principal_of(request).require(Role.DISTRICT)
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
     body = validate(CALENDAR_YEAR, json_body(request))
-    if not year.isdigit() or not 2000 <= int(year) <= 2100:
-        raise InvalidInput(
-            "Give a year such as 2027.",
-            "invalid_year",
-            [ErrorDetail("year", "invalid_year", "Give a year such as 2027.")],
-        )
-    entered = _year(int(year), body)
-    from ..core.adapters.registry_store import CalendarStore
-
-    CalendarStore().put(entered)
-    wiring().calendar.invalidate()
-    return respond(
-        {
-            "year": entered.year,
-            "holidays": len(entered.holidays),
-            "workdays": len(entered.workdays),
-        },
-        headers=PRIVATE,
-    )
-
-
-def _year(year: int, body: dict[str, Any]) -> YearCalendar:
-    problems = []
-    days: dict[str, set[date]] = {"holidays": set(), "workdays": set()}
-    for field in ("holidays", "workdays"):
-        for index, text in enumerate(body[field]):
-            try:
-                day = date.fromisoformat(text)
-            except ValueError:
-                problems.append(ErrorDetail(f"{field}/{index}", "invalid_date", "Not a date."))
-                continue
-            if day.year != year:
-                problems.append(ErrorDetail(f"{field}/{index}", "wrong_year", f"Not in {year}."))
-            days[field].add(day)
-    for index, day in enumerate(sorted(days["workdays"])):
-        if day.weekday() < 5:
-            problems.append(
-                ErrorDetail(
-                    f"workdays/{index}", "not_a_weekend", "Adjusted working days are weekend days."
-                )
-            )
-    if problems:
-        raise InvalidInput(
-            "The calendar has problems; nothing was changed.", "invalid_calendar", problems
-        )
-    return YearCalendar(year, frozenset(days["holidays"]), frozenset(days["workdays"]), "district")
+    entered = calendar_service.enter_year(wiring().calendar_admin, principal, year, body)
+    return respond(entered, headers=PRIVATE)
 
 
 # -- the timed job ---------------------------------------------------------------------------

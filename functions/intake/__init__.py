@@ -9,15 +9,13 @@ from __future__ import annotations
 from chalice.app import Blueprint, Request, Response
 
 from ..core.bootstrap import wiring
-from ..core.domain.cases import Location, NewReport
-from ..core.http import api, error_shape, json_body, respond
-from ..core.schemas import NEW_CASE, NEW_UPLOAD, validate
+from ..core.http import api, json_body, respond
+from ..core.schemas import NEW_UPLOAD, validate
 from ..core.services import intake as use_cases
 from ..core.services import workflow
 from .openapi import openapi_document
 
 intake = Blueprint(__name__)
-intake.register_middleware(error_shape, "http")
 
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 PRIVATE = {"Cache-Control": "no-store, private"}
@@ -50,25 +48,11 @@ def create_upload() -> Response:
 @api
 def create_case() -> Response:
     request = intake.current_request
-    body = validate(NEW_CASE, json_body(request))
-    deps = wiring().intake
-    location = body.get("location")
-    report = NewReport(
-        category=body["category"],
-        compound=body["compound"],
-        address=body["address"],
-        description=body["description"],
-        phone=body["phone"],
-        consent=body["consent"],
-        photos=tuple(body.get("photos", ())),
-        location=Location(location["lat"], location["lng"]) if location else None,
-    )
-    receipt = use_cases.report_case(
-        deps,
+    receipt = use_cases.file_report(
+        wiring().intake,
         request.headers.get("idempotency-key"),
-        report,
-        use_cases.fingerprint(deps, body),
-        source_address(request),
+        json_body(request),
+        source=source_address(request),
     )
     headers = {**PRIVATE, "Location": f"/api/cases/{receipt.code}"}
     if receipt.replayed:

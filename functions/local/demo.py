@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from ..core.domain.cases import NewReport, Status
+from ..core.domain.cases import Status
 from ..core.domain.clock import CHINA_TZ, SecureIds
 from ..core.domain.errors import Conflict
 from ..core.domain.staff import Principal, Role, Scope
@@ -244,21 +244,18 @@ def play(
             if step.action == "report":
                 category = rng.choices(categories, weights)[0]
                 compound = rng.choice(compounds)
-                report = NewReport(
-                    category=category,
-                    compound=compound.id,
-                    address=rng.choice(
+                body = {
+                    "category": category,
+                    "compound": compound.id,
+                    "address": rng.choice(
                         ["东门", "北门", "3栋门前", "地下车库入口", "中心花园", "5栋2单元"]
                     ),
-                    description=rng.choice(DESCRIPTIONS[category]) + "（示例数据）",
-                    phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
-                    consent=True,
-                )
+                    "description": rng.choice(DESCRIPTIONS[category]) + "（示例数据）",
+                    "phone": f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                    "consent": True,
+                }
                 key = uuid.UUID(int=rng.getrandbits(128)).hex
-                body = {"category": category, "compound": compound.id, "key": key}
-                receipt = intake.report_case(
-                    wired.intake, key, report, intake.fingerprint(wired.intake, body)
-                )
+                receipt = intake.file_report(wired.intake, key, body)
                 _tokens[receipt.code] = receipt.token
                 totals["reported"] += 1
                 duplicate = recent.get((compound.id, category))

@@ -211,7 +211,7 @@ class LocalStack:
 
     def provision(self, wiring: Any) -> None:
         """Create what AWS would get from CloudFormation; idempotent, run on every start."""
-        from ..core.adapters.registry_store import CalendarStore, DynamoRegistryStore
+        from ..core.adapters.registry_store import DynamoCalendarStore, DynamoRegistryStore
         from ..core.adapters.tables import ensure_tables
         from ..core.services.registry import load_registry
 
@@ -237,7 +237,7 @@ class LocalStack:
         ses = wiring.client("ses")
         if settings.sender_email not in ses.list_identities()["Identities"]:
             ses.verify_email_identity(EmailAddress=settings.sender_email)
-        seed_calendar(CalendarStore())
+        seed_calendar(DynamoCalendarStore())
         store = DynamoRegistryStore()
         header = store.header()
         sample = json.loads(SAMPLE_REGISTRY.read_text())

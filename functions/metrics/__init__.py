@@ -8,13 +8,12 @@ from typing import Any
 
 from chalice.app import Blueprint, Cron, Response
 
-from ..core.auth import principal_of
+from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
 from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from ..core.domain.staff import Role
 from ..core.http import api, respond
 from ..core.services import metrics as service
-from ..dispatch import staff_authorizer
 
 metrics = Blueprint(__name__)
 log = logging.getLogger("whistle.metrics")

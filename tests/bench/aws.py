@@ -301,9 +301,9 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
         import boto3
 
         from functions.core import bootstrap
-        from functions.core.adapters.registry_store import CalendarStore, DynamoRegistryStore
+        from functions.core.adapters.registry_store import DynamoCalendarStore, DynamoRegistryStore
         from functions.core.adapters.tables import bind_tables, ensure_tables
-        from functions.core.adapters.tokens import TokenVerifier
+        from functions.core.adapters.tokens import JwksTokenVerifier
         from functions.core.adapters.transports import AwsTransport
         from functions.core.config import Settings
         from functions.core.domain.clock import SecureIds
@@ -319,10 +319,10 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
             EmailAddress=settings.sender_email
         )
         load_registry(DynamoRegistryStore(), json.loads(SAMPLE_REGISTRY.read_text()))
-        seed_calendar(CalendarStore())
+        seed_calendar(DynamoCalendarStore())
         clock = FixedClock(start)
         wiring = bootstrap.Wiring(settings=settings, clock=clock, ids=SecureIds())
-        wiring.__dict__["tokens"] = TokenVerifier(
+        wiring.__dict__["tokens"] = JwksTokenVerifier(
             jwks_url=os.environ["WHISTLE_COGNITO_JWKS_URL"],
             issuer=TokenFactory.ISSUER,
             client_id=TokenFactory.CLIENT_ID,

@@ -199,20 +199,16 @@ def test_the_same_key_with_another_body_is_a_409_and_changes_nothing(api):
 
 
 def test_concurrent_retries_of_one_report_create_one_case(wiring, one_aws_call_at_a_time):
-    from functions.core.domain.cases import NewReport
     from functions.core.services import intake
 
     deps = wiring.intake
     body = report()
-    new = NewReport(**{k: v for k, v in body.items()})
     results: list[str] = []
     errors: list[Exception] = []
 
     def submit() -> None:
         try:
-            results.append(
-                intake.report_case(deps, "same-key-123", new, intake.fingerprint(deps, body)).code
-            )
+            results.append(intake.file_report(deps, "same-key-123", body).code)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from chinese_calendar import constants
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -126,3 +127,18 @@ def test_every_calendar_day_of_a_known_year_follows_the_official_schedule():
 
 def test_windows_are_office_hours():
     assert CALENDAR.windows[0][0] == time(8, 30)
+
+
+def test_an_entered_year_lists_every_problem_and_keeps_weekend_workdays_only():
+    from functions.core.domain.calendar import entered_year
+    from functions.core.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        entered_year(2027, ["2027-10-01", "2026-12-31", "soon"], ["2027-02-08", "2027-02-07"])
+    assert {(d.field, d.code) for d in caught.value.details} == {
+        ("holidays/1", "wrong_year"),
+        ("holidays/2", "invalid_date"),
+        ("workdays/1", "not_a_weekend"),  # sorted: 2027-02-08 is a Monday
+    }
+    year = entered_year(2027, ["2027-10-01"], ["2027-02-07"])
+    assert year.source == "district" and len(year.workdays) == 1

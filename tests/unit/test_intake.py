@@ -25,12 +25,18 @@ def street_light(**changes):
     return replace(report, **changes)
 
 
-def file(deps, report=None, key=KEY, body=None):
+def file(deps, report=None, key=KEY):
     report = report or street_light()
-    fingerprint = intake.fingerprint(
-        deps, body or {"description": report.description, "photos": list(report.photos)}
-    )
-    return intake.report_case(deps, key, report, fingerprint)
+    body = {
+        "category": report.category,
+        "compound": report.compound,
+        "address": report.address,
+        "description": report.description,
+        "phone": report.phone,
+        "consent": report.consent,
+        "photos": list(report.photos),
+    }
+    return intake.file_report(deps, key, body)
 
 
 def upload(deps, key=KEY, content_type="image/jpeg", size=200_000):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from functions.core.adapters.tokens import TokenVerifier
+from functions.core.adapters.tokens import JwksTokenVerifier
 from functions.core.domain.errors import Unauthorized
 from tests.fakes import FixedClock, TokenFactory
 
@@ -20,7 +20,7 @@ def verifier(jwks=None, clock=None, fetches=None):
             fetches.append(url)
         return jwks or FACTORY.jwks()
 
-    return TokenVerifier(
+    return JwksTokenVerifier(
         jwks_url="https://idp.test/jwks.json",
         issuer=TokenFactory.ISSUER,
         client_id=TokenFactory.CLIENT_ID,

@@ -27,6 +27,7 @@ from ..domain.errors import Conflict
 from ..ports import (
     CodeTaken,
     CounterHit,
+    DeliveryStatus,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     Notification,
@@ -465,7 +466,7 @@ def notification_item(n: Notification) -> NotificationItem:
     return NotificationItem(
         n.id,
         case_code=n.case_code,
-        channel=n.channel,
+        channel=n.channel.value,
         recipient=n.recipient,
         recipient_display=n.recipient_display,
         webhook_kind=n.webhook_kind,
@@ -474,7 +475,7 @@ def notification_item(n: Notification) -> NotificationItem:
         subject=n.subject,
         body=n.body,
         link=n.link,
-        status="pending",
+        status=DeliveryStatus.PENDING.value,
         attempts=0,
         next_attempt_at=iso(n.created_at),
         created_at=iso(n.created_at),

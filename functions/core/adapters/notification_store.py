@@ -7,47 +7,51 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from ..domain.clock import iso
-from ..services.dispatch import Outgoing
+from ..domain.clock import iso, parse_iso
+from ..ports import DeliveryStatus, MessageChannel, Notification
 from .tables import PENDING_SHARDS, NotificationItem
 
 
-def _outgoing(item: NotificationItem) -> Outgoing:
-    return Outgoing(
+def notification_from_item(item: NotificationItem) -> Notification:
+    return Notification(
         id=item.id,
-        channel=item.channel,
+        case_code=item.case_code,
+        channel=MessageChannel(item.channel),
         recipient=item.recipient,
-        webhook_kind=item.webhook_kind,
-        department=item.department,
+        recipient_display=item.recipient_display,
+        template=item.template,
         subject=item.subject,
         body=item.body,
+        created_at=parse_iso(item.created_at),
+        department=item.department,
+        webhook_kind=item.webhook_kind,
         link=item.link,
+        status=DeliveryStatus(item.status),
         attempts=int(item.attempts or 0),
-        status=item.status,
-        lease_until=item.lease_until,
+        lease_until=parse_iso(item.lease_until) if item.lease_until else None,
     )
 
 
 class DynamoNotificationStore:
-    def pending(self, now: datetime, limit: int) -> list[Outgoing]:
+    def pending(self, now: datetime, limit: int) -> list[Notification]:
         """Notifications due for an attempt (and stale in-flight ones), one Query a shard."""
-        found: list[Outgoing] = []
+        found: list[Notification] = []
         for number in range(PENDING_SHARDS):
             query = NotificationItem.pending.query(
                 f"PENDING#{number}", NotificationItem.next_attempt_at <= iso(now), limit=limit
             )
-            found.extend(_outgoing(i) for i in query)
+            found.extend(notification_from_item(i) for i in query)
         return found[:limit]
 
-    def lease(self, notification: Outgoing, now: datetime, until: datetime) -> bool:
+    def lease(self, notification: Notification, now: datetime, until: datetime) -> bool:
         try:
             NotificationItem(notification.id).update(
                 actions=[
-                    NotificationItem.status.set("sending"),
+                    NotificationItem.status.set(DeliveryStatus.SENDING.value),
                     NotificationItem.lease_until.set(iso(until)),
                 ],
                 # Still pending (not taken by another tick, not sent meanwhile).
-                condition=(NotificationItem.status == "pending"),
+                condition=(NotificationItem.status == DeliveryStatus.PENDING.value),
             )
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
@@ -55,10 +59,10 @@ class DynamoNotificationStore:
             raise
         return True
 
-    def sent(self, notification: Outgoing, now: datetime) -> None:
+    def sent(self, notification: Notification, now: datetime) -> None:
         NotificationItem(notification.id).update(
             actions=[
-                NotificationItem.status.set("sent"),
+                NotificationItem.status.set(DeliveryStatus.SENT.value),
                 NotificationItem.sent_at.set(iso(now)),
                 NotificationItem.attempts.set(notification.attempts + 1),
                 NotificationItem.pending_shard.remove(),
@@ -67,7 +71,7 @@ class DynamoNotificationStore:
         )
 
     def failed(
-        self, notification: Outgoing, now: datetime, error: str, retry_at: datetime | None
+        self, notification: Notification, now: datetime, error: str, retry_at: datetime | None
     ) -> None:
         actions: list[Action] = [
             NotificationItem.attempts.set(notification.attempts + 1),
@@ -76,21 +80,21 @@ class DynamoNotificationStore:
         ]
         if retry_at is None:
             actions += [
-                NotificationItem.status.set("dead"),
+                NotificationItem.status.set(DeliveryStatus.DEAD.value),
                 NotificationItem.dead_flag.set("dead"),
                 NotificationItem.pending_shard.remove(),
             ]
         else:
             actions += [
-                NotificationItem.status.set("pending"),
+                NotificationItem.status.set(DeliveryStatus.PENDING.value),
                 NotificationItem.next_attempt_at.set(iso(retry_at)),
             ]
         NotificationItem(notification.id).update(actions=actions)
 
-    def postpone(self, notification: Outgoing, until: datetime) -> None:
+    def postpone(self, notification: Notification, until: datetime) -> None:
         NotificationItem(notification.id).update(
             actions=[
-                NotificationItem.status.set("pending"),
+                NotificationItem.status.set(DeliveryStatus.PENDING.value),
                 NotificationItem.next_attempt_at.set(iso(until)),
                 NotificationItem.lease_until.remove(),
             ]

@@ -82,7 +82,7 @@ class DynamoRegistryStore:
         return len(wanted)
 
 
-class CalendarStore:
+class DynamoCalendarStore:
     """The working-day calendar: one item per year the district has entered."""
 
     SCOPE = "calendar"
@@ -141,7 +141,7 @@ class Cached(Generic[T]):
             self._value = None
 
 
-class ApiKeyStore:
+class DynamoApiKeyStore:
     """Open311 API keys (only the hash of each secret), in the registry table."""
 
     SCOPE = "open311-keys"

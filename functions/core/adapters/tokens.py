@@ -39,7 +39,7 @@ def _int(segment: str) -> int:
     return int.from_bytes(_b64(segment), "big")
 
 
-class TokenVerifier:
+class JwksTokenVerifier:
     def __init__(
         self,
         *,

@@ -15,9 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..config import Settings
-from ..ports import PhoneVault
-from ..services.dispatch import Outgoing, Throttled, TransientError
-from .counters import DynamoCounters
+from ..ports import Limiter, MessageChannel, Notification, PhoneVault, Throttled, TransientError
 
 Post = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
 
@@ -75,7 +73,7 @@ class AwsTransport:
         ses: Any,
         sns: Any,
         vault: PhoneVault,
-        counters: DynamoCounters,
+        counters: Limiter,
         post: Post = http_post,
     ) -> None:
         self._settings = settings
@@ -85,21 +83,19 @@ class AwsTransport:
         self._counters = counters
         self._post = post
 
-    def send(self, notification: Outgoing, now: datetime) -> None:
+    def send(self, notification: Notification, now: datetime) -> None:
         try:
-            if notification.channel == "email":
+            if notification.channel is MessageChannel.EMAIL:
                 self._email(notification)
-            elif notification.channel == "sms":
+            elif notification.channel is MessageChannel.SMS:
                 self._sms(notification)
-            elif notification.channel == "webhook":
-                self._robot(notification, now)
             else:
-                raise TransientError(f"unknown channel {notification.channel}")
+                self._robot(notification, now)
         except (ClientError, BotoCoreError) as error:
             code = error.response["Error"]["Code"] if isinstance(error, ClientError) else "network"
             raise TransientError(f"provider: {code}") from error
 
-    def _email(self, n: Outgoing) -> None:
+    def _email(self, n: Notification) -> None:
         self._ses.send_email(
             Source=self._settings.sender_email,
             Destination={"ToAddresses": [n.recipient]},
@@ -109,7 +105,7 @@ class AwsTransport:
             },
         )
 
-    def _sms(self, n: Outgoing) -> None:
+    def _sms(self, n: Notification) -> None:
         # The number is kept sealed in the outbox and opened only for the provider.
         number = self._vault.open("phone", n.recipient)
         self._sns.publish(
@@ -124,7 +120,7 @@ class AwsTransport:
             },
         )
 
-    def _robot(self, n: Outgoing, now: datetime) -> None:
+    def _robot(self, n: Notification, now: datetime) -> None:
         limit = self._settings.limits.webhook_per_minute
         if not self._counters.hit(f"robot#{n.recipient}", limit, 60, now):
             raise Throttled(n.recipient)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from .clock import CHINA_TZ
+from .errors import ErrorDetail, InvalidInput
 from .registry import TimeLimit
 
 # Holidays with a fixed solar date; the lunar ones (Spring Festival, Qingming, Dragon Boat,
@@ -122,3 +123,32 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += self.is_working_day(day)
         return count
+
+
+def entered_year(year: int, holidays: list[str], workdays: list[str]) -> YearCalendar:
+    """A year as the district enters it: dates of that year; the adjusted working days
+    (调休上班) are weekend days, since a weekday needs no adjustment. Every problem is listed."""
+    problems = []
+    days: dict[str, set[date]] = {"holidays": set(), "workdays": set()}
+    for name, texts in (("holidays", holidays), ("workdays", workdays)):
+        for index, text in enumerate(texts):
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                problems.append(ErrorDetail(f"{name}/{index}", "invalid_date", "Not a date."))
+                continue
+            if day.year != year:
+                problems.append(ErrorDetail(f"{name}/{index}", "wrong_year", f"Not in {year}."))
+            days[name].add(day)
+    for index, day in enumerate(sorted(days["workdays"])):
+        if day.weekday() < 5:
+            problems.append(
+                ErrorDetail(
+                    f"workdays/{index}", "not_a_weekend", "Adjusted working days are weekend days."
+                )
+            )
+    if problems:
+        raise InvalidInput(
+            "The calendar has problems; nothing was changed.", "invalid_calendar", problems
+        )
+    return YearCalendar(year, frozenset(days["holidays"]), frozenset(days["workdays"]), "district")

@@ -16,11 +16,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from ..domain.clock import Clock, iso
+from ..domain.clock import Clock
 from ..domain.errors import Conflict
-from ..ports import CaseStore, RegistrySource
+from ..ports import (
+    CaseStore,
+    DeliveryStatus,
+    Notification,
+    NotificationStore,
+    RegistrySource,
+    Throttled,
+    Transport,
+)
 from .notify import Messenger
 from .rules import Rules
 
@@ -32,49 +40,6 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=30)
 TIMERS_PER_TICK = 200
 SENDS_PER_TICK = 300
-
-
-@dataclass
-class Outgoing:
-    """A notification as the sender sees it."""
-
-    id: str
-    channel: str
-    recipient: str
-    webhook_kind: str | None
-    department: str | None
-    subject: str
-    body: str
-    link: str | None
-    attempts: int
-    status: str
-    lease_until: str | None
-
-
-class NotificationStore(Protocol):
-    def pending(self, now: datetime, limit: int) -> list[Outgoing]: ...
-
-    def lease(self, notification: Outgoing, now: datetime, until: datetime) -> bool: ...
-
-    def sent(self, notification: Outgoing, now: datetime) -> None: ...
-
-    def failed(
-        self, notification: Outgoing, now: datetime, error: str, retry_at: datetime | None
-    ) -> None: ...
-
-    def postpone(self, notification: Outgoing, until: datetime) -> None: ...
-
-
-class TransientError(Exception):
-    """The provider refused or failed this time; another attempt may succeed."""
-
-
-class Throttled(Exception):
-    """A robot's rate limit is reached for this minute; try again after it."""
-
-
-class Transport(Protocol):
-    def send(self, notification: Outgoing, now: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -149,33 +114,45 @@ def fire_timers(deps: DispatchDeps, report: TickReport) -> None:
 def send_pending(deps: DispatchDeps, report: TickReport) -> None:
     now = deps.clock.now()
     for notification in deps.notifications.pending(now, SENDS_PER_TICK):
-        if notification.status == "sending":
-            # Its sender stopped between taking it and recording the outcome: it may have
-            # gone out. Never send twice; flag it for a person to check.
-            if notification.lease_until and notification.lease_until < iso(now):
-                deps.notifications.failed(
-                    notification, now, "uncertain: the sender stopped while sending", None
-                )
-                report.dead += 1
+        if notification.status is DeliveryStatus.SENDING:
+            _give_up_if_abandoned(deps, notification, now, report)
             continue
         if not deps.notifications.lease(notification, now, now + SEND_LEASE):
             continue  # another tick is sending it
-        try:
-            deps.transport.send(notification, now)
-        except Throttled:
-            deps.notifications.postpone(
-                notification, now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-            )
-            report.postponed += 1
-        except Exception as error:  # a provider error, or one we did not foresee: retry
-            attempts = notification.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                deps.notifications.failed(notification, now, str(error)[:300], None)
-                report.dead += 1
-            else:
-                retry_at = now + BACKOFF_BASE * (2 ** (attempts - 1))
-                deps.notifications.failed(notification, now, str(error)[:300], retry_at)
-                report.retried += 1
+        _send_one(deps, notification, now, report)
+
+
+def _give_up_if_abandoned(
+    deps: DispatchDeps, notification: Notification, now: datetime, report: TickReport
+) -> None:
+    """Its sender stopped between taking it and recording the outcome: it may have gone
+    out. Never send twice; flag it for a person to check."""
+    if notification.lease_until is not None and notification.lease_until < now:
+        deps.notifications.failed(
+            notification, now, "uncertain: the sender stopped while sending", None
+        )
+        report.dead += 1
+
+
+def _send_one(
+    deps: DispatchDeps, notification: Notification, now: datetime, report: TickReport
+) -> None:
+    try:
+        deps.transport.send(notification, now)
+    except Throttled:
+        deps.notifications.postpone(
+            notification, now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        )
+        report.postponed += 1
+    except Exception as error:  # a provider error, or one we did not foresee: retry
+        attempts = notification.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            deps.notifications.failed(notification, now, str(error)[:300], None)
+            report.dead += 1
         else:
-            deps.notifications.sent(notification, now)
-            report.sent += 1
+            retry_at = now + BACKOFF_BASE * (2 ** (attempts - 1))
+            deps.notifications.failed(notification, now, str(error)[:300], retry_at)
+            report.retried += 1
+    else:
+        deps.notifications.sent(notification, now)
+        report.sent += 1

@@ -7,12 +7,12 @@ import hmac
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Limits
-from ..domain.cases import Case, CaseEvent, Channel, NewReport, SealedPhone
+from ..domain.cases import Case, CaseEvent, Channel, Location, NewReport, SealedPhone
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import is_case_code, new_case_code
 from ..domain.errors import (
@@ -25,6 +25,7 @@ from ..domain.errors import (
     invalid,
 )
 from ..domain.phone import normalise_mobile
+from ..domain.registry import Category, Compound, Registry
 from ..ports import (
     CaseStore,
     CodeTaken,
@@ -37,6 +38,7 @@ from ..ports import (
     RateLimitHit,
     RegistrySource,
 )
+from ..schemas import NEW_CASE, STAFF_REPORT, schema_problems
 from .rules import Rules
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -132,93 +134,161 @@ def presign_upload(
     }
 
 
-def fingerprint(deps: IntakeDeps, body: dict[str, Any]) -> str:
+def _fingerprint(deps: IntakeDeps, body: dict[str, Any]) -> str:
     """A keyed digest of the request body: equal bodies, equal fingerprints; no phone in clear."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return deps.vault.keyed_hash("report-body", canonical)
 
 
-def report_case(
+# The resident must leave a number to be told and asked to rate; the other doors report for
+# residents or about public facilities and may leave it out.
+REPORT_SCHEMAS = {
+    Channel.RESIDENT: NEW_CASE,
+    Channel.GRID: STAFF_REPORT,
+    Channel.PROPERTY: STAFF_REPORT,
+    Channel.OPEN311: STAFF_REPORT,
+}
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What a report's checks found: the registry entries it names, the resident's number
+    (normalised), the rate-limit counts its transaction adds, and any problems."""
+
+    category: Category | None
+    compound: Compound | None
+    number: str | None
+    hits: tuple[CounterHit, ...] = ()
+    problems: list[ErrorDetail] = field(default_factory=list)
+
+
+def file_report(
     deps: IntakeDeps,
     key: str | None,
-    report: NewReport,
-    body_fingerprint: str,
+    body: Any,
+    channel: Channel = Channel.RESIDENT,
+    reporter: str | None = None,
     source: str | None = None,
 ) -> Receipt:
-    """File a new case. The same key and body give back the same case; never a second one.
+    """File a new case, whichever door it came through. The same key and body give back the
+    same case; never a second one.
 
-    `source` is the sender's network address; it and the phone number are rate-limited
-    (only keyed hashes of either are counted). Grid workers and property companies may
-    report without a resident's number."""
-    key = check_idempotency_key(key)
-    now = deps.clock.now()
+    `source` is the sender's network address (or an Open311 client's key); it and the phone
+    number are rate-limited (only keyed hashes of either are counted). A 311 client that
+    sends no key of its own is recognised by the content of its request."""
     registry = deps.registry.current()
-    problems: list[ErrorDetail] = []
-    category = registry.categories.get(report.category)
-    if category is None:
-        problems.append(ErrorDetail("category", "unknown_category", "Unknown category."))
-    compound = registry.compounds.get(report.compound)
-    if compound is None:
-        problems.append(ErrorDetail("compound", "unknown_compound", "Unknown compound."))
-    if not report.consent:
-        problems.append(
-            ErrorDetail("consent", "consent_required", "Agree to the privacy notice to report.")
+    malformed = schema_problems(REPORT_SCHEMAS[channel], body)
+    if malformed:
+        # Listed together with what the registry says of the fields that are well formed.
+        skip = {d.field.split("/")[0] for d in malformed}
+        known = _registry_check(registry, body, skip).problems if isinstance(body, dict) else []
+        raise InvalidInput(_REFUSED, "invalid_report", malformed + known)
+    body_fingerprint = _fingerprint(deps, {**body, "reporter": reporter} if reporter else body)
+    if key is None and channel is Channel.OPEN311:
+        key = f"o311-{body_fingerprint[:40]}"
+    key = check_idempotency_key(key)
+    report = _new_report(body, channel, reporter)
+    now = deps.clock.now()
+    try:
+        checked = _registry_check(registry, body)
+        problems = checked.problems + check_photos(
+            deps.photos, report_folder(deps.vault, key), report.photos
         )
-    if len(report.description.strip()) < 5:
-        problems.append(
-            ErrorDetail(
-                "description", "too_short", "Describe the problem in at least 5 characters."
-            )
-        )
-    if not report.address.strip():
-        problems.append(ErrorDetail("address", "required", "Say where the problem is."))
-    number: str | None = None
-    if report.phone or report.channel is Channel.RESIDENT:
-        try:
-            number = normalise_mobile(report.phone)
-        except InvalidInput as error:
-            problems.extend(error.details)
-    folder = report_folder(deps.vault, key)
-    problems.extend(check_photos(deps.photos, folder, report.photos))
-    hits: tuple[CounterHit, ...] = ()
-    limited: RateLimited | None = None
-    if not problems:
-        try:
-            hits = plan_limits(deps, number, source, now)
-        except RateLimited as error:
-            limited = error
-    if limited is not None or problems or category is None or compound is None:
+        if problems or checked.category is None or checked.compound is None:
+            raise InvalidInput(_REFUSED, "invalid_report", problems)
+        hits = plan_limits(deps, checked.number, source, now)
+    except (InvalidInput, RateLimited):
         # A retry of a report accepted long ago may fail today's checks (its staged photos
         # have expired, say, or the phone has reached its limit since); it still deserves
         # the case it created.
         previous = deps.cases.idempotency(key)
         if previous is not None and previous.expires_at > now:
             return _replay(deps, previous, body_fingerprint)
-        if limited is not None:
-            raise limited
-        raise InvalidInput(
-            "The report has problems; nothing was stored.", "invalid_report", problems
-        )
+        raise
+    photos = _keep_photos(deps, key, report.photos)
+    return _store(deps, key, report, replace(checked, hits=hits), photos, body_fingerprint, now)
 
-    # Photos move from the upload staging area (expired by a lifecycle rule) to the case's own
-    # folder before the case exists, so a stored case never points at a photo that may vanish.
-    # The folder comes from the idempotency key: a retry copies onto the same objects.
-    photos = tuple(f"cases/{folder}/{p.rsplit('/', 1)[1]}" for p in report.photos)
-    for source, target in zip(report.photos, photos, strict=True):
+
+_REFUSED = "The report has problems; nothing was stored."
+
+
+def _new_report(body: dict[str, Any], channel: Channel, reporter: str | None) -> NewReport:
+    location = body.get("location")
+    return NewReport(
+        category=body["category"],
+        compound=body["compound"],
+        address=body["address"],
+        description=body["description"],
+        phone=body.get("phone", ""),
+        consent=body["consent"],
+        photos=tuple(body.get("photos", ())),
+        location=Location(location["lat"], location["lng"]) if location else None,
+        channel=channel,
+        reporter=reporter,
+    )
+
+
+def _registry_check(
+    registry: Registry, body: dict[str, Any], skip: set[str] | frozenset[str] = frozenset()
+) -> _Checked:
+    """What the registry says of the category and compound, and the number normalised
+    (a resident must leave one; the other doors may)."""
+    problems: list[ErrorDetail] = []
+    category = compound = None
+    number: str | None = None
+    if "category" not in skip:
+        category = registry.categories.get(body["category"])
+        if category is None:
+            problems.append(ErrorDetail("category", "unknown_category", "Unknown category."))
+    if "compound" not in skip:
+        compound = registry.compounds.get(body["compound"])
+        if compound is None:
+            problems.append(ErrorDetail("compound", "unknown_compound", "Unknown compound."))
+    if "phone" not in skip and body.get("phone"):
+        try:
+            number = normalise_mobile(body["phone"])
+        except InvalidInput as error:
+            problems.extend(error.details)
+    return _Checked(category, compound, number, (), problems)
+
+
+def _keep_photos(deps: IntakeDeps, key: str, staged: tuple[str, ...]) -> tuple[str, ...]:
+    """Photos move from the upload staging area (expired by a lifecycle rule) to the case's
+    own folder before the case exists, so a stored case never points at a photo that may
+    vanish. The folder comes from the idempotency key: a retry copies onto the same objects."""
+    folder = report_folder(deps.vault, key)
+    kept = tuple(f"cases/{folder}/{p.rsplit('/', 1)[1]}" for p in staged)
+    for source, target in zip(staged, kept, strict=True):
         deps.photos.copy(source, target)
+    return kept
 
+
+def _store(
+    deps: IntakeDeps,
+    key: str,
+    report: NewReport,
+    checked: _Checked,
+    photos: tuple[str, ...],
+    body_fingerprint: str,
+    now: datetime,
+) -> Receipt:
+    """One transaction: the case, its first event, the idempotency record and the limits'
+    counts. A code that happens to be taken is drawn again."""
+    registry = deps.registry.current()
     token = deps.ids.token(16)
-    sealed_phone = deps.vault.seal_phone(number) if number else SealedPhone("", "", "")
-    policy = deps.rules.policy(category.id)
+    phone = deps.vault.seal_phone(checked.number) if checked.number else SealedPhone("", "", "")
+    sealed_token = deps.vault.seal("case-token", token)
+    assert checked.category is not None and checked.compound is not None
+    policy = deps.rules.policy(checked.category.id)
     for attempt in range(CODE_ATTEMPTS):
         code = new_case_code(registry.district.code_prefix, now, deps.ids, attempt)
         case = Case.report(
             code=code,
             report=report,
-            category=category,
-            compound=compound,
+            category=checked.category,
+            compound=checked.compound,
             registry=registry,
-            phone=sealed_phone,
+            phone=phone,
             photos=photos,
             token_hash=token_digest(token),
             at=now,
@@ -228,12 +298,12 @@ def report_case(
             key=key,
             fingerprint=body_fingerprint,
             case_code=code,
-            sealed_token=deps.vault.seal("case-token", token),
+            sealed_token=sealed_token,
             created_at=now,
             expires_at=now + timedelta(days=IDEMPOTENCY_DAYS),
         )
         try:
-            deps.cases.add_reported(case, record, now, hits)
+            deps.cases.add_reported(case, record, now, checked.hits)
         except CodeTaken:
             continue
         except RateLimitHit as hit:

@@ -13,9 +13,8 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from ..domain.cases import CaseEvent
 from ..domain.clock import CHINA_TZ, Clock, iso
 from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, invalid
 from ..domain.metrics import (
@@ -31,35 +30,11 @@ from ..domain.metrics import (
 )
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
-from ..ports import RegistrySource
+from ..ports import MetricStore, OverdueSource, RegistrySource
 
 SATISFACTION_WEIGHT = 1.0  # weight of 基本满意 in the satisfaction rate
 # Departments are ranked by the cases whistled to them (交办量): they receive none from residents.
 RANKED_BY = {"department": "dispatched"}
-
-
-class MetricStore(Protocol):
-    def day_events(self, day: date) -> list[CaseEvent]: ...
-
-    def period(self, period: str, prefix: str | None = None) -> dict[str, Tally]: ...
-
-    def backlog(self, period: str) -> dict[str, dict[str, int]]: ...
-
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]: ...
-
-    def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
-    ) -> int: ...
-
-    def fixed(self, days: list[str]) -> list[dict[str, Any]]: ...
-
-    def put_fees(self, rows: list[dict[str, Any]]) -> None: ...
-
-    def fees(self, month: str) -> list[dict[str, Any]]: ...
-
-
-class OverdueSource(Protocol):
-    def overdue(self, limit: int = 500) -> list[Any]: ...
 
 
 @dataclass(frozen=True)

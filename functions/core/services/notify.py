@@ -13,7 +13,7 @@ from datetime import datetime
 from ..domain.cases import Case, Notice
 from ..domain.clock import CHINA_TZ, IdSource
 from ..domain.registry import Registry, Webhook
-from ..ports import Notification, PhoneVault
+from ..ports import MessageChannel, Notification, PhoneVault
 from .passes import action_link
 
 STAGE_NAMES = {"triage": "分拨", "claim": "认领", "resolve": "办结"}
@@ -29,184 +29,139 @@ class Messenger:
     def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
         out: list[Notification] = []
         for notice in case.notices:
-            out.extend(self._for(notice, case, registry, now))
+            subject, body = _Text(case, registry).render(notice.template)
+            draft = _Draft(self.ids, case, notice, now, subject, body)
+            audience = {
+                "resident": self._resident,
+                "department": self._department,
+                "co_department": self._department,
+                "community": self._community,
+                "district": self._district,
+            }.get(notice.audience)
+            out.extend(audience(draft, registry) if audience else [])
         return out
 
     # -- audiences ---------------------------------------------------------------------------
 
-    def _for(
-        self, notice: Notice, case: Case, registry: Registry, now: datetime
-    ) -> list[Notification]:
-        text = _Text(case, registry)
-        subject, body = text.render(notice.template)
-        if notice.audience == "resident":
-            return self._resident(notice, case, body, now)
-        if notice.audience in ("department", "co_department"):
-            department = registry.departments.get(notice.department or "")
-            if department is None:
-                return []
-            link: str | None = action_link(
-                self.public_url, self.signing_key, case.code, department.id, now
-            )
-            if notice.audience == "co_department":
-                link = None  # co-departments are informed; the lead department acts
-            full = f"{body}\n\n办理链接（7天内有效）：{link}" if link else body
-            messages = self._contacts(
-                notice,
-                case,
-                now,
-                subject,
-                full,
-                link,
-                email=department.email,
-                webhook=department.webhook,
-                department=department.id,
-            )
-            if department.sms_alerts and department.phone:
-                messages.append(
-                    self._message(
-                        notice,
-                        case,
-                        now,
-                        "sms",
-                        self.vault.seal_phone(department.phone).ciphertext,
-                        f"{department.name}（短信）",
-                        subject,
-                        _sms(subject, case),
-                        None,
-                        department.id,
-                    )
-                )
-            if notice.template == "escalated" and department.head_email:
-                messages.append(
-                    self._message(
-                        notice,
-                        case,
-                        now,
-                        "email",
-                        department.head_email,
-                        department.head_email,
-                        subject,
-                        full,
-                        link,
-                        department.id,
-                    )
-                )
-            return messages
-        if notice.audience == "community":
-            community = registry.communities.get(case.community)
-            if community is None:
-                return []
-            return self._contacts(
-                notice,
-                case,
-                now,
-                subject,
-                body,
-                None,
-                email=community.email,
-                webhook=community.webhook,
-                department=None,
-            )
-        if notice.audience == "district":
-            district = registry.district
-            return self._contacts(
-                notice,
-                case,
-                now,
-                subject,
-                body,
-                None,
-                email=district.email,
-                webhook=district.webhook,
-                department=notice.department,
-            )
-        return []
-
-    def _resident(self, notice: Notice, case: Case, body: str, now: datetime) -> list[Notification]:
-        if not case.phone.ciphertext:
+    def _resident(self, draft: _Draft, registry: Registry) -> list[Notification]:
+        phone = draft.case.phone
+        if not phone.ciphertext:
             return []  # purged
-        return [
-            self._message(
-                notice,
-                case,
-                now,
-                "sms",
-                case.phone.ciphertext,
-                case.phone.masked,
-                "",
-                body,
-                None,
-                None,
-            )
-        ]
+        return [draft.message(MessageChannel.SMS, phone.ciphertext, phone.masked, subject="")]
 
-    def _contacts(
-        self,
-        notice: Notice,
-        case: Case,
-        now: datetime,
-        subject: str,
-        body: str,
-        link: str | None,
-        *,
-        email: str | None,
-        webhook: Webhook | None,
-        department: str | None,
-    ) -> list[Notification]:
-        messages = []
-        if webhook is not None:
+    def _department(self, draft: _Draft, registry: Registry) -> list[Notification]:
+        department = registry.departments.get(draft.notice.department or "")
+        if department is None:
+            return []
+        link: str | None = None
+        body = draft.body
+        if draft.notice.audience == "department":  # co-departments are informed; the lead acts
+            link = action_link(
+                self.public_url, self.signing_key, draft.case.code, department.id, draft.now
+            )
+            body = f"{body}\n\n办理链接（7天内有效）：{link}"
+        messages = draft.contacts(
+            department.email, department.webhook, body=body, link=link, department=department.id
+        )
+        if department.sms_alerts and department.phone:
+            sealed = self.vault.seal_phone(department.phone).ciphertext
             messages.append(
-                self._message(
-                    notice,
-                    case,
-                    now,
-                    "webhook",
-                    webhook.url,
-                    f"{webhook.kind} 机器人",
-                    subject,
-                    body,
-                    link,
-                    department,
-                    webhook.kind,
+                draft.message(
+                    MessageChannel.SMS,
+                    sealed,
+                    f"{department.name}（短信）",
+                    body=_sms(draft.subject, draft.case),
+                    department=department.id,
                 )
             )
-        if email:
+        if draft.notice.template == "escalated" and department.head_email:
+            head = department.head_email
             messages.append(
-                self._message(
-                    notice, case, now, "email", email, email, subject, body, link, department
+                draft.message(
+                    MessageChannel.EMAIL, head, head, body=body, link=link, department=department.id
                 )
             )
         return messages
 
-    def _message(
+    def _community(self, draft: _Draft, registry: Registry) -> list[Notification]:
+        community = registry.communities.get(draft.case.community)
+        if community is None:
+            return []
+        return draft.contacts(community.email, community.webhook)
+
+    def _district(self, draft: _Draft, registry: Registry) -> list[Notification]:
+        district = registry.district
+        return draft.contacts(district.email, district.webhook, department=draft.notice.department)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """One notice's rendered text, made into messages for each of its recipients."""
+
+    ids: IdSource
+    case: Case
+    notice: Notice
+    now: datetime
+    subject: str
+    body: str
+
+    def message(
         self,
-        notice: Notice,
-        case: Case,
-        now: datetime,
-        channel: str,
+        channel: MessageChannel,
         recipient: str,
         display: str,
-        subject: str,
-        body: str,
-        link: str | None,
-        department: str | None,
+        *,
+        subject: str | None = None,
+        body: str | None = None,
+        link: str | None = None,
+        department: str | None = None,
         webhook_kind: str | None = None,
     ) -> Notification:
         return Notification(
             id=self.ids.uuid(),
-            case_code=case.code,
+            case_code=self.case.code,
             channel=channel,
             recipient=recipient,
             recipient_display=display,
-            template=notice.template,
-            subject=subject,
-            body=body,
-            created_at=now,
+            template=self.notice.template,
+            subject=self.subject if subject is None else subject,
+            body=self.body if body is None else body,
+            created_at=self.now,
             department=department,
             webhook_kind=webhook_kind,
             link=link,
         )
+
+    def contacts(
+        self,
+        email: str | None,
+        webhook: Webhook | None,
+        *,
+        body: str | None = None,
+        link: str | None = None,
+        department: str | None = None,
+    ) -> list[Notification]:
+        """The robot first (it is read fastest), then the mailbox."""
+        messages = []
+        if webhook is not None:
+            messages.append(
+                self.message(
+                    MessageChannel.WEBHOOK,
+                    webhook.url,
+                    f"{webhook.kind} 机器人",
+                    body=body,
+                    link=link,
+                    department=department,
+                    webhook_kind=webhook.kind,
+                )
+            )
+        if email:
+            messages.append(
+                self.message(
+                    MessageChannel.EMAIL, email, email, body=body, link=link, department=department
+                )
+            )
+        return messages
 
 
 def _sms(subject: str, case: Case) -> str:

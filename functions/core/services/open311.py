@@ -14,13 +14,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from ..domain.cases import FINAL, Case, Channel, Location, NewReport
+from ..domain.cases import FINAL, Case, Channel, Location
 from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
 from ..domain.errors import DomainError, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
+from ..ports import ApiKeyStore, CaseStore
 from . import intake
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -29,27 +30,11 @@ MAX_WINDOW = timedelta(days=90)
 NEAREST_COMPOUND_M = 800.0
 
 
-class KeyStore(Protocol):
-    def get(self, key_id: str) -> dict[str, Any] | None: ...
-
-    def put(self, key_id: str, data: dict[str, Any]) -> None: ...
-
-    def all(self) -> list[dict[str, Any]]: ...
-
-
-class CaseReader(Protocol):
-    def get(self, code: str) -> Case | None: ...
-
-    def created_between(
-        self, district: str, start: datetime, end: datetime, limit: int
-    ) -> list[Case]: ...
-
-
 @dataclass(frozen=True)
 class Open311Deps:
     clock: Clock
-    keys: KeyStore
-    cases: CaseReader
+    keys: ApiKeyStore
+    cases: CaseStore
     intake: intake.IntakeDeps
     public_url: str
 
@@ -144,7 +129,7 @@ def definition(registry: Registry, service_code: str) -> dict[str, Any]:
 # -- posting -----------------------------------------------------------------------------------
 
 
-def issue_key(keys: KeyStore, principal: Principal, name: str, now: datetime) -> dict[str, Any]:
+def issue_key(keys: ApiKeyStore, principal: Principal, name: str, now: datetime) -> dict[str, Any]:
     """A new API key for a 311 client; the secret is shown once, only its hash is kept."""
     principal.require(Role.DISTRICT)
     if not name.strip():
@@ -167,7 +152,9 @@ def issue_key(keys: KeyStore, principal: Principal, name: str, now: datetime) ->
     return {"id": key_id, "name": name.strip(), "api_key": f"{key_id}.{secret}"}
 
 
-def revoke_key(keys: KeyStore, principal: Principal, key_id: str, now: datetime) -> dict[str, Any]:
+def revoke_key(
+    keys: ApiKeyStore, principal: Principal, key_id: str, now: datetime
+) -> dict[str, Any]:
     principal.require(Role.DISTRICT)
     data = keys.get(key_id)
     if data is None:
@@ -177,12 +164,12 @@ def revoke_key(keys: KeyStore, principal: Principal, key_id: str, now: datetime)
     return {k: v for k, v in data.items() if k != "hash"}
 
 
-def list_keys(keys: KeyStore, principal: Principal) -> list[dict[str, Any]]:
+def list_keys(keys: ApiKeyStore, principal: Principal) -> list[dict[str, Any]]:
     principal.require(Role.DISTRICT)
     return [{k: v for k, v in data.items() if k != "hash"} for data in keys.all()]
 
 
-def check_key(keys: KeyStore, api_key: str | None) -> dict[str, Any]:
+def check_key(keys: ApiKeyStore, api_key: str | None) -> dict[str, Any]:
     refused = Forbidden("api_key is missing, unknown or revoked.", "invalid_api_key")
     if not api_key or "." not in api_key:
         raise refused
@@ -236,23 +223,26 @@ def post_request(
         )
     building = form.get("attribute[building]", "").strip()
     address = " ".join(p for p in (building, form.get("address_string", "").strip()) if p)
-    report = NewReport(
-        category=category.id,
-        compound=compound_id,
-        address=address or "（Open311）",
-        description=form.get("description", ""),
-        phone=form.get("phone", ""),
-        consent=True,  # the client's operator collects consent under its key's terms
-        location=location,
-        channel=Channel.OPEN311,
-        reporter=f"open311:{client['id']}",
-    )
-    body = {k: v for k, v in sorted(form.items()) if k != "api_key"}
-    fingerprint = intake.fingerprint(deps.intake, {"open311": client["id"], **body})
-    # Without a key of the client's own, an identical retry is recognised by its content.
-    key = idempotency_key or f"o311-{fingerprint[:40]}"
+    body: dict[str, Any] = {
+        "category": category.id,
+        "compound": compound_id,
+        "address": address or "（Open311）",
+        "description": form.get("description", ""),
+        "consent": True,  # the client's operator collects consent under its key's terms
+    }
+    if form.get("phone"):
+        body["phone"] = form["phone"]
+    if location is not None:
+        body["location"] = {"lat": location.lat, "lng": location.lng}
     # Limited per key: a client's reports all come from its own servers' addresses.
-    receipt = intake.report_case(deps.intake, key, report, fingerprint, f"key:{client['id']}")
+    receipt = intake.file_report(
+        deps.intake,
+        idempotency_key,
+        body,
+        Channel.OPEN311,
+        reporter=f"open311:{client['id']}",
+        source=f"key:{client['id']}",
+    )
     return {"service_request_id": receipt.code, "service_notice": "", "account_id": None}
 
 

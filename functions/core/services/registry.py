@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from ..domain.registry import Registry, parse_registry
-
-
-class RegistryWriter(Protocol):
-    def replace(self, registry: Registry) -> int: ...
+from ..ports import RegistryWriter
 
 
 def load_registry(store: RegistryWriter, document: Any) -> Registry:

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from ..domain.errors import ErrorDetail, InvalidInput
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role, Scope
+from ..ports import Directory
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-
-
-class Directory(Protocol):
-    def all(self) -> list[dict[str, Any]]: ...
-
-    def invite(
-        self, username: str, name: str, email: str, scopes: list[Scope]
-    ) -> dict[str, Any]: ...
-
-    def set_scopes(self, username: str, scopes: list[Scope]) -> dict[str, Any]: ...
-
-    def set_enabled(self, username: str, enabled: bool) -> dict[str, Any]: ...
 
 
 def check_scopes(registry: Registry, texts: list[str]) -> list[Scope]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.cases import FINAL, OPEN, Actor, Case, Satisfaction, Status
+from ..domain.cases import FINAL, OPEN, Actor, Case, Policy, Satisfaction, Status
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
 from ..domain.registry import Registry
@@ -126,10 +126,29 @@ def _district(acting: Acting, case: Case) -> bool:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One action being taken: the case as loaded, the checked body, and what the action's
+    rules need."""
+
+    deps: WorkflowDeps
+    acting: Acting
+    case: Case
+    body: dict[str, Any]
+    now: datetime
+    policy: Policy
+    registry: Registry
+
+    @property
+    def actor(self) -> Actor:
+        return self.acting.actor
+
+
+@dataclass(frozen=True)
 class Action:
     statuses: frozenset[Status]
     allowed: Callable[[Acting, Case], bool]
     schema: dict[str, Any]
+    do: Callable[[Step], None]
 
 
 def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
@@ -144,13 +163,50 @@ def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
 _ID = {"type": "string", "minLength": 1, "maxLength": 64}
 
+
+def _merge(step: Step) -> None:
+    target = step.deps.cases.get(step.body["into"])
+    if (
+        target is None
+        or not can_see(step.acting, target, step.registry)
+        or target.status is Status.MERGED
+    ):
+        raise invalid("into", "unknown_case", "Merge into an existing case you can see.")
+    step.case.merge(step.actor, target.code, step.now, step.policy)
+
+
+def _whistle(step: Step) -> None:
+    """To the department asked for, or where the registry's routing sends the case."""
+    case, registry = step.case, step.registry
+    department = step.body.get("department") or registry.route(case.category, case.community)
+    co = tuple(step.body.get("co_departments", ()))
+    if department is None or any(d not in registry.departments for d in (department, *co)):
+        raise InvalidInput(
+            "Whistle to departments in the registry.",
+            "unknown_department",
+            [ErrorDetail("department", "unknown_department", "Unknown department.")],
+        )
+    case.whistle(step.actor, department, co, step.body.get("note"), step.now, step.policy)
+
+
+def _resolve(step: Step) -> None:
+    photos = _resolution_photos(step.deps, step.case, step.body)
+    step.case.resolve(step.actor, step.body["note"], photos, step.now, step.policy)
+
+
 ACTIONS: dict[str, Action] = {
-    "reject": Action(frozenset({Status.SUBMITTED}), _triage, _body(["reason"], {"reason": _TEXT})),
-    "merge": Action(frozenset({Status.SUBMITTED}), _triage, _body(["into"], {"into": _ID})),
+    "reject": Action(
+        frozenset({Status.SUBMITTED}),
+        _triage,
+        _body(["reason"], {"reason": _TEXT}),
+        lambda s: s.case.reject(s.actor, s.body["reason"], s.now, s.policy),
+    ),
+    "merge": Action(frozenset({Status.SUBMITTED}), _triage, _body(["into"], {"into": _ID}), _merge),
     "local": Action(
         frozenset({Status.SUBMITTED}),
         _triage,
         _body(["by"], {"by": {"enum": ["community", "property", "grid"]}, "note": _TEXT}),
+        lambda s: s.case.handle_locally(s.actor, s.body["by"], s.body.get("note"), s.now, s.policy),
     ),
     "whistle": Action(
         frozenset({Status.SUBMITTED}),
@@ -163,12 +219,19 @@ ACTIONS: dict[str, Action] = {
                 "note": _TEXT,
             },
         ),
+        _whistle,
     ),
-    "claim": Action(frozenset({Status.DISPATCHED}), _lead_department, _body([], {})),
+    "claim": Action(
+        frozenset({Status.DISPATCHED}),
+        _lead_department,
+        _body([], {}),
+        lambda s: s.case.claim(s.actor, s.now, s.policy),
+    ),
     "return": Action(
         frozenset({Status.DISPATCHED, Status.CLAIMED}),
         _lead_department,
         _body(["reason"], {"reason": _TEXT}),
+        lambda s: s.case.return_to_triage(s.actor, s.body["reason"], s.now, s.policy),
     ),
     "extension": Action(
         frozenset({Status.CLAIMED}),
@@ -176,6 +239,9 @@ ACTIONS: dict[str, Action] = {
         _body(
             ["days", "reason"],
             {"days": {"type": "integer", "minimum": 1, "maximum": 30}, "reason": _TEXT},
+        ),
+        lambda s: s.case.request_extension(
+            s.actor, s.body["days"], s.body["reason"], s.now, s.policy
         ),
     ),
     "resolve": Action(
@@ -193,17 +259,27 @@ ACTIONS: dict[str, Action] = {
                 "upload_key": {"type": "string", "maxLength": 100},
             },
         ),
+        _resolve,
     ),
     "decide_extension": Action(
         frozenset({Status.CLAIMED}),
         _district,
         _body(["approve"], {"approve": {"type": "boolean"}, "note": _TEXT}),
+        lambda s: s.case.decide_extension(
+            s.actor, s.body["approve"], s.body.get("note"), s.now, s.policy
+        ),
     ),
-    "chase": Action(frozenset(OPEN), _district, _body([], {"note": _TEXT})),
+    "chase": Action(
+        frozenset(OPEN),
+        _district,
+        _body([], {"note": _TEXT}),
+        lambda s: s.case.chase(s.actor, s.body.get("note"), s.now),
+    ),
     "publish": Action(
         frozenset(Status),
         _triage,
         _body(["summary"], {"summary": {"type": "string", "minLength": 5, "maxLength": 300}}),
+        lambda s: s.case.publish_summary(s.actor, s.body["summary"], s.now),
     ),
 }
 
@@ -447,94 +523,90 @@ def act(
         raise Forbidden("Your role does not allow this action on this case.", "forbidden")
     body = validate(action.schema, raw_body)
     now = deps.clock.now()
-    record_key = None
-    fingerprint = ""
-    if idempotency_key is not None:
-        intake.check_idempotency_key(idempotency_key)
-        who = acting.principal.username if acting.principal else f"link:{code}"
-        record_key = f"act:{who}:{idempotency_key}"
-        canonical = json.dumps({"code": code, "action": name, "body": body}, sort_keys=True)
-        fingerprint = deps.vault.keyed_hash("staff-action", canonical)
-        previous = deps.cases.idempotency(record_key)
-        if previous is not None and previous.expires_at > now:
-            if not hmac.compare_digest(previous.fingerprint, fingerprint):
-                raise Conflict(
-                    "This Idempotency-Key was used for another action.", "idempotency_key_reused"
-                )
-            return dict(previous.response or {})
+    retry = _RetryKey.of(deps, acting, code, name, body, idempotency_key)
+    answered = retry.answered(deps, now) if retry else None
+    if answered is not None:
+        return answered
     if case.version != body["version"]:
         raise Conflict(
             "The case was changed since you opened it; reload it and try again.", "stale_case"
         )
     registry = deps.registry.current()
     policy = deps.rules.policy(case.category)
-    actor = acting.actor
-    if name == "reject":
-        case.reject(actor, body["reason"], now, policy)
-    elif name == "merge":
-        target = deps.cases.get(body["into"])
-        if (
-            target is None
-            or not can_see(acting, target, registry)
-            or target.status is Status.MERGED
-        ):
-            raise invalid("into", "unknown_case", "Merge into an existing case you can see.")
-        case.merge(actor, target.code, now, policy)
-    elif name == "local":
-        case.handle_locally(actor, body["by"], body.get("note"), now, policy)
-    elif name == "whistle":
-        department = body.get("department") or registry.route(case.category, case.community)
-        co = tuple(body.get("co_departments", ()))
-        unknown = [d for d in (department, *co) if not d or d not in registry.departments]
-        if unknown:
-            raise InvalidInput(
-                "Whistle to departments in the registry.",
-                "unknown_department",
-                [ErrorDetail("department", "unknown_department", "Unknown department.")],
-            )
-        assert department is not None
-        case.whistle(actor, department, co, body.get("note"), now, policy)
-    elif name == "claim":
-        case.claim(actor, now, policy)
-    elif name == "return":
-        case.return_to_triage(actor, body["reason"], now, policy)
-    elif name == "extension":
-        case.request_extension(actor, body["days"], body["reason"], now, policy)
-    elif name == "resolve":
-        photos = _resolution_photos(deps, case, body)
-        case.resolve(actor, body["note"], photos, now, policy)
-    elif name == "decide_extension":
-        case.decide_extension(actor, body["approve"], body.get("note"), now, policy)
-    elif name == "chase":
-        case.chase(actor, body.get("note"), now)
-    elif name == "publish":
-        case.publish_summary(actor, body["summary"], now)
+    action.do(Step(deps, acting, case, body, now, policy, registry))
     notifications = deps.messenger.notifications(case, registry, now)
-    view_after = None
-    record = None
-    if record_key is not None:
+    record = retry.record(deps, acting, case, now) if retry else None
+    try:
+        deps.cases.save(case, notifications, now, record)
+    except IdempotencyKeyTaken:
+        assert retry is not None  # only a save with a record can meet another's key
+        return retry.winner(deps)
+    return staff_view(deps, acting, case, with_timeline=True)
+
+
+@dataclass(frozen=True)
+class _RetryKey:
+    """A staff action sent with an Idempotency-Key: the record it is kept under and a keyed
+    digest of what it asked, so a retry gets the first answer and another action under the
+    same key is refused."""
+
+    key: str
+    fingerprint: str
+
+    @classmethod
+    def of(
+        cls,
+        deps: WorkflowDeps,
+        acting: Acting,
+        code: str,
+        name: str,
+        body: dict[str, Any],
+        idempotency_key: str | None,
+    ) -> _RetryKey | None:
+        if idempotency_key is None:
+            return None
+        intake.check_idempotency_key(idempotency_key)
+        who = acting.principal.username if acting.principal else f"link:{code}"
+        canonical = json.dumps({"code": code, "action": name, "body": body}, sort_keys=True)
+        return cls(f"act:{who}:{idempotency_key}", deps.vault.keyed_hash("staff-action", canonical))
+
+    def answered(self, deps: WorkflowDeps, now: datetime) -> dict[str, Any] | None:
+        previous = deps.cases.idempotency(self.key)
+        if previous is None or previous.expires_at <= now:
+            return None
+        return self._answer(previous)
+
+    def record(
+        self, deps: WorkflowDeps, acting: Acting, case: Case, now: datetime
+    ) -> IdempotencyRecord:
         # The answer is stored with the change, so a retry cannot tell them apart.
         view_after = staff_view(deps, acting, case)
         view_after["version"] = (case.version or 0) + 1
-        record = IdempotencyRecord(
-            key=record_key,
-            fingerprint=fingerprint,
+        return IdempotencyRecord(
+            key=self.key,
+            fingerprint=self.fingerprint,
             case_code=case.code,
             sealed_token="",
             created_at=now,
             expires_at=now + STAFF_IDEMPOTENCY,
             response=view_after,
         )
-    try:
-        deps.cases.save(case, notifications, now, record)
-    except IdempotencyKeyTaken:
-        winner = deps.cases.idempotency(record_key or "")
-        if winner is None or not hmac.compare_digest(winner.fingerprint, fingerprint):
+
+    def winner(self, deps: WorkflowDeps) -> dict[str, Any]:
+        """Another request with this key was stored first: answer as it was answered."""
+        winner = deps.cases.idempotency(self.key)
+        if winner is None:  # pragma: no cover - the winner's record cannot vanish this fast
             raise Conflict(
                 "This Idempotency-Key was used for another action.", "idempotency_key_reused"
-            ) from None
-        return dict(winner.response or {})
-    return staff_view(deps, acting, case, with_timeline=True)
+            )
+        return self._answer(winner)
+
+    def _answer(self, record: IdempotencyRecord) -> dict[str, Any]:
+        if not hmac.compare_digest(record.fingerprint, self.fingerprint):
+            raise Conflict(
+                "This Idempotency-Key was used for another action.", "idempotency_key_reused"
+            )
+        return dict(record.response or {})
 
 
 def _resolution_photos(deps: WorkflowDeps, case: Case, body: dict[str, Any]) -> tuple[str, ...]:
