@@ -1,30 +1,13 @@
 // Staff sign-in against the Cognito user pool (moto's locally): username and password,
 // a new password on first sign-in, token refresh, sign-out. Tokens live in this tab's
-// session storage only; the API verifies every access token itself.
-import { reactive } from 'vue'
+// session storage only (session/staff.js); the API verifies every access token itself.
+import { saveTokens, session, signedIn } from '../session/staff.js'
 
-const STORAGE_KEY = 'whistle.staff'
 let configPromise = null
 
 export function runtimeConfig(fetcher = fetch) {
   configPromise ??= fetcher('/config.json', { cache: 'no-store' }).then((r) => r.json())
   return configPromise
-}
-
-function load() {
-  try {
-    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) || 'null')
-  } catch {
-    return null
-  }
-}
-
-export const session = reactive({ tokens: load(), me: null })
-
-function save(tokens) {
-  session.tokens = tokens
-  if (tokens) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(tokens))
-  else sessionStorage.removeItem(STORAGE_KEY)
 }
 
 export class SignInError extends Error {
@@ -59,7 +42,7 @@ async function cognito(action, body, fetcher = fetch) {
 
 function remember(result, username, refresh) {
   const auth = result.AuthenticationResult
-  save({
+  saveTokens({
     username,
     access: auth.AccessToken,
     refresh: auth.RefreshToken || refresh,
@@ -105,7 +88,7 @@ export async function accessToken({ force = false } = {}) {
       return session.tokens.access
     })
     .catch(() => {
-      save(null)
+      saveTokens(null)
       return null
     })
     .finally(() => {
@@ -116,20 +99,16 @@ export async function accessToken({ force = false } = {}) {
 
 export function signOut() {
   const tokens = session.tokens
-  save(null)
+  saveTokens(null)
   session.me = null
   if (tokens) cognito('GlobalSignOut', { AccessToken: tokens.access }).catch(() => {})
-}
-
-export function signedIn() {
-  return Boolean(session.tokens)
 }
 
 /** Connect the API client to this session; a refused session goes back to sign-in. */
 export function installStaffAuth(router) {
   import('../api.js').then(({ useStaffAuth }) =>
     useStaffAuth(accessToken, () => {
-      save(null)
+      saveTokens(null)
       const next = router.currentRoute.value.fullPath
       router.push({ name: 'signin', query: { next } })
     }),

@@ -1,0 +1,131 @@
+// The dashboard's data: which period and area it shows, the figures of that period and the
+// year's 两升一降 indicators, loaded again whenever the period, the area or the language
+// changes, and what staff do from it (督办 an overdue case, send property-fee figures).
+import { computed, nextTick, onMounted, reactive, ref, watch } from 'vue'
+import { showToast } from 'vant'
+import 'vant/es/toast/style/index'
+import { session } from '../../session/staff.js'
+import { accessToken } from '../../staff/auth.js'
+import { ApiError, getRegistry, staffApi, staffRequest } from '../../api.js'
+import { i18n, t } from '../../i18n.js'
+
+const pad = (n) => String(n).padStart(2, '0')
+
+/** `drawn()` runs once new figures are on the page (the charts are drawn from them). */
+export function useDashboard({ drawn }) {
+  const now = new Date(Date.now() - 12 * 3600 * 1000) // the day that just ended, in China
+  const thisYear = now.getFullYear()
+  const filters = reactive({ kind: 'month', period: `${thisYear}-${pad(now.getMonth() + 1)}`, scope: '' })
+  const firstPeriod = filters.period
+  const data = ref(null)
+  const indicators = ref(null)
+  const registry = ref(null)
+  const loading = ref(false)
+  const problem = ref('')
+
+  const isDistrict = computed(() => (session.me?.roles ?? []).includes('district'))
+  const ownScopes = computed(() =>
+    (session.me?.scopes ?? []).filter((s) => ['community', 'department'].includes(s.role)).map((s) => s.scope),
+  )
+  const scope = computed(() => filters.scope || (isDistrict.value ? 'district' : ownScopes.value[0] || 'district'))
+
+  const periodOptions = computed(() => {
+    const out = []
+    if (filters.kind === 'month') {
+      for (let back = 0; back < 24; back += 1) {
+        const d = new Date(thisYear, now.getMonth() - back, 1)
+        out.push(`${d.getFullYear()}-${pad(d.getMonth() + 1)}`)
+      }
+    } else if (filters.kind === 'quarter') {
+      for (let y = thisYear; y > thisYear - 3; y -= 1) for (let q = 4; q >= 1; q -= 1) out.push(`${y}-Q${q}`)
+    } else if (filters.kind === 'year') {
+      for (let y = thisYear; y > thisYear - 4; y -= 1) out.push(String(y))
+    } else {
+      for (let back = 0; back < 31; back += 1) out.push(new Date(now.getTime() - back * 86400000).toISOString().slice(0, 10))
+    }
+    return out
+  })
+
+  const scopeOptions = computed(() => {
+    if (!isDistrict.value) return ownScopes.value.map((s) => ({ value: s, label: s }))
+    const r = registry.value
+    if (!r) return [{ value: 'district', label: t('dashboard.district') }]
+    return [
+      { value: 'district', label: t('dashboard.district') },
+      ...r.communities.map((c) => ({ value: `community:${c.id}`, label: `${c.street} · ${c.name}` })),
+      ...r.departments.map((d) => ({ value: `department:${d.id}`, label: d.name })),
+      ...r.categories.map((c) => ({ value: `category:${c.id}`, label: c.name })),
+    ]
+  })
+
+  const yearIndicators = () => staffRequest('GET', `/metrics/indicators?year=${filters.period.slice(0, 4)}`)
+
+  async function load() {
+    loading.value = true
+    problem.value = ''
+    try {
+      const query = new URLSearchParams({ period: filters.period, scope: scope.value })
+      const [dashboard, yearly] = await Promise.all([staffRequest('GET', `/metrics/dashboard?${query}`), yearIndicators()])
+      data.value = dashboard
+      indicators.value = yearly
+      await nextTick()
+      await drawn()
+    } catch (error) {
+      if (!(error instanceof ApiError)) console.error(error)
+      problem.value = error instanceof ApiError ? error.message : t('errors.server')
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** 督办: chase the department of an overdue case. */
+  async function chase(row) {
+    try {
+      const view = await staffApi.case(row.code)
+      await staffApi.act(row.code, 'chase', { version: view.version })
+      row.chased = true
+      showToast(t('dashboard.chased'))
+    } catch (error) {
+      showToast(error instanceof ApiError ? error.message : t('errors.server'))
+    }
+  }
+
+  /** Send property-fee figures (CSV text: compound,month,billed,collected) and show the year's
+   * indicators with them. */
+  async function sendFees(text) {
+    try {
+      const response = await fetch('/api/metrics/fees', {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/csv', Authorization: `Bearer ${await accessToken()}` },
+        body: text,
+      })
+      const body = await response.json()
+      if (!response.ok) {
+        const lines = (body.error?.details ?? []).map((d) => `${d.field}: ${d.message}`).join('；')
+        showToast({ message: `${body.error?.message ?? ''} ${lines}`, duration: 6000 })
+        return
+      }
+      showToast(t('dashboard.uploaded', { n: body.stored }))
+      indicators.value = await yearIndicators()
+    } catch {
+      showToast(t('errors.server'))
+    }
+  }
+
+  watch(() => filters.kind, () => {
+    filters.period = periodOptions.value[0]
+  })
+  onMounted(async () => {
+    session.me ??= await staffApi.me()
+    if (!isDistrict.value) filters.scope = ownScopes.value[0] ?? ''
+    try {
+      registry.value = await getRegistry()
+    } catch {
+      registry.value = null
+    }
+    await load()
+  })
+  watch(() => [filters.period, filters.scope, i18n.locale], load)
+
+  return { filters, firstPeriod, periodOptions, scopeOptions, isDistrict, data, indicators, registry, loading, problem, chase, sendFees }
+}
