@@ -60,21 +60,28 @@ export function useDashboard({ drawn }) {
 
   const yearIndicators = () => staffRequest('GET', `/metrics/indicators?year=${filters.period.slice(0, 4)}`)
 
+  // Only the newest load may show its figures: an older request that answers last (the
+  // period was changed quickly) must not overwrite them.
+  let loads = 0
+
   async function load() {
+    const mine = ++loads
     loading.value = true
     problem.value = ''
     try {
       const query = new URLSearchParams({ period: filters.period, scope: scope.value })
       const [dashboard, yearly] = await Promise.all([staffRequest('GET', `/metrics/dashboard?${query}`), yearIndicators()])
+      if (mine !== loads) return
       data.value = dashboard
       indicators.value = yearly
       await nextTick()
       await drawn()
     } catch (error) {
+      if (mine !== loads) return
       if (!(error instanceof ApiError)) console.error(error)
       problem.value = error instanceof ApiError ? error.message : t('errors.server')
     } finally {
-      loading.value = false
+      if (mine === loads) loading.value = false
     }
   }
 
