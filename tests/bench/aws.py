@@ -299,11 +299,11 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
             mock = mock_aws()
             mock.start()
         import boto3
+        from functions.core.adapters.tokens import JwksTokenVerifier
 
         from functions.core import bootstrap
         from functions.core.adapters.registry_store import DynamoCalendarStore, DynamoRegistryStore
         from functions.core.adapters.tables import bind_tables, ensure_tables
-        from functions.core.adapters.tokens import JwksTokenVerifier
         from functions.core.adapters.transports import AwsTransport
         from functions.core.config import Settings
         from functions.core.domain.clock import SecureIds
