@@ -56,14 +56,16 @@ def invite(
     """A new account with a temporary password, shown once; its owner chooses a password at
     the first sign-in."""
     principal.require(Role.DISTRICT)
-    if not USERNAME.fullmatch(body["username"]):
-        raise InvalidInput(
-            "Usernames are 3–64 lower-case letters, digits, '.', '_' or '-'.",
-            "invalid_username",
-            [ErrorDetail("username", "invalid_username", "Use lower-case letters and digits.")],
-        )
     scopes = check_scopes(registry, body["scopes"])
     return create_account(deps, body["username"], body["name"], body["email"], scopes)
+
+
+def create_district_account(
+    deps: IdentityDeps, username: str, name: str, email: str
+) -> dict[str, Any]:
+    """The first district account of a stage (`whistle staff create-district`): there is
+    nobody yet to invite it."""
+    return create_account(deps, username, name, email, [Scope(Role.DISTRICT)])
 
 
 def create_account(
@@ -71,6 +73,12 @@ def create_account(
 ) -> dict[str, Any]:
     """Store a new account (Conflict when the username is taken) with a temporary password;
     the answer carries that password, which is not kept anywhere in clear."""
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput(
+            "Usernames are 3–64 lower-case letters, digits, '.', '_' or '-'.",
+            "invalid_username",
+            [ErrorDetail("username", "invalid_username", "Use lower-case letters and digits.")],
+        )
     now = deps.clock.now()
     password = temporary_password(deps)
     account = Account(
