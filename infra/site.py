@@ -35,5 +35,12 @@ def new_secrets() -> dict[str, Any]:
     return {**{name: key() for name in KEYS}, "webhook_secrets": {}}
 
 
+def complete_secrets(current: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`current` with fresh values for the keys it lacks (a stage made by an older release);
+    None when nothing is missing. A key that is there is never changed."""
+    missing = {k: v for k, v in new_secrets().items() if k not in current}
+    return {**current, **missing} if missing else None
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
