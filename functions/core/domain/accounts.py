@@ -10,7 +10,7 @@ revokes every token of the account at once.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -75,9 +75,6 @@ class Account:
         """Every token issued so far stops working."""
         self.generation += 1
         self.updated_at = now
-
-    def changed(self, now: datetime, **values: Any) -> Account:
-        return replace(self, updated_at=now, **values)
 
     def view(self, lockout: Lockout | None = None, now: datetime | None = None) -> dict[str, Any]:
         """What district staff see of an account (never a hash or a secret)."""
