@@ -56,20 +56,23 @@ def test_the_first_district_account_is_made_against_the_stage_and_asks_for_a_pas
     from functions.core import bootstrap
     from functions.core.services import identity
 
-    code = main(
-        [
-            "staff",
-            "create-district",
-            "--stage",
-            "prod",
-            "--username",
-            "district.wang",
-            "--name",
-            "王主任",
-            "--email",
-            "wang@yushan.example.gov.cn",
-        ]
-    )
+    def create(name: str, email: str) -> int:
+        return main(
+            [
+                "staff",
+                "create-district",
+                "--stage",
+                "prod",
+                "--username",
+                "district.wang",
+                "--name",
+                name,
+                "--email",
+                email,
+            ]
+        )
+
+    code = create("王主任", "wang@yushan.example.gov.cn")
     printed = capsys.readouterr().out
     assert code == 0, printed
     temporary = printed.split("Temporary password (shown once): ")[1].split()[0]
@@ -81,18 +84,5 @@ def test_the_first_district_account_is_made_against_the_stage_and_asks_for_a_pas
     assert identity.sign_in(deps, {"username": "district.wang", "password": temporary}, None) == {
         "challenge": "new_password"
     }
-    again = main(
-        [
-            "staff",
-            "create-district",
-            "--stage",
-            "prod",
-            "--username",
-            "district.wang",
-            "--name",
-            "x",
-            "--email",
-            "x@y.cn",
-        ]
-    )
+    again = create("x", "x@y.cn")
     assert again == 1 and "exists" in capsys.readouterr().err

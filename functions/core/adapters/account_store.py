@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -64,6 +65,17 @@ def _item(account: Account) -> AccountItem:
     return item
 
 
+def _put(account: Account, condition: Any, refused: Conflict) -> None:
+    item = _item(account)
+    try:
+        item.save(condition=condition)
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise refused from error
+        raise
+    account.version = item.version
+
+
 class DynamoAccountStore:
     def get(self, username: str) -> Account | None:
         try:
@@ -77,30 +89,20 @@ class DynamoAccountStore:
         return [_account(i) for i in AccountItem.in_list.query("staff")]
 
     def add(self, account: Account) -> None:
-        item = _item(account)
-        try:
-            # A new item only: the username is free.
-            item.save(condition=AccountItem.username.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise Conflict(
-                    "A staff member with this username exists.", "username_taken"
-                ) from error
-            raise
-        account.version = item.version
+        # A new item only: the username is free.
+        _put(
+            account,
+            AccountItem.username.does_not_exist(),
+            Conflict("A staff member with this username exists.", "username_taken"),
+        )
 
     def save(self, account: Account) -> None:
-        item = _item(account)
-        try:
-            # The version attribute makes this conditional on nobody having saved since.
-            item.save()
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise Conflict(
-                    "The account changed meanwhile; reload and try again.", "stale_account"
-                ) from error
-            raise
-        account.version = item.version
+        # The version attribute makes this conditional on nobody having saved since.
+        _put(
+            account,
+            None,
+            Conflict("The account changed meanwhile; reload and try again.", "stale_account"),
+        )
 
     def by_work_chat(self, kind: WorkChat, user_id: str) -> list[Account]:
         index = AccountItem.by_wecom if kind is WorkChat.WECOM else AccountItem.by_dingtalk
