@@ -3,6 +3,7 @@
 whistle dev                      serve the whole product locally (what `make dev` runs)
 whistle registry validate FILE   check a registry file, listing every problem
 whistle registry load FILE       validate and load a registry file into the tables
+whistle staff create-district    the first district account (prints its temporary password)
 """
 
 from __future__ import annotations
@@ -60,6 +61,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     demo.add_argument("--seed", type=int, default=2022)
 
+    staff = commands.add_parser("staff", help="staff accounts")
+    staff_commands = staff.add_subparsers(dest="action", required=True)
+    first = staff_commands.add_parser(
+        "create-district",
+        help="create a district account (区专班) — the first one of a stage — and print its "
+        "temporary password once; its owner chooses a password at the first sign-in",
+    )
+    first.add_argument("--username", required=True)
+    first.add_argument("--name", required=True)
+    first.add_argument("--email", required=True)
+    first.add_argument(
+        "--stage",
+        help="a deployed stage of .chalice/config.json (e.g. prod), with the AWS credentials "
+        "and AWS_REGION of the environment; default: the running local stack",
+    )
+
     args = parser.parse_args(argv)
     if args.command == "dev":
         from .local.stack import StackOptions, run
@@ -76,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return _metrics(args)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "staff":
+        return _create_district(args)
     return 2  # pragma: no cover - argparse requires a command
 
 
@@ -100,6 +119,30 @@ def _registry(args: argparse.Namespace) -> int:
         f"{args.file}: registry {registry.version}{label} — {outcome}: "
         f"{len(registry.communities)} communities, {len(registry.compounds)} compounds, "
         f"{len(registry.departments)} departments, {len(registry.categories)} categories"
+    )
+    return 0
+
+
+def _create_district(args: argparse.Namespace) -> int:
+    from .core import bootstrap
+    from .core.domain.errors import DomainError
+    from .core.services.staff import create_district_account
+
+    if args.stage:
+        _use_stage(args.stage)
+    else:
+        _connect(use_env=False)
+    try:
+        created = create_district_account(
+            bootstrap.wiring().identity, args.username.strip(), args.name, args.email
+        )
+    except DomainError as error:
+        print(f"whistle staff create-district: {error.message}", file=sys.stderr)
+        return 1
+    print(
+        f"District account {created['username']} created.\n"
+        f"Temporary password (shown once): {created['temporary_password']}\n"
+        "Sign in at /#/signin; a new password is asked for at the first sign-in."
     )
     return 0
 
@@ -181,6 +224,7 @@ def _connect(use_env: bool) -> str:
             "WHISTLE_ENCRYPTION_KEY": keys["encryption_key"],
             "WHISTLE_LOOKUP_KEY": keys["lookup_key"],
             "WHISTLE_SIGNING_KEY": keys["signing_key"],
+            "WHISTLE_SESSION_KEY": keys["session_key"],
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": "us-east-1",
@@ -188,6 +232,18 @@ def _connect(use_env: bool) -> str:
         }
     )
     return str(state["url"])
+
+
+def _use_stage(stage: str) -> None:
+    """Point the wiring at a deployed stage's tables and secrets, as its functions see them."""
+    config = json.loads(
+        (Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text()
+    )
+    if stage not in config["stages"]:
+        raise SystemExit(f"No stage {stage!r} in .chalice/config.json")
+    os.environ.update(config["stages"][stage].get("environment_variables", {}))
+    # In AWS the bucket's name reaches the functions by reference; staff commands use none.
+    os.environ.setdefault("WHISTLE_PHOTO_BUCKET", f"whistle-{stage}-photos")
 
 
 def _load(document: object, use_env: bool):  # type: ignore[no-untyped-def]

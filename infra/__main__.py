@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("outputs", type=Path, help="`describe-stacks` Outputs as JSON")
 
     commands.add_parser("new-secrets", help="fresh keys for the secrets parameter (JSON)")
+    complete = commands.add_parser(
+        "complete-secrets",
+        help="the secrets parameter's JSON with missing keys added (exit 3: none missing)",
+    )
+    complete.add_argument("current", type=Path)
 
     args = parser.parse_args(argv)
     if args.command == "package":
@@ -55,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         from .site import dumps, new_secrets
 
         print(dumps(new_secrets()))
+    elif args.command == "complete-secrets":
+        from .site import complete_secrets, dumps
+
+        completed = complete_secrets(json.loads(args.current.read_text()))
+        if completed is None:
+            return 3
+        print(dumps(completed))
     return 0
 
 

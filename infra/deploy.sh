@@ -54,21 +54,36 @@ secrets_key=$(output "$BOOTSTRAP" SecretsKeyArn)
 
 secrets_parameter=$("$PYTHON" -c 'import sys; from infra.package import stage_environment; print(stage_environment(sys.argv[1])["WHISTLE_SECRETS_PARAMETER"])' "$STAGE")
 step "secrets parameter $secrets_parameter"
-if lookup=$(aws ssm get-parameter --name "$secrets_parameter" --query Parameter.Name --output text 2>&1); then
-  echo "exists; left as it is (new keys would make stored phone numbers unreadable)"
-elif grep -q ParameterNotFound <<<"$lookup"; then
-  scratch=$(mktemp -d)
-  trap 'rm -rf "$scratch"' EXIT
-  chmod 700 "$scratch"
-  # Through a file, so the keys never appear on a command line.
-  "$PYTHON" -m infra new-secrets >"$scratch/secrets.json"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+chmod 700 "$scratch"
+# Secrets pass through files in a private folder, never through a command line.
+put_secrets() {  # put_secrets [--overwrite]
   aws ssm put-parameter --name "$secrets_parameter" --type SecureString --key-id "$secrets_key" \
-    --value "file://$scratch/secrets.json" \
-    --description "Whistle $STAGE: encryption, look-up, signing and webhook keys" >/dev/null
+    --value "file://$scratch/secrets.json" "$@" \
+    --description "Whistle $STAGE: encryption, look-up, signing, session and webhook keys" >/dev/null
   rm -f "$scratch/secrets.json"
+}
+if current=$(aws ssm get-parameter --name "$secrets_parameter" --with-decryption \
+    --query Parameter.Value --output text 2>&1); then
+  printf '%s' "$current" >"$scratch/current.json"
+  unset current
+  # Keys a newer release needs (e.g. session_key) are added; a key already there is never
+  # changed, since a new encryption key would make stored phone numbers unreadable.
+  if "$PYTHON" -m infra complete-secrets "$scratch/current.json" >"$scratch/secrets.json"; then
+    put_secrets --overwrite
+    echo "exists; missing keys added, the others left as they are"
+  else
+    rm -f "$scratch/secrets.json"
+    echo "exists; left as it is (new keys would make stored phone numbers unreadable)"
+  fi
+  rm -f "$scratch/current.json"
+elif grep -q ParameterNotFound <<<"$current"; then
+  "$PYTHON" -m infra new-secrets >"$scratch/secrets.json"
+  put_secrets
   echo "created with fresh keys"
 else
-  die "cannot read $secrets_parameter: $lookup"
+  die "cannot read $secrets_parameter: $current"
 fi
 
 overrides=("SecretsKeyArn=$secrets_key")

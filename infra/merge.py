@@ -59,11 +59,10 @@ def merge(
     stack: Mapping[str, Any] | None = None,
     region: str | None = None,
 ) -> dict[str, Any]:
-    """The deployable template of `stage` from Chalice's template (`sam.json`).
+    """The deployable template of `stage` from Chalice's template (`sam.json`), for `region`.
 
-    For a China region (`cn-…`) the Cognito resources are left out altogether: CloudFormation
-    there rejects a template that names a resource type it does not offer, even under a false
-    condition, so staff sign in through an external OpenID provider.
+    The template is the same in every partition: nothing in it is a resource type the China
+    regions lack (staff identity is Whistle's own tables, not a Cognito user pool).
     """
     hand = copy.deepcopy(dict(stack) if stack is not None else load_yaml(STACK))
     whistle = hand.pop("Whistle")
@@ -95,39 +94,7 @@ def merge(
     _wire_functions(template, whistle, stage, stage_env)
     _add_table_alarms(template, stage)
     _add_gateway_responses(template, whistle.get("GatewayResponses", {}))
-    if region and region.startswith("cn-"):
-        resolve_condition(template, "UseCognito", False)
-        template["Parameters"]["StaffIdentity"]["AllowedValues"] = ["external"]
-        template["Parameters"]["StaffIdentity"]["Default"] = "external"
     return template
-
-
-def resolve_condition(template: dict[str, Any], condition: str, value: bool) -> None:
-    """Decide `condition` now: keep the chosen branch of every `Fn::If` on it and drop the
-    resources and outputs that exist only under it (or only without it)."""
-
-    removed = object()  # the branch chosen was AWS::NoValue: drop the list item
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if list(node) == ["Fn::If"] and node["Fn::If"][0] == condition:
-                chosen = walk(node["Fn::If"][1 if value else 2])
-                return removed if chosen == {"Ref": "AWS::NoValue"} else chosen
-            return {k: v for k, v in ((k, walk(v)) for k, v in node.items()) if v is not removed}
-        if isinstance(node, list):
-            return [item for item in (walk(i) for i in node) if item is not removed]
-        return node
-
-    for section in ("Resources", "Outputs"):
-        entries = template.get(section, {})
-        for name in [n for n, e in entries.items() if e.get("Condition") == condition]:
-            if not value:
-                del entries[name]
-            else:
-                del entries[name]["Condition"]
-    for key in list(template):
-        template[key] = walk(template[key])
-    del template["Conditions"][condition]
 
 
 # -- functions ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from functions.core.config import KEYS
+
 
 def outputs_by_key(outputs: Iterable[Mapping[str, str]]) -> dict[str, str]:
     """`describe-stacks` outputs ([{"OutputKey", "OutputValue"}…]) as a dict."""
@@ -18,21 +20,9 @@ def outputs_by_key(outputs: Iterable[Mapping[str, str]]) -> dict[str, str]:
 
 
 def spa_config(stage: str, outputs: Mapping[str, str]) -> dict[str, Any]:
-    region = outputs["Region"]
-    config: dict[str, Any] = {"api": "/api", "stage": stage, "region": region, "sample": False}
-    if outputs.get("UserPoolId"):
-        suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-        config["cognito"] = {
-            "endpoint": f"https://cognito-idp.{region}.{suffix}/",
-            "region": region,
-            "clientId": outputs["UserPoolClientId"],
-        }
-    else:
-        config["identity"] = {
-            "issuer": outputs["StaffIssuer"],
-            "clientId": outputs["StaffClientId"],
-        }
-    return config
+    """Staff sign in through the API itself (`/api/auth/…`), so nothing about identity is
+    needed here."""
+    return {"api": "/api", "stage": stage, "region": outputs["Region"], "sample": False}
 
 
 def new_secrets() -> dict[str, Any]:
@@ -42,12 +32,14 @@ def new_secrets() -> dict[str, Any]:
     def key() -> str:
         return base64.b64encode(secrets.token_bytes(32)).decode()
 
-    return {
-        "encryption_key": key(),
-        "lookup_key": key(),
-        "signing_key": key(),
-        "webhook_secrets": {},
-    }
+    return {**{name: key() for name in KEYS}, "webhook_secrets": {}}
+
+
+def complete_secrets(current: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`current` with fresh values for the keys it lacks (a stage made by an older release);
+    None when nothing is missing. A key that is there is never changed."""
+    missing = {k: v for k, v in new_secrets().items() if k not in current}
+    return {**current, **missing} if missing else None
 
 
 def dumps(value: Any) -> str:

@@ -22,9 +22,7 @@ TEST_ENV = {
     "WHISTLE_TABLE_PREFIX": "whistle-local-",
     "WHISTLE_PHOTO_BUCKET": "whistle-local-photos",
     "WHISTLE_PUBLIC_URL": "https://whistle.test",
-    "WHISTLE_COGNITO_ISSUER": TokenFactory.ISSUER,
-    "WHISTLE_COGNITO_CLIENT_ID": TokenFactory.CLIENT_ID,
-    "WHISTLE_COGNITO_JWKS_URL": "https://idp.test/jwks.json",
+    "WHISTLE_PASSWORD_COST": "4",  # cheap scrypt in tests; production's is 17
     **TEST_KEYS,
 }
 
@@ -55,9 +53,6 @@ def aws() -> Any:
             from functions.core.config import Settings
             from functions.core.services.registry import load_registry
 
-            cognito = boto3.client("cognito-idp")
-            pool = cognito.create_user_pool(PoolName="whistle-test-staff")["UserPool"]["Id"]
-            patch.setenv("WHISTLE_COGNITO_POOL_ID", pool)
             settings = Settings.from_env(os.environ)
             bind_tables(settings)
             ensure_tables(settings, boto3.client("dynamodb"))
@@ -98,19 +93,11 @@ def wiring(aws: Any, clock: FixedClock) -> Any:
         for entry in page.get("Contents", []):
             s3.delete_object(Bucket=aws.photo_bucket, Key=entry["Key"])
     wired = bootstrap.Wiring(settings=aws, clock=clock, ids=SecureIds())
-    from functions.core.adapters.tokens import JwksTokenVerifier
-
-    # Tokens are signed by the test's key; the verifier fetches that key set.
-    wired.__dict__["tokens"] = JwksTokenVerifier(
-        jwks_url="https://idp.test/jwks.json",
-        issuer=TokenFactory.ISSUER,
-        client_id=TokenFactory.CLIENT_ID,
-        clock=clock,
-        fetch=lambda url: TOKENS.jwks(),
-    )
+    TOKENS.bind(wired.accounts)  # minted tokens are for accounts in this test's store
     bootstrap.override(wired)
     yield wired
     bootstrap.override(None)
+    TOKENS.bind(None)
 
 
 @pytest.fixture
@@ -153,7 +140,7 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> AwsCalls:
 
 
 def bearer(user: str, *groups: str, clock: FixedClock | None = None) -> dict[str, str]:
-    """An Authorization header for a staff member holding `groups`."""
+    """An Authorization header for a staff member holding the scopes `groups`."""
     if clock is None:
         from functions.core import bootstrap
 

@@ -30,10 +30,12 @@ from functions.core.services.rules import Rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_REGISTRY = ROOT / "functions" / "local" / "data" / "sample-registry.json"
+SESSION_KEY = b"t" * 32
 TEST_KEYS = {
     "WHISTLE_ENCRYPTION_KEY": base64.b64encode(b"e" * 32).decode(),
     "WHISTLE_LOOKUP_KEY": base64.b64encode(b"l" * 32).decode(),
     "WHISTLE_SIGNING_KEY": base64.b64encode(b"s" * 32).decode(),
+    "WHISTLE_SESSION_KEY": base64.b64encode(SESSION_KEY).decode(),
 }
 
 
@@ -252,64 +254,63 @@ def intake_deps(
 
 
 class TokenFactory:
-    """Signs access tokens the way the staff user pool does (RS256, kid in the header)."""
+    """Staff access tokens, minted as Whistle mints them (HS256, the stage's session key), for
+    accounts it creates or updates in the bound account store with the scopes asked for.
 
-    ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
-    CLIENT_ID = "test-spa-client"
+    `token(user, scopes, now=…, **claims)`: extra claims override the signed ones (an `alg`
+    goes into the header). Unbound, or with another key, it makes tokens Whistle refuses."""
 
-    def __init__(self, kid: str = "test-key") -> None:
-        from Crypto.PublicKey import RSA
+    def __init__(self, key: bytes = SESSION_KEY) -> None:
+        self.key = key
+        self.accounts: Any = None
 
-        self.kid = kid
-        self.key = RSA.generate(2048)
+    def bind(self, accounts: Any) -> None:
+        """Keep accounts in this store (the wiring's; None to stop)."""
+        self.accounts = accounts
 
-    def jwks(self) -> dict[str, Any]:
-        public = self.key.publickey()
+    def account(self, user: str, scopes: list[str], now: datetime) -> Any:
+        """The account `user`, created or given exactly `scopes` (unknown scope text is
+        ignored, as it would be in the store)."""
+        from functions.core.domain.accounts import Account
+        from functions.core.domain.staff import Scope
 
-        def b64(number: int) -> str:
-            raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
-            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-        return {
-            "keys": [
-                {
-                    "kty": "RSA",
-                    "kid": self.kid,
-                    "alg": "RS256",
-                    "use": "sig",
-                    "n": b64(public.n),
-                    "e": b64(public.e),
-                }
-            ]
-        }
+        parsed = tuple(sorted({s for s in (Scope.parse(t) for t in scopes) if s}))
+        account = self.accounts.get(user)
+        if account is None:
+            account = Account(
+                username=user,
+                name=user,
+                email=f"{user}@staff.test",
+                scopes=parsed,
+                password_hash="!",  # no password signs in as a minted account
+                created_at=now,
+                updated_at=now,
+            )
+            self.accounts.add(account)
+        elif account.scopes != parsed:
+            account.scopes = parsed
+            account.updated_at = now
+            self.accounts.save(account)
+        return account
 
     def token(
-        self, user: str, groups: list[str], *, now: datetime | None = None, **overrides: Any
+        self, user: str, scopes: list[str], *, now: datetime | None = None, **overrides: Any
     ) -> str:
-        from Crypto.Hash import SHA256
-        from Crypto.Signature import pkcs1_15
+        from functions.core.adapters.sessions import AUDIENCE, ISSUER, encode
 
-        issued = int((now or datetime.now().astimezone()).timestamp())
+        now = now or datetime.now().astimezone()
+        generation = 0
+        if self.accounts is not None:
+            generation = self.account(user, scopes, now).generation
+        issued = int(now.timestamp())
         claims: dict[str, Any] = {
-            "iss": self.ISSUER,
-            "client_id": self.CLIENT_ID,
-            "token_use": "access",
-            "username": user,
-            "cognito:groups": groups,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user,
+            "gen": generation,
             "iat": issued,
-            "exp": issued + 3600,
+            "exp": issued + 900,
         }
+        header = {"alg": overrides.pop("alg", "HS256"), "typ": "JWT"}
         claims.update(overrides)
-        header = {
-            "alg": "RS256",
-            "kid": overrides.pop("kid", self.kid) if "kid" in overrides else self.kid,
-        }
-        claims.pop("kid", None)
-
-        def part(value: dict[str, Any]) -> str:
-            raw = json.dumps(value, separators=(",", ":")).encode()
-            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-        signing_input = f"{part(header)}.{part(claims)}"
-        signature = pkcs1_15.new(self.key).sign(SHA256.new(signing_input.encode()))
-        return f"{signing_input}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
+        return encode(claims, self.key, header)

@@ -158,6 +158,17 @@ export const staffApi = {
     staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/scopes`, { body: { scopes } }),
   setEnabled: (username, enabled) =>
     staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/enabled`, { body: { enabled } }),
+  resetPassword: (username) =>
+    staffRequest('POST', `/staff/accounts/${encodeURIComponent(username)}/password-reset`),
+  linkWorkChat: (username, provider, userId) =>
+    staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/work-chat/${provider}`, {
+      body: { user_id: userId },
+    }),
+  unlinkWorkChat: (username, provider) =>
+    staffRequest('DELETE', `/staff/accounts/${encodeURIComponent(username)}/work-chat/${provider}`),
+  totpEnrol: () => staffRequest('POST', '/auth/totp'),
+  totpConfirm: (code) => staffRequest('POST', '/auth/totp/confirm', { body: { code } }),
+  totpDisable: (code) => staffRequest('POST', '/auth/totp/disable', { body: { code } }),
   calendar: () => staffRequest('GET', '/staff/calendar'),
   putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
 }

@@ -18,6 +18,12 @@ export const routes = [
   { path: '/signin', name: 'signin', component: () => import('./staff/SignInPage.vue') },
   { path: '/staff', name: 'staff', component: () => import('./staff/StaffHome.vue'), meta: { staff: true } },
   {
+    path: '/staff/account',
+    name: 'account',
+    component: () => import('./staff/AccountPage.vue'),
+    meta: { staff: true },
+  },
+  {
     path: '/staff/case/:code',
     name: 'staff-case',
     component: () => import('./staff/StaffCasePage.vue'),

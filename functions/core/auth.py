@@ -17,6 +17,7 @@ from chalice.app import AuthRequest, AuthResponse, Blueprint, Request
 from .bootstrap import wiring
 from .domain.errors import DomainError, Unauthorized
 from .domain.staff import Principal
+from .services import identity
 
 log = logging.getLogger("whistle.auth")
 
@@ -37,22 +38,27 @@ def _reject() -> NoReturn:
 
 
 staff_gate = Blueprint(__name__)
-AUTHORIZER_CACHE_SECONDS = 300
+AUTHORIZER_CACHE_SECONDS = 0
+"""API Gateway may cache an authorizer's answer per token; it does not here. A cached answer
+would carry the scopes the account had when it was cached, and a disabled account would keep
+working for as long as the cache lasts (it was 300 seconds). Without it the only staleness is
+the authorizer's own few-second cache of the account (`Identity.account_cache_seconds`); the
+cost is one small, warm authorizer call per staff request, which is nothing at a district's
+scale."""
 
 
 @staff_gate.authorizer(name="staff_authorizer", ttl_seconds=AUTHORIZER_CACHE_SECONDS)
 def staff_authorizer(request: AuthRequest) -> AuthResponse:
-    """Verify the bearer token; allow every staff route and pass on who it is.
+    """Verify the bearer token (our signature, not expired) and that its account is enabled
+    and still of the token's generation; allow every staff route and pass on who it is,
+    with the scopes the account has now.
 
     Roles are checked by each route (a valid token without the role is a 403 in the API's
-    error shape); an invalid, expired or foreign token never reaches a route (401)."""
-    verifier = wiring().tokens
+    error shape); an invalid, expired, revoked or foreign token never reaches a route (401)."""
     try:
-        claims = verifier.verify(request.token or "")
+        principal = identity.authorize(wiring().identity, request.token or "")
     except DomainError:
         _reject()
-    groups = claims.get("cognito:groups") or []
-    principal = Principal.from_scope_text(str(claims["username"]), " ".join(map(str, groups)))
     return AuthResponse(
         routes=["*"],
         principal_id=principal.username,

@@ -14,20 +14,20 @@ from .config import Settings
 from .domain.clock import Clock, IdSource, SecureIds, SystemClock
 
 if TYPE_CHECKING:
+    from .adapters.account_store import CachedAccounts
     from .ports import (
         CalendarSource,
         CaseStore,
         CounterStore,
-        Directory,
         NotificationStore,
         PhoneVault,
         PhotoStore,
         RegistrySource,
-        TokenVerifier,
         Transport,
     )
     from .services.calendar import CalendarDeps
     from .services.dispatch import DispatchDeps
+    from .services.identity import IdentityDeps
     from .services.intake import IntakeDeps
     from .services.metrics import MetricsDeps
     from .services.notify import Messenger
@@ -119,32 +119,12 @@ class Wiring:
         )
 
     @cached_property
-    def tokens(self) -> TokenVerifier:
-        from .adapters.tokens import JwksTokenVerifier
+    def accounts(self) -> CachedAccounts:
+        """Staff accounts; `current` is the authorizer's view, a few seconds old at most."""
+        from .adapters.account_store import CachedAccounts, DynamoAccountStore
 
-        identity = self._identity()
-        return JwksTokenVerifier(
-            jwks_url=identity.jwks_url,
-            issuer=identity.issuer,
-            client_id=identity.client_id,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def directory(self) -> Directory:
-        from .adapters.directory import CognitoDirectory
-
-        identity = self._identity()
-        return CognitoDirectory(
-            self.client("cognito-idp"), identity.user_pool_id, self.settings.stage != "local"
-        )
-
-    def _identity(self) -> Any:
-        from .config import ConfigurationError
-
-        if self.settings.identity is None:
-            raise ConfigurationError("Staff sign-in is not configured (WHISTLE_COGNITO_POOL_ID)")
-        return self.settings.identity
+        ttl = timedelta(seconds=self.settings.identity.account_cache_seconds)
+        return CachedAccounts(DynamoAccountStore(), self.clock, ttl)
 
     # -- use cases -----------------------------------------------------------------------------
 
@@ -225,6 +205,34 @@ class Wiring:
             cases=self.cases,
             intake=self.intake,
             public_url=self.settings.public_url,
+        )
+
+    @cached_property
+    def identity(self) -> IdentityDeps:
+        from .adapters.counters import DynamoLockouts
+        from .adapters.passwords import ScryptHasher
+        from .adapters.sessions import DynamoSessionStore, HmacAccessTokens
+        from .adapters.tables import connection
+        from .adapters.work_chat import WorkChatClients
+        from .services.identity import IdentityDeps
+
+        settings = self.settings.identity
+        apps = settings.work_chat
+        return IdentityDeps(
+            clock=self.clock,
+            ids=self.ids,
+            accounts=self.accounts,
+            current=self.accounts,
+            sessions=DynamoSessionStore(connection(self.settings)),
+            access=HmacAccessTokens(self.settings.session_key, settings.access_token_seconds),
+            hasher=ScryptHasher(settings.password_cost),
+            lockouts=DynamoLockouts(settings.lockout),
+            limiter=self.counters,
+            vault=self.vault,
+            work_chat=WorkChatClients(
+                self.clock, apps.endpoints, wecom=apps.wecom, dingtalk=apps.dingtalk
+            ),
+            settings=settings,
         )
 
     @cached_property

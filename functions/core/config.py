@@ -7,6 +7,9 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .domain.accounts import LockoutPolicy
 
 
 class ConfigurationError(RuntimeError):
@@ -14,13 +17,56 @@ class ConfigurationError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Where staff tokens come from: the Cognito user pool (moto's, locally)."""
+class WeComApp:
+    """A WeCom (企业微信) self-built app staff sign in through."""
 
-    issuer: str
-    jwks_url: str
-    client_id: str
-    user_pool_id: str
+    corp_id: str
+    agent_id: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class DingTalkApp:
+    """A DingTalk (钉钉) app staff sign in through."""
+
+    client_id: str  # the app's AppKey
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class WorkChatEndpoints:
+    wecom_api: str = "https://qyapi.weixin.qq.com"
+    dingtalk_api: str = "https://api.dingtalk.com"
+    dingtalk_oapi: str = "https://oapi.dingtalk.com"
+
+
+App = TypeVar("App", WeComApp, DingTalkApp)
+
+
+@dataclass(frozen=True)
+class WorkChatApps:
+    """Work-chat sign-in (from the secrets): a WeCom app (corp id, agent id, secret) and/or
+    a DingTalk app (AppKey, AppSecret), and the platforms' base addresses."""
+
+    wecom: WeComApp | None = None
+    dingtalk: DingTalkApp | None = None
+    endpoints: WorkChatEndpoints = field(default_factory=WorkChatEndpoints)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Staff sign-in, the same in every region: accounts and sessions are Whistle's own."""
+
+    access_token_seconds: int = 900  # 15 minutes; the refresh token renews it
+    session_hours: int = 12  # a sign-in lasts a working day, however often it is renewed
+    account_cache_seconds: int = 5  # how stale the authorizer's view of an account may be
+    # log2 of scrypt's N: 2**17 with r=8, p=1 (128 MiB) is OWASP's recommendation.
+    password_cost: int = 17
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    sign_ins_per_address: int = 60
+    sign_in_window_seconds: int = 900
+    totp_issuer: str = "Whistle 吹哨"
+    work_chat: WorkChatApps = field(default_factory=WorkChatApps)
 
 
 @dataclass(frozen=True)
@@ -44,10 +90,11 @@ class Settings:
     encryption_key: bytes
     lookup_key: bytes
     signing_key: bytes
+    session_key: bytes
     public_url: str = "http://127.0.0.1:8000"
     sender_email: str = "whistle@yushan.example"
     sms_sender: str = "YUSHAN"
-    identity: Identity | None = None
+    identity: Identity = field(default_factory=Identity)
     endpoint_url: str | None = None
     public_endpoint_url: str | None = None
     registry_cache_seconds: int = 60
@@ -76,15 +123,31 @@ class Settings:
                 raise ConfigurationError(f"{name} is not a number") from error
 
         secrets = _read_secrets(env)
-        identity = None
-        if env.get("WHISTLE_COGNITO_POOL_ID"):
-            identity = Identity(
-                issuer=need("WHISTLE_COGNITO_ISSUER"),
-                jwks_url=need("WHISTLE_COGNITO_JWKS_URL"),
-                client_id=need("WHISTLE_COGNITO_CLIENT_ID"),
-                user_pool_id=need("WHISTLE_COGNITO_POOL_ID"),
-            )
         defaults = Limits()
+        staff = Identity()
+        endpoints = WorkChatEndpoints()
+        identity = Identity(
+            access_token_seconds=number("WHISTLE_ACCESS_TOKEN_SECONDS", staff.access_token_seconds),
+            session_hours=number("WHISTLE_SESSION_HOURS", staff.session_hours),
+            account_cache_seconds=number(
+                "WHISTLE_ACCOUNT_CACHE_SECONDS", staff.account_cache_seconds
+            ),
+            password_cost=number("WHISTLE_PASSWORD_COST", staff.password_cost),
+            lockout=LockoutPolicy(
+                max_failures=number("WHISTLE_SIGN_IN_FAILURES", staff.lockout.max_failures),
+                lock_minutes=number("WHISTLE_LOCK_MINUTES", staff.lockout.lock_minutes),
+            ),
+            sign_ins_per_address=number("WHISTLE_SIGN_INS_PER_ADDRESS", staff.sign_ins_per_address),
+            work_chat=WorkChatApps(
+                wecom=secrets.wecom,
+                dingtalk=secrets.dingtalk,
+                endpoints=WorkChatEndpoints(
+                    wecom_api=env.get("WHISTLE_WECOM_API", endpoints.wecom_api),
+                    dingtalk_api=env.get("WHISTLE_DINGTALK_API", endpoints.dingtalk_api),
+                    dingtalk_oapi=env.get("WHISTLE_DINGTALK_OAPI", endpoints.dingtalk_oapi),
+                ),
+            ),
+        )
         return cls(
             stage=env.get("WHISTLE_STAGE", "local"),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -93,6 +156,7 @@ class Settings:
             encryption_key=secrets.encryption_key,
             lookup_key=secrets.lookup_key,
             signing_key=secrets.signing_key,
+            session_key=secrets.session_key,
             public_url=env.get("WHISTLE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             sender_email=env.get("WHISTLE_SENDER_EMAIL", "whistle@yushan.example"),
             sms_sender=env.get("WHISTLE_SMS_SENDER", "YUSHAN"),
@@ -136,15 +200,24 @@ class _Secrets:
     encryption_key: bytes
     lookup_key: bytes
     signing_key: bytes
+    session_key: bytes
     webhook_secrets: dict[str, str]
+    wecom: WeComApp | None = None
+    dingtalk: DingTalkApp | None = None
+
+
+KEYS = ("encryption_key", "lookup_key", "signing_key", "session_key")
+"""The 32-byte keys every stage has (generated for a new stage)."""
 
 
 def _read_secrets(env: Mapping[str, str]) -> _Secrets:
     """Keys from one SSM SecureString parameter (AWS) or from the environment (local).
 
-    The parameter holds {"encryption_key", "lookup_key", "signing_key": base64 of 32 bytes,
-    "webhook_secrets": {department id: robot signing secret}}; it is read once per cold start
-    so the keys never sit in the function's configuration.
+    The parameter holds {"encryption_key", "lookup_key", "signing_key", "session_key": base64
+    of 32 bytes, "webhook_secrets": {department id: robot signing secret}, and optionally
+    "wecom": {"corp_id", "agent_id", "secret"} and "dingtalk": {"client_id",
+    "client_secret"} for work-chat sign-in}; it is read once per cold start so the keys never
+    sit in the function's configuration.
     """
     parameter = env.get("WHISTLE_SECRETS_PARAMETER")
     if parameter:
@@ -158,17 +231,35 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
             "encryption_key": env.get("WHISTLE_ENCRYPTION_KEY"),
             "lookup_key": env.get("WHISTLE_LOOKUP_KEY"),
             "signing_key": env.get("WHISTLE_SIGNING_KEY"),
+            "session_key": env.get("WHISTLE_SESSION_KEY"),
             "webhook_secrets": json.loads(env.get("WHISTLE_WEBHOOK_SECRETS", "{}")),
+            "wecom": json.loads(env.get("WHISTLE_WECOM", "null")),
+            "dingtalk": json.loads(env.get("WHISTLE_DINGTALK", "null")),
         }
-    missing = [k for k in ("encryption_key", "lookup_key", "signing_key") if not data.get(k)]
+    missing = [k for k in KEYS if not data.get(k)]
     if missing:
         raise ConfigurationError(
             "Missing keys: " + ", ".join(missing) + " (set WHISTLE_SECRETS_PARAMETER, or "
-            "WHISTLE_ENCRYPTION_KEY, WHISTLE_LOOKUP_KEY and WHISTLE_SIGNING_KEY)"
+            "WHISTLE_ENCRYPTION_KEY, WHISTLE_LOOKUP_KEY, WHISTLE_SIGNING_KEY and "
+            "WHISTLE_SESSION_KEY)"
         )
     return _Secrets(
         encryption_key=_decode_key("encryption_key", data["encryption_key"]),
         lookup_key=_decode_key("lookup_key", data["lookup_key"]),
         signing_key=_decode_key("signing_key", data["signing_key"]),
+        session_key=_decode_key("session_key", data["session_key"]),
         webhook_secrets={str(k): str(v) for k, v in (data.get("webhook_secrets") or {}).items()},
+        wecom=_app(WeComApp, "wecom", data.get("wecom"), ("corp_id", "agent_id", "secret")),
+        dingtalk=_app(
+            DingTalkApp, "dingtalk", data.get("dingtalk"), ("client_id", "client_secret")
+        ),
     )
+
+
+def _app(kind: type[App], name: str, value: Any, fields: tuple[str, ...]) -> App | None:
+    """A work-chat app's settings from the secrets; None when the district has none."""
+    if not value:
+        return None
+    if not isinstance(value, dict) or any(not value.get(f) for f in fields):
+        raise ConfigurationError(f"{name} needs " + ", ".join(fields))
+    return kind(**{f: str(value[f]) for f in fields})

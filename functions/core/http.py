@@ -65,6 +65,17 @@ def json_body(request: Request) -> Any:
         ) from None
 
 
+def source_address(request: Request) -> str | None:
+    """The sender's address: CloudFront's viewer address when behind the CDN (API Gateway
+    sees only the CDN), else the address API Gateway saw."""
+    viewer = request.headers.get("cloudfront-viewer-address")
+    if viewer:
+        return str(viewer).rsplit(":", 1)[0]
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return str(address) if address else None
+
+
 def api(view: F) -> F:
     """Map domain errors to their status and unexpected ones to a bare 500 (logged without
     the request, which may carry personal data)."""

@@ -9,11 +9,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from .domain.accounts import Account, Lockout, WorkChat
 from .domain.calendar import WorkCalendar, YearCalendar
 from .domain.cases import Case, CaseEvent, SealedPhone
 from .domain.metrics import Tally
 from .domain.registry import Registry
-from .domain.staff import Scope
 
 # -- cases -------------------------------------------------------------------------------------
 
@@ -303,22 +303,115 @@ class OverdueSource(Protocol):
     def overdue(self, limit: int = 500) -> list[Case]: ...
 
 
-# -- staff accounts ----------------------------------------------------------------------------
+# -- staff identity --------------------------------------------------------------------------
 
 
-class Directory(Protocol):
-    def all(self) -> list[dict[str, Any]]: ...
+class AccountStore(Protocol):
+    """Staff accounts (`Account`), read fresh."""
 
-    def invite(
-        self, username: str, name: str, email: str, scopes: list[Scope]
-    ) -> dict[str, Any]: ...
+    def get(self, username: str) -> Account | None: ...
 
-    def set_scopes(self, username: str, scopes: list[Scope]) -> dict[str, Any]: ...
+    def all(self) -> list[Account]: ...
 
-    def set_enabled(self, username: str, enabled: bool) -> dict[str, Any]: ...
+    def add(self, account: Account) -> None:
+        """Store a new account; a Conflict when the username is taken."""
+        ...
+
+    def save(self, account: Account) -> None:
+        """Store a change; a Conflict when the account changed since it was read."""
+        ...
+
+    def by_work_chat(self, kind: WorkChat, user_id: str) -> list[Account]:
+        """The accounts linked to this work-chat user id (one, unless misconfigured)."""
+        ...
 
 
-class TokenVerifier(Protocol):
-    def verify(self, token: str) -> dict[str, Any]:
-        """The claims of a valid staff access token; Unauthorized for anything else."""
+class AccountSource(Protocol):
+    def current(self, username: str) -> Account | None:
+        """The account as it is now, or as it was a few seconds ago (the authorizer's view,
+        cached per warm function)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    """One refresh token: only its hash is stored. Used once, then replaced by the next."""
+
+    token_hash: str
+    username: str
+    generation: int
+    issued_at: datetime
+    expires_at: datetime  # the end of the sign-in, kept through every rotation
+    used_at: datetime | None = None
+
+
+class SessionStore(Protocol):
+    def get(self, token_hash: str) -> RefreshRecord | None: ...
+
+    def add(self, record: RefreshRecord) -> None: ...
+
+    def rotate(self, old: RefreshRecord, new: RefreshRecord, now: datetime) -> bool:
+        """Mark `old` used and store `new`, atomically; False (and nothing stored) when
+        `old` was already used."""
+        ...
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    username: str
+    generation: int
+    expires_at: datetime
+
+
+class AccessTokens(Protocol):
+    """Short-lived access tokens Whistle signs itself."""
+
+    def issue(self, username: str, generation: int, now: datetime) -> tuple[str, datetime]:
+        """A token and when it expires."""
+        ...
+
+    def verify(self, token: str, now: datetime) -> AccessClaims:
+        """The claims of a valid, unexpired token; Unauthorized for anything else."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password: str, stored: str | None) -> bool:
+        """Whether `password` matches; for no stored hash (no such account) the same work
+        is done before answering False, so the time taken tells nothing."""
+        ...
+
+    def outdated(self, stored: str) -> bool:
+        """Hashed with other parameters than the configured ones (hash again on sign-in)."""
+        ...
+
+
+class Lockouts(Protocol):
+    """Failed sign-ins per username (existing or not), kept while they count."""
+
+    def state(self, username: str, now: datetime) -> Lockout: ...
+
+    def states(self, usernames: list[str], now: datetime) -> dict[str, Lockout]: ...
+
+    def failed(self, username: str, now: datetime) -> Lockout:
+        """Count one failure; the state after it."""
+        ...
+
+    def clear(self, username: str) -> None: ...
+
+
+class WorkChatUnavailable(Exception):
+    """The work-chat platform could not be asked (not configured, unreachable, refusing us)."""
+
+
+class WorkChatSignIn(Protocol):
+    def providers(self) -> list[dict[str, str]]:
+        """The configured work-chat apps and where their sign-in starts (for the SPA)."""
+        ...
+
+    def user_id(self, kind: WorkChat, code: str) -> str | None:
+        """The work-chat user id a one-time sign-in code was issued to; None for a code the
+        platform does not accept. WorkChatUnavailable when it cannot be asked."""
         ...

@@ -192,6 +192,71 @@ ENABLED: dict[str, Any] = {
     "properties": {"enabled": {"type": "boolean"}},
 }
 
+_USERNAME = {"type": "string", "minLength": 1, "maxLength": 64}
+_PASSWORD = {"type": "string", "minLength": 1, "maxLength": 128}
+_TOTP = {"type": "string", "pattern": "^[0-9 ]{6,8}$", "description": "6 digits from the app"}
+
+SIGN_IN: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["username", "password"],
+    "properties": {"username": _USERNAME, "password": _PASSWORD, "totp": _TOTP},
+}
+
+CHANGE_PASSWORD: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["username", "password", "new_password"],
+    "properties": {
+        "username": _USERNAME,
+        "password": {**_PASSWORD, "description": "The current or temporary password"},
+        "new_password": {
+            **_PASSWORD,
+            "description": "10–128 characters with letters and digits, not the username",
+        },
+        "totp": _TOTP,
+    },
+}
+
+REFRESH: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["refresh_token"],
+    "properties": {"refresh_token": {"type": "string", "minLength": 20, "maxLength": 200}},
+}
+
+WORK_CHAT_SIGN_IN: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["provider", "code"],
+    "properties": {
+        "provider": {"enum": ["wecom", "dingtalk"]},
+        "code": {"type": "string", "minLength": 1, "maxLength": 512},
+    },
+}
+
+TOTP_CODE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code"],
+    "properties": {"code": _TOTP},
+}
+
+WORK_CHAT_LINK: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["user_id"],
+    "properties": {
+        "user_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[A-Za-z0-9._@-]+$",
+            "description": "The member's user id in WeCom or DingTalk (not a phone number)",
+        }
+    },
+}
+
 CALENDAR_YEAR: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

@@ -14,12 +14,25 @@ from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
 from ..core.domain.cases import Channel
 from ..core.domain.staff import Role
-from ..core.http import api, json_body, respond
-from ..core.schemas import API_KEY, CALENDAR_YEAR, ENABLED, INVITE, SCOPES, validate
+from ..core.http import api, json_body, respond, source_address
+from ..core.schemas import (
+    API_KEY,
+    CALENDAR_YEAR,
+    CHANGE_PASSWORD,
+    ENABLED,
+    INVITE,
+    REFRESH,
+    SCOPES,
+    SIGN_IN,
+    TOTP_CODE,
+    WORK_CHAT_LINK,
+    WORK_CHAT_SIGN_IN,
+    validate,
+)
 from ..core.services import calendar as calendar_service
 from ..core.services import dispatch as dispatch_service
+from ..core.services import identity, open311, workflow
 from ..core.services import intake as intake_service
-from ..core.services import open311, workflow
 from ..core.services import staff as staff_service
 from ..core.services.passes import check_pass
 
@@ -39,6 +52,79 @@ def _query(name: str) -> str | None:
     return str(value) if value else None
 
 
+# -- signing in -------------------------------------------------------------------------------
+
+
+def _auth_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return dict(validate(schema, json_body(dispatch.current_request)))
+
+
+@dispatch.route("/auth/sign-in", methods=["POST"])
+@api
+def sign_in() -> Response:
+    body = _auth_body(SIGN_IN)
+    source = source_address(dispatch.current_request)
+    return respond(identity.sign_in(wiring().identity, body, source), headers=PRIVATE)
+
+
+@dispatch.route("/auth/password", methods=["POST"])
+@api
+def change_password() -> Response:
+    body = _auth_body(CHANGE_PASSWORD)
+    source = source_address(dispatch.current_request)
+    return respond(identity.change_password(wiring().identity, body, source), headers=PRIVATE)
+
+
+@dispatch.route("/auth/refresh", methods=["POST"])
+@api
+def refresh() -> Response:
+    return respond(identity.refresh(wiring().identity, _auth_body(REFRESH)), headers=PRIVATE)
+
+
+@dispatch.route("/auth/sign-out", methods=["POST"], authorizer=staff_authorizer)
+@api
+def sign_out() -> Response:
+    principal = principal_of(dispatch.current_request)
+    return respond(identity.sign_out(wiring().identity, principal), headers=PRIVATE)
+
+
+@dispatch.route("/auth/work-chat", methods=["GET"])
+@api
+def work_chat_providers() -> Response:
+    return respond(identity.work_chat_providers(wiring().identity), headers=PRIVATE)
+
+
+@dispatch.route("/auth/work-chat", methods=["POST"])
+@api
+def work_chat_sign_in() -> Response:
+    body = _auth_body(WORK_CHAT_SIGN_IN)
+    source = source_address(dispatch.current_request)
+    return respond(identity.work_chat_sign_in(wiring().identity, body, source), headers=PRIVATE)
+
+
+@dispatch.route("/auth/totp", methods=["POST"], authorizer=staff_authorizer)
+@api
+def totp_enrol() -> Response:
+    principal = principal_of(dispatch.current_request)
+    return respond(identity.totp_enrol(wiring().identity, principal), headers=PRIVATE)
+
+
+@dispatch.route("/auth/totp/confirm", methods=["POST"], authorizer=staff_authorizer)
+@api
+def totp_confirm() -> Response:
+    principal = principal_of(dispatch.current_request)
+    code = _auth_body(TOTP_CODE)["code"]
+    return respond(identity.totp_confirm(wiring().identity, principal, code), headers=PRIVATE)
+
+
+@dispatch.route("/auth/totp/disable", methods=["POST"], authorizer=staff_authorizer)
+@api
+def totp_disable() -> Response:
+    principal = principal_of(dispatch.current_request)
+    code = _auth_body(TOTP_CODE)["code"]
+    return respond(identity.totp_disable(wiring().identity, principal, code), headers=PRIVATE)
+
+
 # -- who am I --------------------------------------------------------------------------------
 
 
@@ -52,6 +138,7 @@ def me() -> Response:
             "username": principal.username,
             "scopes": staff_service.scope_labels(registry, principal),
             "roles": sorted({s.role.value for s in principal.scopes}),
+            **identity.me(wiring().identity, principal),
         },
         headers=PRIVATE,
     )
@@ -146,8 +233,8 @@ def link_action(code: str, action: str) -> Response:
 @dispatch.route("/staff/accounts", methods=["GET"], authorizer=staff_authorizer)
 @api
 def accounts() -> Response:
-    principal_of(dispatch.current_request).require(Role.DISTRICT)
-    return respond({"items": wiring().directory.all()}, headers=PRIVATE)
+    principal = principal_of(dispatch.current_request)
+    return respond(staff_service.list_accounts(wiring().identity, principal), headers=PRIVATE)
 
 
 @dispatch.route("/staff/accounts", methods=["POST"], authorizer=staff_authorizer)
@@ -157,7 +244,7 @@ def invite() -> Response:
     principal = principal_of(request)
     principal.require(Role.DISTRICT)
     body = validate(INVITE, json_body(request))
-    invited = staff_service.invite(wiring().directory, wiring().registry.current(), principal, body)
+    invited = staff_service.invite(wiring().identity, wiring().registry.current(), principal, body)
     return respond(invited, 201, PRIVATE)
 
 
@@ -169,7 +256,7 @@ def set_scopes(username: str) -> Response:
     principal.require(Role.DISTRICT)
     body = validate(SCOPES, json_body(request))
     account = staff_service.set_scopes(
-        wiring().directory, wiring().registry.current(), principal, username, body
+        wiring().identity, wiring().registry.current(), principal, username, body
     )
     return respond(account, headers=PRIVATE)
 
@@ -181,7 +268,46 @@ def set_enabled(username: str) -> Response:
     principal = principal_of(request)
     principal.require(Role.DISTRICT)
     body = validate(ENABLED, json_body(request))
-    account = staff_service.set_enabled(wiring().directory, principal, username, body["enabled"])
+    account = staff_service.set_enabled(wiring().identity, principal, username, body["enabled"])
+    return respond(account, headers=PRIVATE)
+
+
+@dispatch.route(
+    "/staff/accounts/{username}/password-reset", methods=["POST"], authorizer=staff_authorizer
+)
+@api
+def reset_password(username: str) -> Response:
+    principal = principal_of(dispatch.current_request)
+    account = staff_service.reset_password(wiring().identity, principal, username)
+    return respond(account, headers=PRIVATE)
+
+
+@dispatch.route(
+    "/staff/accounts/{username}/work-chat/{provider}",
+    methods=["PUT"],
+    authorizer=staff_authorizer,
+)
+@api
+def link_work_chat(username: str, provider: str) -> Response:
+    request = dispatch.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    user_id = validate(WORK_CHAT_LINK, json_body(request))["user_id"]
+    account = staff_service.link_work_chat(
+        wiring().identity, principal, username, provider, user_id
+    )
+    return respond(account, headers=PRIVATE)
+
+
+@dispatch.route(
+    "/staff/accounts/{username}/work-chat/{provider}",
+    methods=["DELETE"],
+    authorizer=staff_authorizer,
+)
+@api
+def unlink_work_chat(username: str, provider: str) -> Response:
+    principal = principal_of(dispatch.current_request)
+    account = staff_service.unlink_work_chat(wiring().identity, principal, username, provider)
     return respond(account, headers=PRIVATE)
 
 

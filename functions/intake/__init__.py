@@ -6,10 +6,10 @@ mount point) supplies it.
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from ..core.bootstrap import wiring
-from ..core.http import api, json_body, respond
+from ..core.http import api, json_body, respond, source_address
 from ..core.schemas import NEW_UPLOAD, validate
 from ..core.services import intake as use_cases
 from ..core.services import workflow
@@ -76,17 +76,6 @@ def rate_case(code: str) -> Response:
         wiring().workflow, code, request.headers.get("x-case-token"), json_body(request)
     )
     return respond(result, headers=PRIVATE)
-
-
-def source_address(request: Request) -> str | None:
-    """The sender's address: CloudFront's viewer address when behind the CDN (API Gateway
-    sees only the CDN), else the address API Gateway saw."""
-    viewer = request.headers.get("cloudfront-viewer-address")
-    if viewer:
-        return str(viewer).rsplit(":", 1)[0]
-    identity = (request.context or {}).get("identity") or {}
-    address = identity.get("sourceIp")
-    return str(address) if address else None
 
 
 from .open311 import register as _register_open311  # noqa: E402 - routes on this blueprint

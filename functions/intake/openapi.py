@@ -10,13 +10,19 @@ from typing import Any
 from ..core.schemas import (
     API_KEY,
     CALENDAR_YEAR,
+    CHANGE_PASSWORD,
     ENABLED,
     INVITE,
     NEW_CASE,
     NEW_UPLOAD,
     RATING,
+    REFRESH,
     SCOPES,
+    SIGN_IN,
     STAFF_REPORT,
+    TOTP_CODE,
+    WORK_CHAT_LINK,
+    WORK_CHAT_SIGN_IN,
 )
 from ..core.services.workflow import ACTIONS, VIEWS
 
@@ -70,6 +76,38 @@ IDEMPOTENCY_KEY = {
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 ACTION = {"name": "action", "in": "path", "required": True, "schema": {"enum": list(ACTIONS)}}
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
+PROVIDER = {
+    "name": "provider",
+    "in": "path",
+    "required": True,
+    "schema": {"enum": ["wecom", "dingtalk"]},
+}
+TOKENS = {
+    "type": "object",
+    "description": "Signed in; or, after a right password, the step still missing",
+    "oneOf": [
+        {
+            "required": ["access_token", "refresh_token", "expires_in", "username"],
+            "properties": {
+                "username": {"type": "string"},
+                "token_type": {"const": "Bearer"},
+                "access_token": {"type": "string", "description": "For `Authorization`"},
+                "expires_in": {"type": "integer", "description": "Seconds"},
+                "refresh_token": {"type": "string", "description": "Used once, for the next"},
+            },
+        },
+        {
+            "required": ["challenge"],
+            "properties": {"challenge": {"enum": ["new_password", "totp"]}},
+        },
+    ],
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 CASE_TOKEN = {
     "name": "X-Case-Token",
     "in": "header",
@@ -183,6 +221,63 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": RATING}}},
         "responses": {"200": _json("The case's new status"), **_errors(400, 404, 409)},
     },
+    ("/auth/sign-in", "POST"): {
+        "summary": "Staff sign-in with username and password (and the 6-digit code when the "
+        "account has a second factor). Wrong names and wrong passwords answer alike; five "
+        "failures in a row lock the name for 15 minutes",
+        "requestBody": _body(SIGN_IN),
+        "responses": {
+            "200": _json("Tokens, or a challenge", TOKENS),
+            **_errors(400, 401, 403, 429),
+        },
+    },
+    ("/auth/password", "POST"): {
+        "summary": "Choose a new password (first sign-in, after a reset, or any time); other "
+        "sessions end",
+        "requestBody": _body(CHANGE_PASSWORD),
+        "responses": {
+            "200": _json("Tokens, or a challenge", TOKENS),
+            **_errors(400, 401, 403, 429),
+        },
+    },
+    ("/auth/refresh", "POST"): {
+        "summary": "A new access token for a refresh token, which is used up and replaced; a "
+        "refresh token used twice ends every session of the account",
+        "requestBody": _body(REFRESH),
+        "responses": {"200": _json("Tokens", TOKENS), **_errors(400, 401)},
+    },
+    ("/auth/sign-out", "POST"): {
+        "summary": "Sign out everywhere: every token of the account stops working",
+        "security": STAFF,
+        "responses": {"200": _json("Signed out"), **_errors(401)},
+    },
+    ("/auth/work-chat", "GET"): {
+        "summary": "The work-chat apps staff may sign in with, and where their sign-in starts",
+        "responses": {"200": _json("{providers: [{provider, authorize_url, in_app_url?}]}")},
+    },
+    ("/auth/work-chat", "POST"): {
+        "summary": "Sign in with a WeCom or DingTalk one-time code; the work-chat user must be "
+        "linked to an account",
+        "requestBody": _body(WORK_CHAT_SIGN_IN),
+        "responses": {"200": _json("Tokens", TOKENS), **_errors(400, 401, 429, 503)},
+    },
+    ("/auth/totp", "POST"): {
+        "summary": "Start adding a second factor: a new secret and its otpauth:// URI",
+        "security": STAFF,
+        "responses": {"200": _json("{secret, uri}"), **_errors(401)},
+    },
+    ("/auth/totp/confirm", "POST"): {
+        "summary": "Confirm the second factor with a code from the app",
+        "security": STAFF,
+        "requestBody": _body(TOTP_CODE),
+        "responses": {"200": _json("{totp: true}"), **_errors(400, 401, 409)},
+    },
+    ("/auth/totp/disable", "POST"): {
+        "summary": "Remove the second factor, with a current code",
+        "security": STAFF,
+        "requestBody": _body(TOTP_CODE),
+        "responses": {"200": _json("{totp: false}"), **_errors(400, 401, 429)},
+    },
     ("/staff/me", "GET"): {
         "summary": "Who is signed in, with roles and scopes",
         "security": STAFF,
@@ -274,6 +369,26 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [USERNAME],
         "requestBody": {"required": True, "content": {"application/json": {"schema": ENABLED}}},
         "responses": {"200": _json("The account"), **_errors(400, 401, 403, 404)},
+    },
+    ("/staff/accounts/{username}/password-reset", "POST"): {
+        "summary": "A temporary password (shown once) and a new one at the next sign-in; every "
+        "session, the second factor and any lock end (district)",
+        "security": STAFF,
+        "parameters": [USERNAME],
+        "responses": {"200": _json("The account and temporary_password"), **_errors(401, 403, 404)},
+    },
+    ("/staff/accounts/{username}/work-chat/{provider}", "PUT"): {
+        "summary": "Link a WeCom or DingTalk user id to the account (district)",
+        "security": STAFF,
+        "parameters": [USERNAME, PROVIDER],
+        "requestBody": _body(WORK_CHAT_LINK),
+        "responses": {"200": _json("The account"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/accounts/{username}/work-chat/{provider}", "DELETE"): {
+        "summary": "Unlink the account's WeCom or DingTalk user (district)",
+        "security": STAFF,
+        "parameters": [USERNAME, PROVIDER],
+        "responses": {"200": _json("The account"), **_errors(401, 403, 404)},
     },
     ("/staff/calendar", "GET"): {
         "summary": "The working-day calendar by year, and the years still missing",
@@ -429,7 +544,8 @@ def openapi_document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
-                    "description": "An access token of the staff user pool (Cognito).",
+                    "description": "A staff access token from /auth/sign-in (15 minutes; "
+                    "renewed with /auth/refresh).",
                 }
             },
         },

@@ -1,5 +1,5 @@
 """The local stack behind `make dev`: an in-process moto server standing in for DynamoDB, S3,
-SES, SNS and Cognito, the Chalice app at /api, the built SPA at /, and a scheduler.
+SES and SNS, the Chalice app at /api, the built SPA at /, and a scheduler.
 
 Nothing here is deployed; the Lambda functions never import it.
 """

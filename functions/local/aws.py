@@ -1,4 +1,4 @@
-"""The in-process moto server: DynamoDB, S3, SES, SNS and Cognito on one local port."""
+"""The in-process moto server: DynamoDB, S3, SES and SNS on one local port."""
 
 from __future__ import annotations
 

@@ -34,19 +34,6 @@ _READ_TARGETS = {
         "TransactGetItems",
         "DescribeEndpoints",
     },
-    "AWSCognitoIdentityProviderService": {
-        "DescribeUserPool",
-        "DescribeUserPoolClient",
-        "ListUserPools",
-        "ListUserPoolClients",
-        "ListUsers",
-        "ListGroups",
-        "AdminGetUser",
-        "AdminListGroupsForUser",
-        "ListUsersInGroup",
-        "GetUser",
-        "GetGroup",
-    },
 }
 _READ_ACTION_PREFIXES = ("Get", "List", "Describe")
 

@@ -15,13 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..core.config import KEYS
 from . import recording
 
 log = logging.getLogger("whistle.local")
 
 ROOT = Path(__file__).resolve().parents[2]
-USER_POOL = "whistle-local-staff"
-SPA_CLIENT = "whistle-spa"
 SAMPLE_PASSWORD = "Whistle-2026"  # noqa: S105 - local sample accounts, documented
 # Local-only sample accounts, one per role (listed in the README and printed at start).
 SAMPLE_ACCOUNTS = (
@@ -64,7 +63,7 @@ def local_secrets(data_dir: Path) -> dict[str, str]:
     """The local stack's keys: generated once, kept in the data directory (owner-only)."""
     path = data_dir / "secrets.json"
     keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    wanted = ("encryption_key", "lookup_key", "signing_key")
+    wanted = KEYS
     if all(k in keys for k in wanted):
         return keys
     for name in wanted:
@@ -91,7 +90,6 @@ class LocalStack:
         self._server: Any = None
         self._scheduler: Any = None
         self.moto: Any = None
-        self.identity: dict[str, str] = {}
         self.url = f"http://{options.host}:{options.port}"
 
     # -- start -----------------------------------------------------------------------------
@@ -127,9 +125,9 @@ class LocalStack:
         os.environ["WHISTLE_ENCRYPTION_KEY"] = keys["encryption_key"]
         os.environ["WHISTLE_LOOKUP_KEY"] = keys["lookup_key"]
         os.environ["WHISTLE_SIGNING_KEY"] = keys["signing_key"]
+        os.environ["WHISTLE_SESSION_KEY"] = keys["session_key"]
         os.environ["WHISTLE_PUBLIC_URL"] = self.url
         os.environ["WHISTLE_WEBHOOK_OVERRIDE"] = f"{self.url}/dev/webhooks"
-        os.environ.update(self.provision_identity())
 
         from ..core import bootstrap
 
@@ -143,71 +141,6 @@ class LocalStack:
         import boto3
 
         return boto3.client(service, endpoint_url=self.moto.url, region_name=REGION)
-
-    def provision_identity(self) -> dict[str, str]:
-        """The staff user pool, its SPA client and one sample account per role (local only).
-        Looked up by name on every start: replay gives back the same ids, but nothing here
-        depends on that."""
-        cognito = self.client("cognito-idp")
-        pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
-        pool_id = next((p["Id"] for p in pools if p["Name"] == USER_POOL), None)
-        if pool_id is None:
-            pool_id = cognito.create_user_pool(
-                PoolName=USER_POOL,
-                Policies={
-                    "PasswordPolicy": {
-                        "MinimumLength": 10,
-                        "RequireUppercase": True,
-                        "RequireLowercase": True,
-                        "RequireNumbers": True,
-                        "RequireSymbols": False,
-                    }
-                },
-                AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
-                Schema=[{"Name": "name", "AttributeDataType": "String", "Mutable": True}],
-            )["UserPool"]["Id"]
-        clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
-        client_id = next(
-            (c["ClientId"] for c in clients["UserPoolClients"] if c["ClientName"] == SPA_CLIENT),
-            None,
-        )
-        if client_id is None:
-            client_id = cognito.create_user_pool_client(
-                UserPoolId=pool_id,
-                ClientName=SPA_CLIENT,
-                GenerateSecret=False,
-                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                AccessTokenValidity=60,
-                TokenValidityUnits={"AccessToken": "minutes"},
-            )["UserPoolClient"]["ClientId"]
-        existing = {u["Username"] for u in cognito.list_users(UserPoolId=pool_id)["Users"]}
-        groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
-        for username, name, scope in SAMPLE_ACCOUNTS:
-            if scope not in groups:
-                cognito.create_group(UserPoolId=pool_id, GroupName=scope)
-                groups.add(scope)
-            if username in existing:
-                continue
-            cognito.admin_create_user(
-                UserPoolId=pool_id,
-                Username=username,
-                MessageAction="SUPPRESS",
-                UserAttributes=[
-                    {"Name": "name", "Value": name},
-                    {"Name": "email", "Value": f"{username}@staff.yushan.example"},
-                ],
-            )
-            cognito.admin_set_user_password(
-                UserPoolId=pool_id, Username=username, Password=SAMPLE_PASSWORD, Permanent=True
-            )
-            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=scope)
-        self.identity = {"pool": pool_id, "client": client_id}
-        return {
-            "WHISTLE_COGNITO_POOL_ID": pool_id,
-            "WHISTLE_COGNITO_CLIENT_ID": client_id,
-            "WHISTLE_COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{pool_id}",
-            "WHISTLE_COGNITO_JWKS_URL": f"{self.moto.url}/{pool_id}/.well-known/jwks.json",
-        }
 
     def provision(self, wiring: Any) -> None:
         """Create what AWS would get from CloudFormation; idempotent, run on every start."""
@@ -238,6 +171,9 @@ class LocalStack:
         if settings.sender_email not in ses.list_identities()["Identities"]:
             ses.verify_email_identity(EmailAddress=settings.sender_email)
         seed_calendar(DynamoCalendarStore())
+        added = provision_sample_accounts(wiring.identity)
+        if added:
+            log.info("created the sample staff accounts %s", ", ".join(added))
         store = DynamoRegistryStore()
         header = store.header()
         sample = json.loads(SAMPLE_REGISTRY.read_text())
@@ -284,15 +220,10 @@ class LocalStack:
             "stage": "local",
             "region": REGION,
             "sample": True,
-            "cognito": {
-                "endpoint": self.moto.url,
-                "region": REGION,
-                "clientId": self.identity["client"],
-            },
         }
 
     def content_security_policy(self) -> str:
-        aws = self.moto.url  # photos (S3) and sign-in (Cognito) live there locally
+        aws = self.moto.url  # photos (S3) live there locally
         return (
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             f"img-src 'self' data: blob: {aws}; connect-src 'self' {aws}; font-src 'self'; "
@@ -417,6 +348,33 @@ def run(options: StackOptions) -> int:
     print("Stopped; data kept in", options.data_dir, flush=True)
     sys.stdout.flush()
     return 0
+
+
+def provision_sample_accounts(deps: Any) -> list[str]:
+    """The local-only sample accounts, one per role, with the documented password (created
+    once; never where a stage's own accounts live)."""
+    from ..core.domain.accounts import Account
+    from ..core.domain.staff import Scope
+
+    now = datetime.now(UTC)
+    added = []
+    for username, name, scope in SAMPLE_ACCOUNTS:
+        if deps.accounts.get(username) is not None:
+            continue
+        parsed = Scope.parse(scope)
+        deps.accounts.add(
+            Account(
+                username=username,
+                name=name,
+                email=f"{username}@staff.yushan.example",
+                scopes=(parsed,) if parsed else (),
+                password_hash=deps.hasher.hash(SAMPLE_PASSWORD),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        added.append(username)
+    return added
 
 
 def seed_calendar(store: Any) -> list[int]:

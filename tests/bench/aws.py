@@ -32,11 +32,7 @@ ENV = {
     "WHISTLE_TABLE_PREFIX": "whistle-bench-",
     "WHISTLE_PHOTO_BUCKET": "whistle-bench-photos",
     "WHISTLE_PUBLIC_URL": "https://whistle.bench.example",
-    # Staff tokens are signed by the benchmark's own key (tests.fakes.TokenFactory).
-    "WHISTLE_COGNITO_POOL_ID": "us-east-1_BENCH",
-    "WHISTLE_COGNITO_ISSUER": TokenFactory.ISSUER,
-    "WHISTLE_COGNITO_CLIENT_ID": TokenFactory.CLIENT_ID,
-    "WHISTLE_COGNITO_JWKS_URL": "https://idp.bench.example/jwks.json",
+    # Staff tokens are minted for accounts in the benchmark's tables (tests.fakes.TokenFactory).
     # The benchmark files hundreds of reports from one address within an hour; the abuse
     # limits would answer 429 long before. The work per report is the same at any limit
     # (one BatchGetItem of the windows, one counter update per limit in the transaction).
@@ -303,7 +299,6 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
         from functions.core import bootstrap
         from functions.core.adapters.registry_store import DynamoCalendarStore, DynamoRegistryStore
         from functions.core.adapters.tables import bind_tables, ensure_tables
-        from functions.core.adapters.tokens import JwksTokenVerifier
         from functions.core.adapters.transports import AwsTransport
         from functions.core.config import Settings
         from functions.core.domain.clock import SecureIds
@@ -322,13 +317,7 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
         seed_calendar(DynamoCalendarStore())
         clock = FixedClock(start)
         wiring = bootstrap.Wiring(settings=settings, clock=clock, ids=SecureIds())
-        wiring.__dict__["tokens"] = JwksTokenVerifier(
-            jwks_url=os.environ["WHISTLE_COGNITO_JWKS_URL"],
-            issuer=TokenFactory.ISSUER,
-            client_id=TokenFactory.CLIENT_ID,
-            clock=clock,
-            fetch=lambda url: TOKENS.jwks(),
-        )
+        TOKENS.bind(wiring.accounts)
         robots = Robots(recorder)
         wiring.__dict__["transport"] = AwsTransport(
             settings,
@@ -348,6 +337,9 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
 
         recorder.uninstall()
         bootstrap.override(None)
+        from tests.conftest import TOKENS
+
+        TOKENS.bind(None)
         if mock is not None:
             mock.stop()
         if server is not None:

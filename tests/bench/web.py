@@ -5,8 +5,8 @@ Lighthouse budget.
 
 The pages measured are listed in `PAGES`. A page whose route router.js does not declare yet
 is reported as "not built yet", never estimated. Staff pages are opened signed in: the
-local stack's sample account signs in with the user pool (moto's Cognito) as the SPA does,
-and its tokens are put into the tab's session storage before the SPA starts."""
+local stack's sample account signs in through the API as the SPA does, and its tokens are
+put into the tab's session storage before the SPA starts."""
 
 from __future__ import annotations
 
@@ -130,29 +130,15 @@ def route_url(stack: Any, page: Page, case: dict[str, Any]) -> str:
 def staff_session(stack: Any, username: str) -> str:
     """The session-storage value the SPA writes after signing `username` in (auth.js)."""
     from functions.local.stack import SAMPLE_PASSWORD
+    from tests.e2e.conftest import staff_tokens
 
-    config = requests.get(f"{stack.url}/config.json", timeout=30).json()["cognito"]
-    response = requests.post(
-        config["endpoint"],
-        headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-        },
-        json={
-            "ClientId": config["clientId"],
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": username, "PASSWORD": SAMPLE_PASSWORD},
-        },
-        timeout=30,
-    )
-    response.raise_for_status()
-    result = response.json()["AuthenticationResult"]
+    tokens = staff_tokens(stack.url, username, SAMPLE_PASSWORD)
     return json.dumps(
         {
             "username": username,
-            "access": result["AccessToken"],
-            "refresh": result.get("RefreshToken"),
-            "expiresAt": int(time.time() * 1000) + int(result.get("ExpiresIn", 3600)) * 1000,
+            "access": tokens["access_token"],
+            "refresh": tokens["refresh_token"],
+            "expiresAt": int(time.time() * 1000) + int(tokens["expires_in"]) * 1000,
         }
     )
 

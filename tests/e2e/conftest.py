@@ -158,6 +158,19 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def staff_tokens(url: str, username: str, password: str = "Whistle-2026") -> dict[str, Any]:
+    """Sign a (sample) staff account in through the API, as the SPA does."""
+    answer = requests.post(
+        f"{url}/api/auth/sign-in",
+        json={"username": username, "password": password},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    tokens = dict(answer.json())
+    assert "access_token" in tokens, tokens
+    return tokens
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

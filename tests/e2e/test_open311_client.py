@@ -7,29 +7,13 @@ import pytest
 import requests
 from georeport import GeoReport
 
+from tests.e2e.conftest import staff_tokens
+
 pytestmark = pytest.mark.e2e
 
 
-def staff_token(stack, username: str) -> str:
-    config = requests.get(f"{stack.url}/config.json", timeout=10).json()
-    answer = requests.post(
-        config["cognito"]["endpoint"],
-        headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-        },
-        json={
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "ClientId": config["cognito"]["clientId"],
-            "AuthParameters": {"USERNAME": username, "PASSWORD": "Whistle-2026"},
-        },
-        timeout=10,
-    )
-    return str(answer.json()["AuthenticationResult"]["AccessToken"])
-
-
 def test_a_311_client_library_reads_services_and_a_posted_request(stack):
-    token = staff_token(stack, "district.admin")
+    token = staff_tokens(stack.url, "district.admin")["access_token"]
     issued = requests.post(
         f"{stack.url}/api/staff/open311/keys",
         json={"name": "第三方随手拍（测试）"},

@@ -4,7 +4,9 @@ everywhere; and the whole story — report, whistle, alert, claim, resolve, rate
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,70 @@ def test_community_staff_publish_a_summary_that_open311_shows(stack, desk):
     expect(page.locator(".history")).to_contain_text("公开摘要")
     [public] = requests.get(f"{stack.url}/open311/v2/requests/{code}.json", timeout=10).json()
     assert public["description"] == "小区东门一盏路灯不亮"
+
+
+def test_a_new_staff_member_chooses_a_password_at_the_first_sign_in_and_adds_a_second_factor(
+    stack, desk, browser
+):
+    from functions.core.domain.totp import code_at, step_of
+
+    # The district invites a colleague on the accounts page; the temporary password shows once.
+    username = f"clerk.{uuid.uuid4().hex[:6]}"
+    admin = desk.new_page()
+    sign_in(admin, stack, "district.admin", "/district/accounts")
+    admin.fill("form.invite input[name=username]", username)
+    admin.fill("form.invite input[name=name]", "新同事（示例）")
+    admin.fill("form.invite input[name=email]", f"{username}@staff.yushan.example")
+    admin.fill("form.invite textarea[name=scopes]", "community:c01")
+    admin.locator("form.invite button[type=submit]").click()
+    notice = admin.get_by_test_id("temporary-password")
+    expect(notice).to_contain_text(username)
+    temporary = notice.inner_text().rsplit("：", 1)[-1].strip()
+    screenshot(admin, "district-accounts")
+
+    # The colleague signs in with it and must choose a password first.
+    launched, _ = browser
+    other = launched.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    other.set_default_timeout(15_000)
+    page = other.new_page()
+    page.goto(f"{stack.url}/#/signin?next=/community")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", temporary)
+    page.get_by_role("button", name="登录").click()
+    page.locator("input[name=new-password]").fill("short1")
+    screenshot(page, "signin-new-password")
+    page.get_by_role("button", name="设置并登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("不符合要求")
+    page.locator("input[name=new-password]").fill("Yushan-2026-new")
+    page.get_by_role("button", name="设置并登录").click()
+    page.wait_for_url(re.compile(r".*#/community$"))
+    expect(page.get_by_test_id("signed-in-as")).to_contain_text(username)
+    old = requests.post(
+        f"{stack.url}/api/auth/sign-in",
+        json={"username": username, "password": temporary},
+        timeout=30,
+    )
+    assert old.status_code == 401
+
+    # A second factor from "my account": scan, confirm with a code, then it is asked for.
+    page.goto(f"{stack.url}/#/staff/account")
+    page.get_by_test_id("totp-enrol").click()
+    page.get_by_test_id("totp-qr").wait_for()
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    screenshot(page, "staff-account-totp")
+    page.fill("input[name=totp-code]", code_at(secret, step_of(datetime.now(UTC))))
+    page.get_by_role("button", name="确认开启").click()
+    expect(page.get_by_test_id("totp")).to_contain_text("已开启")
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_url(re.compile(r".*#/signin"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "Yushan-2026-new")
+    page.get_by_role("button", name="登录").click()
+    page.locator("input[name=totp]").wait_for()
+    time.sleep(31 - datetime.now(UTC).second % 30)  # the next code: the last one was used
+    page.fill("input[name=totp]", code_at(secret, step_of(datetime.now(UTC))))
+    page.get_by_role("button", name="验证并登录").click()
+    page.wait_for_url(re.compile(r".*#/staff$"))
+    other.close()

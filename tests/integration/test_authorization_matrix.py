@@ -53,6 +53,29 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         {"resolved": True, "satisfaction": "satisfied"},
         row(404, resident=409),  # the resident's case is not resolved yet
     ),
+    ("POST", "/auth/sign-in"): ("/auth/sign-in", {}, row(400)),
+    ("POST", "/auth/password"): ("/auth/password", {}, row(400)),
+    ("POST", "/auth/refresh"): ("/auth/refresh", {}, row(400)),
+    ("GET", "/auth/work-chat"): ("/auth/work-chat", None, row(200)),
+    ("POST", "/auth/work-chat"): ("/auth/work-chat", {}, row(400)),
+    # Signing out ends the caller's own sessions only; the next call mints a new token.
+    ("POST", "/auth/sign-out"): (
+        "/auth/sign-out",
+        None,
+        row(200, anonymous=401, resident=401, link=401),
+    ),
+    # Enrolling leaves an unconfirmed secret: the account has no second factor until then.
+    ("POST", "/auth/totp"): ("/auth/totp", None, row(200, anonymous=401, resident=401, link=401)),
+    ("POST", "/auth/totp/confirm"): (
+        "/auth/totp/confirm",
+        {},
+        row(400, anonymous=401, resident=401, link=401),
+    ),
+    ("POST", "/auth/totp/disable"): (
+        "/auth/totp/disable",
+        {},
+        row(400, anonymous=401, resident=401, link=401),
+    ),
     ("GET", "/staff/me"): ("/staff/me", None, row(200, anonymous=401, resident=401, link=401)),
     ("GET", "/staff/cases"): (
         "/staff/cases?view=inbox&target=c01",
@@ -146,6 +169,21 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         "/staff/accounts/someone/scopes",
         {},
         row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("POST", "/staff/accounts/{username}/password-reset"): (
+        "/staff/accounts/someone/password-reset",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=404),
+    ),
+    ("PUT", "/staff/accounts/{username}/work-chat/{provider}"): (
+        "/staff/accounts/someone/work-chat/wecom",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("DELETE", "/staff/accounts/{username}/work-chat/{provider}"): (
+        "/staff/accounts/someone/work-chat/wecom",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=404),
     ),
     ("PUT", "/staff/accounts/{username}/enabled"): (
         "/staff/accounts/someone/enabled",

@@ -28,7 +28,8 @@ if args[:2] == ["ssm", "put-parameter"]:
     assert value.startswith("file://"), value
     call["secrets"] = json.loads(Path(value[len("file://"):]).read_text())
     call["secrets_file"] = value[len("file://"):]
-    state["secrets"] = True
+    assert "--overwrite" in args or not state.get("secrets")
+    state["secrets"] = call["secrets"]
 state["calls"].append(call)
 
 def answer(text=""):
@@ -50,10 +51,6 @@ outputs = {
         "SpaBucketName": "whistle-prod-spa-123",
         "DistributionId": "E123",
         "Region": "us-east-1",
-        "UserPoolId": "us-east-1_pool",
-        "UserPoolClientId": "client",
-        "StaffIssuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
-        "StaffClientId": "client",
     },
 }
 if args[:2] == ["cloudformation", "deploy"]:
@@ -77,7 +74,8 @@ if args[:2] == ["cloudformation", "describe-stacks"]:
     answer(outputs[stack][key])
 if args[:2] == ["ssm", "get-parameter"]:
     if state.get("secrets"):
-        answer(value_of("--name"))
+        assert "--with-decryption" in args and value_of("--query") == "Parameter.Value"
+        answer(json.dumps(state["secrets"]))
     print("An error occurred (ParameterNotFound) in GetParameter", file=sys.stderr)
     state_path.write_text(json.dumps(state))
     sys.exit(254)
@@ -156,7 +154,13 @@ def test_a_first_deployment_bootstraps_creates_the_secrets_deploys_and_uploads_t
     assert order.index("ssm put-parameter") < order.index("cloudformation package")
     (put,) = [c for c in calls if c["args"][:2] == ["ssm", "put-parameter"]]
     assert "SecureString" in put["args"] and "arn:aws:kms:us-east-1:123:key/k" in put["args"]
-    assert set(put["secrets"]) == {"encryption_key", "lookup_key", "signing_key", "webhook_secrets"}
+    assert set(put["secrets"]) == {
+        "encryption_key",
+        "lookup_key",
+        "signing_key",
+        "session_key",
+        "webhook_secrets",
+    }
     assert not Path(put["secrets_file"]).exists()
 
 
@@ -170,7 +174,7 @@ def test_the_spa_goes_up_assets_first_document_last_with_the_right_cache_headers
     assert config[2].endswith("config.json") and "no-cache" in config
     assert document[2].endswith("index.html") and "no-cache" in document
     spa_config = json.loads((project["build"] / "config.json").read_text())
-    assert spa_config["api"] == "/api" and spa_config["cognito"]["clientId"] == "client"
+    assert spa_config == {"api": "/api", "stage": "prod", "region": "us-east-1", "sample": False}
     assert commands(calls)[-1] == "cloudfront create-invalidation"
 
 
@@ -182,3 +186,19 @@ def test_a_second_deployment_keeps_the_secrets_and_deploys_once(project):
     calls = deploy(project)
     assert "ssm put-parameter" not in commands(calls)
     assert commands(calls).count("cloudformation deploy") == 2  # bootstrap + application
+
+
+def test_a_stage_made_by_an_older_release_gets_the_keys_it_lacks_and_keeps_the_others(project):
+    older = {
+        "encryption_key": "ZW5j",
+        "lookup_key": "bG9v",
+        "signing_key": "c2ln",
+        "webhook_secrets": {"ludeng": "robot-secret"},
+    }
+    project["state"].write_text(json.dumps({"calls": [], "deployed": {}, "secrets": older}))
+    calls = deploy(project)
+    (put,) = [c for c in calls if c["args"][:2] == ["ssm", "put-parameter"]]
+    assert "--overwrite" in put["args"]
+    assert put["secrets"] == {**older, "session_key": put["secrets"]["session_key"]}
+    assert len(put["secrets"]["session_key"]) == 44
+    assert not Path(put["secrets_file"]).exists()

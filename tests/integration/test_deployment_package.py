@@ -210,9 +210,17 @@ def test_cloudfront_serves_the_spa_and_forwards_api_unchanged_compressed(templat
     assert "unsafe-eval" not in text
 
 
-def test_staff_sign_in_has_a_user_pool_with_the_district_group(template):
+def test_staff_accounts_are_tables_and_the_authorizer_answers_are_never_cached(template):
     resources = template["Resources"]
-    assert resources["UserPool"]["Properties"]["AdminCreateUserConfig"] == {
-        "AllowAdminCreateUserOnly": True
+    assert not any(r["Type"].startswith("AWS::Cognito::") for r in resources.values())
+    sessions = resources["StaffSessionsTable"]["Properties"]
+    assert sessions["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    accounts = resources["StaffAccountsTable"]["Properties"]
+    assert {i["IndexName"] for i in accounts["GlobalSecondaryIndexes"]} == {
+        "list-username",
+        "wecom-user",
+        "dingtalk-user",
     }
-    assert resources["DistrictGroup"]["Properties"]["GroupName"] == "district"
+    definition = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    (authorizer,) = definition["securityDefinitions"].values()
+    assert authorizer["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] == 0

@@ -69,6 +69,8 @@ def chalice_template(**extra: dict[str, Any]) -> dict[str, Any]:
         ),
         "NightlyMetricsRole": role(),
         "NightlyMetrics": function("functions.metrics.nightly_metrics", "NightlyMetricsRole"),
+        "StaffAuthorizerRole": role(),
+        "StaffAuthorizer": function("functions.core.auth.staff_authorizer", "StaffAuthorizerRole"),
         "RestAPI": {
             "Type": "AWS::Serverless::Api",
             "Properties": {"StageName": "api", "DefinitionBody": {"swagger": "2.0", "paths": {}}},
@@ -111,8 +113,13 @@ def test_each_function_gets_a_role_that_names_only_the_tables_it_uses(merged):
         "NotificationsTable",
         "CountersTable",
         "FeesTable",
+        "StaffAccountsTable",
+        "StaffSessionsTable",
     }
     assert referenced_tables(api["TablesRead"]) == {"MetricsTable"}
+    authorizer = by_sid(merged, "StaffAuthorizerRole")
+    assert "TablesWrite" not in authorizer
+    assert referenced_tables(authorizer["TablesRead"]) == {"StaffAccountsTable"}
     dispatch = by_sid(merged, "DispatchTickRole")
     assert referenced_tables(dispatch["TablesWrite"]) == {
         "CasesTable",
@@ -138,7 +145,12 @@ def test_each_function_gets_a_role_that_names_only_the_tables_it_uses(merged):
 
 
 def test_no_role_may_scan_or_use_tables_it_does_not_name(merged):
-    for role_id in ("ApiHandlerRole", "DispatchTickRole", "NightlyMetricsRole"):
+    for role_id in (
+        "ApiHandlerRole",
+        "DispatchTickRole",
+        "NightlyMetricsRole",
+        "StaffAuthorizerRole",
+    ):
         for statement in statements(merged, role_id):
             if "Fn::If" in statement:
                 continue
@@ -171,15 +183,16 @@ def test_each_function_writes_only_to_its_own_log_group_which_has_a_retention(me
     assert logs["Resource"] == {"Fn::GetAtt": ["DispatchTickLogGroup", "Arn"]}
 
 
-def test_bucket_names_and_sign_in_reach_the_functions_by_reference(merged):
+def test_bucket_names_reach_the_functions_by_reference(merged):
     for logical_id in ("APIHandler", "DispatchTick", "NightlyMetrics"):
         variables = merged["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
         assert variables["WHISTLE_PHOTO_BUCKET"] == {"Ref": "PhotoBucket"}
         assert variables["WHISTLE_TABLE_PREFIX"] == "whistle-prod-"
-    api = merged["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert api["WHISTLE_COGNITO_POOL_ID"] == {
-        "Fn::If": ["UseCognito", {"Ref": "UserPool"}, "external"]
-    }
+
+
+def test_the_authorizer_reads_the_secrets_for_the_session_key(merged):
+    secrets = by_sid(merged, "StaffAuthorizerRole")["Secrets"]
+    assert secrets["Action"] == "ssm:GetParameter"
 
 
 def test_a_table_that_no_function_may_use_stops_the_merge(monkeypatch):
@@ -253,13 +266,7 @@ def test_the_template_is_fixed_to_the_stage_it_was_packaged_for(merged):
     assert merged["Parameters"]["Stage"]["AllowedValues"] == ["prod"]
 
 
-def test_for_a_china_region_nothing_names_cognito(merged):
+def test_one_template_for_every_region_and_nothing_names_cognito(merged):
     china = merge(chalice_template(), "prod", STAGE_ENV, region="cn-northwest-1")
-    types = {r["Type"] for r in china["Resources"].values()}
-    assert not any(t.startswith("AWS::Cognito::") for t in types)
-    text = json.dumps(china)
-    assert '"UserPool"' not in text and "UseCognito" not in text
-    assert china["Parameters"]["StaffIdentity"]["AllowedValues"] == ["external"]
-    assert any(
-        t.startswith("AWS::Cognito::") for t in {r["Type"] for r in merged["Resources"].values()}
-    )
+    assert china == merged
+    assert "cognito" not in json.dumps(merged).lower()

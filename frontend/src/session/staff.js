@@ -1,4 +1,4 @@
-// Who is signed in as staff in this tab: the Cognito tokens, kept in this tab's session storage
+// Who is signed in as staff in this tab: the tokens Whistle issued, kept in this tab's session storage
 // only, and the API's answer to "who am I" once someone has asked. The staff pages read it, and
 // so does the resident report form, through which a signed-in grid worker or property company
 // reports. Signing in and out and refreshing tokens are the staff side's (staff/auth.js).

@@ -1,8 +1,15 @@
-// Staff sign-in against the Cognito user pool (moto's locally): username and password,
-// a new password on first sign-in, token refresh, sign-out. Tokens live in this tab's
-// session storage only (session/staff.js); the API verifies every access token itself.
-import { saveTokens, session, signedIn } from '../session/staff.js'
+// Staff sign-in through Whistle's own API (/api/auth/…), the same in every region: username
+// and password (and the 6-digit code of a second factor), a new password at the first
+// sign-in and after a reset, sign-in with WeCom or DingTalk, token refresh, sign-out.
+// Tokens live in this tab's session storage only (session/staff.js); the API checks every
+// request itself.
+import { ApiError, request, useStaffAuth } from '../api.js'
+import { saveTokens as save, session, signedIn } from '../session/staff.js'
 
+// The session itself is session/staff.js's; re-exported for callers that sign in and then look.
+export { session, signedIn }
+
+const WORK_CHAT_KEY = 'whistle.workChat'
 let configPromise = null
 
 export function runtimeConfig(fetcher = fetch) {
@@ -10,6 +17,7 @@ export function runtimeConfig(fetcher = fetch) {
   return configPromise
 }
 
+/** A refused sign-in: `code` is the API's error code ('network' when it was not reached). */
 export class SignInError extends Error {
   constructor(code, message) {
     super(message)
@@ -17,59 +25,39 @@ export class SignInError extends Error {
   }
 }
 
-async function cognito(action, body, fetcher = fetch) {
-  const config = await runtimeConfig(fetcher)
-  let response
+async function auth(path, body, headers = {}) {
   try {
-    response = await fetcher(config.cognito.endpoint, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.1',
-        'X-Amz-Target': `AWSCognitoIdentityProviderService.${action}`,
-      },
-      body: JSON.stringify({ ClientId: config.cognito.clientId, ...body }),
-    })
-  } catch {
+    return await request('POST', `/auth/${path}`, { body, headers })
+  } catch (error) {
+    if (error instanceof ApiError) throw new SignInError(error.code, error.message)
     throw new SignInError('network', 'network')
   }
-  const data = await response.json().catch(() => ({}))
-  if (!response.ok) {
-    const type = String(data.__type || data.code || 'error').split('#').pop()
-    throw new SignInError(type, data.message || type)
-  }
-  return data
 }
 
-function remember(result, username, refresh) {
-  const auth = result.AuthenticationResult
-  saveTokens({
-    username,
-    access: auth.AccessToken,
-    refresh: auth.RefreshToken || refresh,
-    expiresAt: Date.now() + (auth.ExpiresIn || 3600) * 1000,
+function remember(result) {
+  save({
+    username: result.username,
+    access: result.access_token,
+    refresh: result.refresh_token,
+    expiresAt: Date.now() + result.expires_in * 1000,
   })
 }
 
-/** Sign in; resolves {challenge: 'NEW_PASSWORD_REQUIRED', session} for a first sign-in. */
-export async function signIn(username, password) {
-  const result = await cognito('InitiateAuth', {
-    AuthFlow: 'USER_PASSWORD_AUTH',
-    AuthParameters: { USERNAME: username, PASSWORD: password },
-  })
-  if (result.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
-    return { challenge: result.ChallengeName, session: result.Session }
-  }
-  remember(result, username)
+/** Signed in, or `{challenge: 'new_password' | 'totp'}`: the step still missing. */
+function finish(result) {
+  if (result.challenge) return { challenge: result.challenge }
+  remember(result)
   return { signedIn: true }
 }
 
-export async function setNewPassword(username, newPassword, challengeSession) {
-  const result = await cognito('RespondToAuthChallenge', {
-    ChallengeName: 'NEW_PASSWORD_REQUIRED',
-    Session: challengeSession,
-    ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
-  })
-  remember(result, username)
+export async function signIn(username, password, totp) {
+  return finish(await auth('sign-in', { username, password, ...(totp ? { totp } : {}) }))
+}
+
+/** Choose a new password (the current or temporary one proves who asks). */
+export async function setNewPassword(username, password, newPassword, totp) {
+  const body = { username, password, new_password: newPassword, ...(totp ? { totp } : {}) }
+  return finish(await auth('password', body))
 }
 
 let refreshing = null
@@ -79,16 +67,13 @@ export async function accessToken({ force = false } = {}) {
   const tokens = session.tokens
   if (!tokens) return null
   if (!force && tokens.expiresAt - Date.now() > 60_000) return tokens.access
-  refreshing ??= cognito('InitiateAuth', {
-    AuthFlow: 'REFRESH_TOKEN_AUTH',
-    AuthParameters: { REFRESH_TOKEN: tokens.refresh },
-  })
+  refreshing ??= auth('refresh', { refresh_token: tokens.refresh })
     .then((result) => {
-      remember(result, tokens.username, tokens.refresh)
+      remember(result)
       return session.tokens.access
     })
     .catch(() => {
-      saveTokens(null)
+      save(null)
       return null
     })
     .finally(() => {
@@ -97,23 +82,80 @@ export async function accessToken({ force = false } = {}) {
   return refreshing
 }
 
+/** Sign out everywhere: the API ends every session of the account. */
 export function signOut() {
   const tokens = session.tokens
-  saveTokens(null)
+  save(null)
   session.me = null
-  if (tokens) cognito('GlobalSignOut', { AccessToken: tokens.access }).catch(() => {})
+  if (tokens) auth('sign-out', undefined, { Authorization: `Bearer ${tokens.access}` }).catch(() => {})
+}
+
+// -- WeCom / DingTalk ------------------------------------------------------------------------
+
+/** The work-chat apps the district configured: [{provider, authorize_url, in_app_url?}]. */
+export async function workChatProviders() {
+  try {
+    return (await request('GET', '/auth/work-chat')).providers
+  } catch {
+    return []
+  }
+}
+
+function randomState() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** Leave for the work-chat app's sign-in; it comes back here with a one-time code. */
+export function startWorkChat(provider, next = '/staff') {
+  const state = randomState()
+  sessionStorage.setItem(WORK_CHAT_KEY, JSON.stringify({ provider: provider.provider, state, next }))
+  const back = `${location.origin}${location.pathname}?work_chat=${provider.provider}`
+  // Inside WeCom's own browser the member is known without scanning a QR code.
+  const inApp = provider.in_app_url && /wxwork/i.test(navigator.userAgent)
+  const start = inApp ? provider.in_app_url : provider.authorize_url
+  const target = `${start}&redirect_uri=${encodeURIComponent(back)}&state=${state}`
+  location.assign(inApp ? `${target}#wechat_redirect` : target)
+}
+
+/** A work-chat sign-in coming back (`?work_chat=…&code=…&state=…`), or null. */
+export function workChatReturn() {
+  const query = new URLSearchParams(location.search)
+  if (!query.has('work_chat')) return null
+  return {
+    provider: query.get('work_chat'),
+    code: query.get('code') || query.get('authCode') || '',
+    state: query.get('state') || '',
+  }
+}
+
+/** Exchange the code for a session; resolves the page to go on to. */
+export async function finishWorkChat(returned) {
+  let started = null
+  try {
+    started = JSON.parse(sessionStorage.getItem(WORK_CHAT_KEY) || 'null')
+  } catch {
+    /* treated as not started here */
+  }
+  sessionStorage.removeItem(WORK_CHAT_KEY)
+  history.replaceState(null, '', `${location.pathname}${location.hash}`)
+  // The state proves this tab started the sign-in (no code slipped in from elsewhere).
+  if (!started || started.provider !== returned.provider || started.state !== returned.state) {
+    throw new SignInError('work_chat_refused', 'state')
+  }
+  remember(await auth('work-chat', { provider: returned.provider, code: returned.code }))
+  return started.next
 }
 
 /** Connect the API client to this session; a refused session goes back to sign-in. */
 export function installStaffAuth(router) {
-  import('../api.js').then(({ useStaffAuth }) =>
-    useStaffAuth(accessToken, () => {
-      saveTokens(null)
-      const next = router.currentRoute.value.fullPath
-      router.push({ name: 'signin', query: { next } })
-    }),
-  )
+  useStaffAuth(accessToken, () => {
+    save(null)
+    const next = router.currentRoute.value.fullPath
+    router.push({ name: 'signin', query: { next } })
+  })
   router.beforeEach((to) => {
+    if (to.name !== 'signin' && workChatReturn()) return { name: 'signin' }
     if (to.meta.staff && !signedIn()) return { name: 'signin', query: { next: to.fullPath } }
     return true
   })

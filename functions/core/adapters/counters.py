@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
+from ..domain.accounts import Lockout, LockoutPolicy
 from .tables import CounterItem
 
 
@@ -42,3 +43,51 @@ class DynamoCounters:
             key, current = wanted[item.key]
             found[key][0 if current else 1] = int(item.hits or 0)
         return {k: (v[0], v[1]) for k, v in found.items()}
+
+
+class DynamoLockouts:
+    """Failed sign-ins per username, one counter item each (`lockout#<username>`): counted
+    alike for names that exist and names that do not. The item lapses `lock_minutes` after
+    the last failure; expiry is checked here, the table's TTL only cleans up."""
+
+    def __init__(self, policy: LockoutPolicy) -> None:
+        self._policy = policy
+
+    @staticmethod
+    def _key(username: str) -> str:
+        return f"lockout#{username}"
+
+    def state(self, username: str, now: datetime) -> Lockout:
+        return self.states([username], now)[username]
+
+    def states(self, usernames: list[str], now: datetime) -> dict[str, Lockout]:
+        found = {name: Lockout() for name in usernames}
+        by_key = {self._key(name): name for name in usernames}
+        for item in CounterItem.batch_get(list(by_key)):
+            if item.expires_at and item.expires_at > now:
+                found[by_key[item.key]] = self._lockout(item)
+        return found
+
+    def failed(self, username: str, now: datetime) -> Lockout:
+        until = now + timedelta(minutes=self._policy.lock_minutes)
+        item = CounterItem(self._key(username))
+        try:
+            item.update(
+                actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(until)],
+                # Failures still counting (not lapsed, though perhaps not yet deleted).
+                condition=CounterItem.expires_at > now,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            item = CounterItem(self._key(username), hits=1, expires_at=until)
+            item.save()
+        return self._lockout(item)
+
+    def clear(self, username: str) -> None:
+        CounterItem(self._key(username)).delete()
+
+    def _lockout(self, item: CounterItem) -> Lockout:
+        failures = int(item.hits or 0)
+        locked = failures >= self._policy.max_failures
+        return Lockout(failures, item.expires_at if locked else None)

@@ -266,6 +266,78 @@ class FeeItem(Model):
     updated_at = UnicodeAttribute()
 
 
+class _HashIndex(GlobalSecondaryIndex["AccountItem"]):
+    class Meta:
+        projection = AllProjection()
+
+
+class WeComIndex(_HashIndex):
+    """Which account a WeCom (企业微信) user id is linked to."""
+
+    class Meta(_HashIndex.Meta):
+        index_name = "wecom-user"
+
+    wecom_user = UnicodeAttribute(hash_key=True)
+
+
+class DingTalkIndex(_HashIndex):
+    """Which account a DingTalk (钉钉) user id is linked to."""
+
+    class Meta(_HashIndex.Meta):
+        index_name = "dingtalk-user"
+
+    dingtalk_user = UnicodeAttribute(hash_key=True)
+
+
+class AccountItem(Model):
+    """One staff account (工作人员账号). The password is kept as a scrypt hash and the TOTP
+    secret sealed with the vault; `generation` is named by every token issued to it."""
+
+    class Meta:
+        table_name = "staff-accounts"
+        billing_mode = "PAY_PER_REQUEST"
+
+    username = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute, default=list)
+    enabled = BooleanAttribute(default=True)
+    password_hash = UnicodeAttribute()
+    must_change_password = BooleanAttribute(default=False)
+    totp_secret = UnicodeAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(default=0)
+    wecom_user = UnicodeAttribute(null=True)  # sparse: set while linked
+    dingtalk_user = UnicodeAttribute(null=True)
+    generation = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    listed = UnicodeAttribute(default="staff")  # one key for the whole list (no Scan)
+    version = VersionAttribute()
+
+    in_list = _index("list-username", "listed", "username", "AccountItem")()
+    by_wecom = WeComIndex()
+    by_dingtalk = DingTalkIndex()
+
+
+class SessionItem(Model):
+    """One refresh token of a staff sign-in, by the SHA-256 of the token. `used_at` is set
+    when it is exchanged for the next one; the end of the sign-in is checked in code, the
+    table's TTL only cleans up."""
+
+    class Meta:
+        table_name = "staff-sessions"
+        billing_mode = "PAY_PER_REQUEST"
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute()
+    generation = NumberAttribute()
+    issued_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    used_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "cases": CaseItem,
     "case-events": EventItem,
@@ -275,10 +347,16 @@ MODELS: dict[str, type[Model]] = {
     "counters": CounterItem,
     "metrics": MetricItem,
     "fees": FeeItem,
+    "staff-accounts": AccountItem,
+    "staff-sessions": SessionItem,
 }
 """Every table by its base name; the deployed name is the stage's prefix + base name."""
 
-TTL_ATTRIBUTES = {"idempotency": "expires_at", "counters": "expires_at"}
+TTL_ATTRIBUTES = {
+    "idempotency": "expires_at",
+    "counters": "expires_at",
+    "staff-sessions": "expires_at",
+}
 
 
 def bind_tables(settings: Settings) -> None:

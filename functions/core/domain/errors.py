@@ -70,6 +70,12 @@ class RateLimited(DomainError):
     status = 429
 
 
+class Unavailable(DomainError):
+    """A service we depend on cannot answer now; retrying later may work."""
+
+    status = 503
+
+
 def invalid(field_name: str, code: str, message: str) -> InvalidInput:
     """A single-field input error."""
     return InvalidInput(

@@ -1,8 +1,8 @@
 """Staff: who is signed in, in which roles, over which part of the district.
 
 A scope is a role and, except for the district task force (专班), the id of what it covers:
-`district`, `community:<id>`, `department:<id>`, `grid:<id>`, `property:<id>`. Scopes are the
-identity provider's group names, so one user can hold several.
+`district`, `community:<id>`, `department:<id>`, `grid:<id>`, `property:<id>`. An account
+holds its scopes (`domain/accounts.py`), so one staff member can hold several.
 """
 
 from __future__ import annotations
