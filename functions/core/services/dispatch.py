@@ -6,9 +6,12 @@ purge phone numbers). Each case is leased with a conditional write, so ticks tha
 each case once; the transition and its notifications are stored in one transaction.
 
 Sending: each notification is leased before it is sent and marked sent after; a failure is
-retried with exponential backoff and, after MAX_ATTEMPTS, marked dead (shown on the dashboard,
-alarmed). A notification whose sender stopped in the middle of sending is never sent again:
-it is marked dead as "uncertain", so nothing goes out twice and nothing is silently lost.
+retried with exponential backoff and, after MAX_ATTEMPTS, marked dead (counted on the
+dashboard, alarmed, listed on the district page). A notification whose sender stopped in the
+middle of sending may or may not have gone out. Where its provider drops a second copy sent
+under the same key, it is sent again under that key; no provider Whistle uses does (see the
+senders), so it is marked dead as "uncertain" and the district page offers to resend it:
+nothing goes out twice by itself, and nothing is silently lost.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ..ports import (
     RegistrySource,
     Throttled,
     Transport,
+    Trouble,
 )
 from .notify import Messenger
 from .rules import Rules
@@ -126,10 +130,22 @@ def _give_up_if_abandoned(
     deps: DispatchDeps, notification: Notification, now: datetime, report: TickReport
 ) -> None:
     """Its sender stopped between taking it and recording the outcome: it may have gone
-    out. Never send twice; flag it for a person to check."""
-    if notification.lease_until is not None and notification.lease_until < now:
+    out. Send it again only where the provider would drop a second copy; otherwise flag it
+    for a person to decide."""
+    if notification.lease_until is None or notification.lease_until >= now:
+        return  # still in its sender's hands
+    if deps.transport.deduplicates(notification):
         deps.notifications.failed(
-            notification, now, "uncertain: the sender stopped while sending", None
+            notification, now, "uncertain: sent again under the same key", now
+        )
+        report.retried += 1
+    else:
+        deps.notifications.failed(
+            notification,
+            now,
+            "uncertain: the sender stopped while sending",
+            None,
+            Trouble.UNCERTAIN,
         )
         report.dead += 1
 
