@@ -158,6 +158,8 @@ export const staffApi = {
     staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/scopes`, { body: { scopes } }),
   setEnabled: (username, enabled) =>
     staffRequest('PUT', `/staff/accounts/${encodeURIComponent(username)}/enabled`, { body: { enabled } }),
+  undelivered: () => staffRequest('GET', '/staff/notifications'),
+  resend: (id) => staffRequest('POST', `/staff/notifications/${encodeURIComponent(id)}/resend`),
   calendar: () => staffRequest('GET', '/staff/calendar'),
   putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
 }

@@ -95,9 +95,13 @@ class RunningStack:
             self.process.wait(timeout=timeout)
 
 
-def start_stack(data_dir: Path, port: int, log_name: str = "stack.log") -> RunningStack:
+def start_stack(
+    data_dir: Path, port: int, log_name: str = "stack.log", profile: str = "default"
+) -> RunningStack:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WHISTLE_", "MOTO_"))}
     env.update({"PORT": str(port), "WHISTLE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    if profile != "default":
+        env["WHISTLE_PROFILE"] = profile  # what `WHISTLE_PROFILE=china make dev` sets
     log = data_dir.parent / f"{data_dir.name}-{log_name}"
     handle = log.open("ab")
     process = subprocess.Popen(
