@@ -29,6 +29,7 @@ if args[:2] == ["ssm", "put-parameter"]:
     call["secrets"] = json.loads(Path(value[len("file://"):]).read_text())
     call["secrets_file"] = value[len("file://"):]
     state["secrets"] = True
+    state["secret_value"] = call["secrets"]
 state["calls"].append(call)
 
 def answer(text=""):
@@ -76,6 +77,8 @@ if args[:2] == ["cloudformation", "describe-stacks"]:
         answer(state["deployed"][stack].get(key, "None"))
     answer(outputs[stack][key])
 if args[:2] == ["ssm", "get-parameter"]:
+    if state.get("secrets") and "--with-decryption" in args:
+        answer(json.dumps(state["secret_value"], ensure_ascii=False))
     if state.get("secrets"):
         answer(value_of("--name"))
     print("An error occurred (ParameterNotFound) in GetParameter", file=sys.stderr)
@@ -119,8 +122,8 @@ def project(tmp_path: Path) -> dict[str, Any]:
     return {"env": env, "state": tmp_path / "aws-state.json", "build": build}
 
 
-def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
-    result = subprocess.run(
+def run_deploy(project: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [str(ROOT / "infra" / "deploy.sh")],
         env=project["env"],
         capture_output=True,
@@ -128,6 +131,10 @@ def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
         check=False,
         timeout=120,
     )
+
+
+def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
+    result = run_deploy(project)
     assert result.returncode == 0, result.stdout + result.stderr
     state = json.loads(project["state"].read_text())
     return list(state["calls"])
@@ -182,3 +189,67 @@ def test_a_second_deployment_keeps_the_secrets_and_deploys_once(project):
     calls = deploy(project)
     assert "ssm put-parameter" not in commands(calls)
     assert commands(calls).count("cloudformation deploy") == 2  # bootstrap + application
+
+
+CHINA_SECRETS = {
+    "aliyun_sms": {
+        "access_key_id": "LTAI5tExample",
+        "access_key_secret": "example-secret",
+        "sign_name": "雨山区吹哨",
+        "templates": {
+            "resident_whistled": "SMS_1",
+            "resident_resolved": "SMS_2",
+            "department_alert": "SMS_3",
+        },
+    },
+    "smtp": {
+        "host": "smtp.yushan.example.gov.cn",
+        "port": 465,
+        "security": "tls",
+        "username": "whistle",
+        "password": "example-password",
+    },
+}
+
+
+@pytest.fixture
+def china(project: dict[str, Any]) -> dict[str, Any]:
+    project["env"]["REGION"] = "cn-northwest-1"
+    (project["build"] / "manifest.json").write_text(json.dumps({"region": "cn-northwest-1"}))
+    declared = ["DomainName", "IamCertificateId", "SenderEmail", "PublicUrl", "SecretsKeyArn"]
+    template = {"Parameters": {name: {"Type": "String"} for name in declared}}
+    (project["build"] / "template.json").write_text(json.dumps(template))
+    Path(project["env"]["PARAMETERS"]).write_text(
+        "DomainName=whistle.yushan.example.gov.cn\nIamCertificateId=ASCAEXAMPLE1234567\n"
+        "SenderEmail=whistle@yushan.example.gov.cn\nSesRegion=\nSmsSignName=雨山区吹哨\n"
+    )
+    return project
+
+
+def test_in_china_a_first_deployment_stops_until_the_secrets_hold_the_sms_and_smtp_settings(
+    china,
+):
+    result = run_deploy(china)
+    assert result.returncode != 0
+    assert "aliyun_sms" in result.stderr and "Deploying in mainland China" in result.stderr
+    state = json.loads(china["state"].read_text())
+    order = commands(state["calls"])
+    assert "ssm put-parameter" in order  # the keys exist now; the settings are added by hand
+    assert "cloudformation package" not in order  # no function starts without them
+    assert "example-secret" not in result.stdout + result.stderr
+
+
+def test_in_china_with_the_settings_in_the_secrets_the_deployment_goes_ahead(china):
+    keys = {"encryption_key": "k", "lookup_key": "l", "signing_key": "s", **CHINA_SECRETS}
+    china["state"].write_text(
+        json.dumps({"calls": [], "deployed": {}, "secrets": True, "secret_value": keys})
+    )
+    calls = deploy(china)
+    assert "ssm put-parameter" not in commands(calls)
+    (read,) = [c["args"] for c in calls if "--with-decryption" in c["args"]]
+    assert "--value" not in read
+    deploys = [c["args"] for c in calls if c["args"][:2] == ["cloudformation", "deploy"]]
+    assert len(deploys) == 3
+    # Parameters the China template does not declare are left out, not refused.
+    assert "DomainName=whistle.yushan.example.gov.cn" in deploys[1]
+    assert not [a for a in deploys[1] if a.startswith(("SesRegion=", "SmsSignName="))]
