@@ -128,3 +128,56 @@ def test_the_resident_and_the_department_hear_through_the_profiles_providers(pro
             has_text=code,
         )
         expect(resolved.get_by_test_id("sms-params")).to_have_text(f'{{"code": "{code}"}}')
+
+
+def test_the_district_resends_a_message_whose_sending_stopped_half_way(profiled, phone, desk):
+    profile, stack = profiled
+    code = resident_reports(phone, stack)
+    whistle_as(desk, stack, code)
+    dispatch(stack)
+    # The dispatch job died between taking the resident's SMS and recording the outcome: its
+    # lease ran out and the next tick flagged it uncertain (as tests/integration show).
+    dynamodb = stack.aws("dynamodb")
+    [sms] = [
+        item
+        for item in dynamodb.scan(TableName="whistle-local-notifications")["Items"]
+        if item["case_code"]["S"] == code and item["channel"]["S"] == "sms"
+    ]
+    dynamodb.update_item(
+        TableName="whistle-local-notifications",
+        Key={"id": sms["id"]},
+        UpdateExpression="SET #s = :dead, dead_flag = :uncertain, last_error = :why",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":dead": {"S": "dead"},
+            ":uncertain": {"S": "uncertain"},
+            ":why": {"S": "uncertain: the sender stopped while sending"},
+        },
+    )
+
+    page = desk.new_page()
+    sign_in(page, stack, "district.admin", "/district/dashboard")
+    card = page.locator("[data-kpi=undelivered]")
+    expect(card.get_by_test_id("kpi-value")).to_have_text("1")
+    expect(card).to_contain_text("未确定 1")
+    screenshot(page, f"dashboard-undelivered-{profile}")
+    card.get_by_role("link").click()
+    message = page.get_by_test_id("undelivered-message").filter(has_text=code)
+    expect(message).to_contain_text("未确定是否送达")
+    expect(message).to_contain_text("138****5678")
+    screenshot(page, f"district-undelivered-{profile}")
+    message.get_by_test_id("resend").click()
+    expect(page.get_by_test_id("undelivered-message").filter(has_text=code)).to_have_count(0)
+    dispatch(stack)
+
+    outbox = desk.new_page()
+    outbox.goto(f"{stack.url}/dev/outbox")
+    rows = outbox.locator(f"tr[data-case='{code}']", has_text="resident_whistled")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="sent")).to_have_count(1)
+    if profile == "china":
+        received = outbox.locator(
+            f"[data-testid=sms-received][data-template-code={LOCAL_TEMPLATE_CODES['resident_whistled']}]",
+            has_text=code,
+        )
+        expect(received).to_have_count(2)  # the first attempt did go out, in this story
