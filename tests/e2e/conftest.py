@@ -162,6 +162,18 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def desk(browser: Any) -> Iterator[Any]:
+    """A laptop-sized staff browser."""
+    launched, _ = browser
+    context = launched.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

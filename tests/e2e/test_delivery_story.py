@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
@@ -38,17 +37,6 @@ def profiled(request, tmp_path_factory) -> Iterator[tuple[str, RunningStack]]:
     running = start_stack(data_dir, free_port_pair(), profile=profile)
     yield profile, running
     running.stop()
-
-
-@pytest.fixture
-def desk(browser) -> Iterator[Any]:
-    launched, _ = browser
-    context = launched.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
 
 
 def resident_reports(phone, stack: RunningStack) -> str:

@@ -37,18 +37,6 @@ def api_report(stack, compound: str, description: str) -> dict:
     return dict(response.json())
 
 
-@pytest.fixture
-def desk(browser):
-    """A laptop-sized staff browser."""
-    launched, _ = browser
-    context = launched.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
-
-
 def sign_in(page, stack, username: str, next_path: str = "") -> None:
     page.goto(f"{stack.url}/#/signin" + (f"?next={next_path}" if next_path else ""))
     page.fill("input[name=username]", username)
