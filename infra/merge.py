@@ -134,8 +134,18 @@ def for_china_regions(template: dict[str, Any]) -> None:
     parameters = template["Parameters"]
     for name in CHINA_DROPPED:
         del parameters[name]
-    parameters["SmsProvider"].update(AllowedValues=["aliyun"], Default="aliyun")
-    parameters["MailProvider"].update(AllowedValues=["smtp"], Default="smtp")
+    parameters["SmsProvider"].update(
+        AllowedValues=["aliyun"],
+        Default="aliyun",
+        Description="Alibaba Cloud SMS, with the AccessKey, the registered signature and "
+        'template codes in the secrets parameter ("aliyun_sms").',
+    )
+    parameters["MailProvider"].update(
+        AllowedValues=["smtp"],
+        Default="smtp",
+        Description="A mail relay, with its host, port, TLS mode and login in the secrets "
+        'parameter ("smtp").',
+    )
     parameters["SenderEmail"] = {
         "Type": "String",
         "AllowedPattern": r"^[^@\s]+@[^@\s]+$",
