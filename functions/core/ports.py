@@ -302,6 +302,11 @@ class TransientError(Exception):
     """The provider refused or failed this time; another attempt may succeed."""
 
 
+class Uncertain(TransientError):
+    """The request went out and no answer came back (a timeout, a dropped connection): the
+    provider may have acted on it, so sending it again may deliver it twice."""
+
+
 class Throttled(Exception):
     """A robot's rate limit is reached for this minute; try again after it."""
 

@@ -12,6 +12,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
@@ -84,7 +85,8 @@ class FakeAliyunSms:
     with an `isv.` Code); a good request answers Code "OK" with a BizId.
 
     `registered` maps each template code to its registered text, whose `${name}` variables
-    are what TemplateParam must give. `failing` makes every request fail (tests)."""
+    are what TemplateParam must give. `failing` makes every request fail, and `stalling`
+    answers a request only after that many seconds (tests)."""
 
     def __init__(
         self,
@@ -106,6 +108,7 @@ class FakeAliyunSms:
             else {code: SMS_TEMPLATES[name].text for name, code in LOCAL_TEMPLATE_CODES.items()}
         )
         self.failing = False
+        self.stalling = 0.0  # seconds to wait before answering (tests)
         self._nonces: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
@@ -116,6 +119,11 @@ class FakeAliyunSms:
         problem = self._authenticate(request.method, params)
         if problem is not None:
             return problem
+        if self.stalling:
+            # Takes the message, then answers too late: the sender cannot know it went out.
+            answer = self._send(params)
+            time.sleep(self.stalling)
+            return answer
         if self.failing:
             return _rpc_error(
                 503,

@@ -160,6 +160,13 @@ def test_the_merged_template_passes_cfn_lint(built):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_bootstrap_stack_passes_cfn_lint_in_the_global_and_the_china_regions():
+    result = cfn_lint(
+        ROOT / "infra" / "bootstrap.yaml", "us-east-1", "cn-north-1", "cn-northwest-1"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.fixture(scope="module", params=["cn-north-1", "cn-northwest-1"])
 def china_built(request, tmp_path_factory) -> Package:
     """What `make package REGION=cn-north-1` (or cn-northwest-1) builds."""

@@ -8,6 +8,7 @@ once however often it presses."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import ssl
 import threading
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Request
 from functions.core.adapters.mail import SmtpMail
 from functions.core.adapters.sms import AliyunSms
 from functions.core.adapters.tables import NotificationItem
+from functions.core.adapters.transports import http_post
 from functions.core.config import AliyunSms as AliyunSettings
 from functions.core.config import Smtp
 from functions.core.domain.clock import parse_iso
@@ -81,7 +83,8 @@ def provider(wiring, robots, clock, tmp_path) -> Any:
 
 def use_sms(wiring: Any, clock: Any, endpoint: str, secret: str) -> None:
     settings = AliyunSettings(ACCESS_KEY[0], secret, "雨山区吹哨", TEMPLATE_CODES, endpoint)
-    wiring.__dict__["sms"] = AliyunSms(settings, clock)
+    post = functools.partial(http_post, timeout=1)
+    wiring.__dict__["sms"] = AliyunSms(settings, clock, post=post)
     wiring.__dict__.pop("transport", None)
     wiring.__dict__.pop("dispatch", None)
 
@@ -169,6 +172,24 @@ def test_a_request_the_provider_cannot_verify_is_retried_and_its_answer_kept_wit
     assert sms.status == "pending" and sms.attempts == 1
     assert sms.last_error == "aliyun: SignatureDoesNotMatch"
     assert not [r for r in provider.received.all() if code in json.dumps(r["params"])]
+
+
+def test_an_sms_the_provider_took_but_never_answered_is_uncertain_and_not_sent_again(
+    api, wiring, provider, sink, clock
+):
+    provider.stalling = 2.0  # longer than the sender waits
+    code = whistled(api)
+    assert tick(wiring)["dead"] >= 1
+    [sms] = [n for n in outbox(code) if n.channel == "sms"]
+    assert sms.status == "dead" and sms.dead_flag == "uncertain"
+    assert sms.last_error == "uncertain: no answer: TimeoutError"
+    provider.stalling = 0.0
+    clock.advance(hours=1)
+    tick(wiring)
+    # It did reach the provider once; a retry would have sent it twice.
+    got = [r for r in provider.received.all() if r["params"].get("code") == code]
+    assert len(got) == 1
+    assert [m["id"] for m in ok(listed(api))["items"]] == [sms.id]
 
 
 def provider_url(wiring) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..config import Smtp
-from ..ports import Notification, TransientError
+from ..ports import Notification, TransientError, Uncertain
 from .sms import aws_error_code
 
 
@@ -76,7 +76,14 @@ class SmtpMail:
                     client.starttls(context=context)
                 if smtp.username and smtp.password:
                     client.login(smtp.username, smtp.password)
-                client.send_message(message)
+                try:
+                    client.send_message(message)
+                except (smtplib.SMTPServerDisconnected, TimeoutError, ConnectionError) as error:
+                    # The relay went quiet or away once the message was on its way: it may
+                    # have taken it.
+                    raise Uncertain(f"smtp: no answer: {type(error).__name__}") from error
+        except Uncertain:
+            raise
         except smtplib.SMTPResponseException as error:
             raise TransientError(f"smtp: {error.smtp_code}") from error
         except (smtplib.SMTPException, OSError) as error:

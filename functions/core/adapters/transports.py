@@ -28,20 +28,27 @@ from ..ports import (
     SmsSender,
     Throttled,
     TransientError,
+    Uncertain,
 )
 
 Post = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def http_post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float = 5
+) -> tuple[int, bytes]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - https robots
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as error:
         return int(error.code), bytes(error.read() or b"")
-    except (urllib.error.URLError, OSError) as error:
-        raise TransientError(f"network: {type(error).__name__}") from error
+    except urllib.error.URLError as error:
+        # urllib wraps what fails while connecting and sending: the request never arrived whole.
+        raise TransientError(f"network: {type(error.reason).__name__}") from error
+    except OSError as error:
+        # It failed after the request was sent, waiting for or reading the answer.
+        raise Uncertain(f"no answer: {type(error).__name__}") from error
 
 
 def robot_payload(
