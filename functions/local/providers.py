@@ -257,6 +257,7 @@ class SmtpSink:
         tls_context: Any = None,
         host: str = "127.0.0.1",
         port: int | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         self.received = received
         self.username = username
@@ -265,6 +266,7 @@ class SmtpSink:
         self.port = port or free_port(host)
         self.failing = False
         self._tls_context = tls_context
+        self._implicit_tls = implicit_tls
         self._controller: Any = None
 
     def start(self) -> None:
@@ -290,17 +292,20 @@ class SmtpSink:
                 sink.keep(envelope)
                 return "250 2.0.0 OK: queued"
 
+        tls = self._tls_context is not None
         self._controller = Controller(
             Handler(),
             hostname=self.host,
             port=self.port,
             authenticator=authenticate,
             auth_required=True,
-            # Locally the sink speaks plain SMTP on loopback; with a certificate it requires
-            # STARTTLS before the login, as a real relay does.
-            auth_require_tls=self._tls_context is not None,
-            require_starttls=self._tls_context is not None,
-            tls_context=self._tls_context,
+            # Locally the sink speaks plain SMTP on loopback; with a certificate it speaks TLS
+            # from the first byte (implicit, port 465 style) or requires STARTTLS before the
+            # login (port 587 style), as a real relay does.
+            auth_require_tls=tls and not self._implicit_tls,
+            require_starttls=tls and not self._implicit_tls,
+            tls_context=None if self._implicit_tls else self._tls_context,
+            ssl_context=self._tls_context if self._implicit_tls else None,
         )
         self._controller.start()
 

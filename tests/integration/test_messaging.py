@@ -235,12 +235,19 @@ def test_a_relay_that_keeps_refusing_is_retried_with_backoff_then_the_mail_is_de
     assert ok(listed(api))["items"] == []
 
 
-def test_starttls_with_the_relays_own_certificate_authority(api, wiring, robots, tmp_path):
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_the_relays_own_certificate_authority(api, wiring, robots, tmp_path, security):
     certificate, context = self_signed("localhost", tmp_path)
-    relay = SmtpSink(Received(tmp_path / "tls.jsonl"), "whistle", "pw", tls_context=context)
+    relay = SmtpSink(
+        Received(tmp_path / "tls.jsonl"),
+        "whistle",
+        "pw",
+        tls_context=context,
+        implicit_tls=security == "tls",
+    )
     relay.start()
     try:
-        settings = Smtp("localhost", relay.port, "starttls", "whistle", "pw", ca_pem=certificate)
+        settings = Smtp("localhost", relay.port, security, "whistle", "pw", ca_pem=certificate)
         wiring.__dict__["mail"] = SmtpMail(settings, SENDER)
         wiring.__dict__.pop("transport", None)
         wiring.__dict__.pop("dispatch", None)
