@@ -76,7 +76,8 @@ def provider(wiring, robots, clock, tmp_path) -> Any:
         clock=clock.now,
     )
     served = Served(fake)
-    use_sms(wiring, clock, f"{served.url}/", ACCESS_KEY[1])
+    fake.endpoint = f"{served.url}/"  # where the adapter reaches it
+    use_sms(wiring, clock, fake.endpoint, ACCESS_KEY[1])
     yield fake
     served.stop()
 
@@ -165,7 +166,7 @@ def test_every_resident_message_reaches_the_provider_as_its_template_and_paramet
 def test_a_request_the_provider_cannot_verify_is_retried_and_its_answer_kept_without_the_phone(
     api, wiring, provider, sink, clock
 ):
-    use_sms(wiring, clock, provider_url(wiring), "a-wrong-secret")
+    use_sms(wiring, clock, provider.endpoint, "a-wrong-secret")
     code = whistled(api)
     tick(wiring)
     [sms] = [n for n in outbox(code) if n.channel == "sms"]
@@ -190,10 +191,6 @@ def test_an_sms_the_provider_took_but_never_answered_is_uncertain_and_not_sent_a
     got = [r for r in provider.received.all() if r["params"].get("code") == code]
     assert len(got) == 1
     assert [m["id"] for m in ok(listed(api))["items"]] == [sms.id]
-
-
-def provider_url(wiring) -> str:
-    return str(wiring.sms._settings.endpoint)
 
 
 # -- mail --------------------------------------------------------------------------------------
