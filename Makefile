@@ -13,6 +13,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 	bench package deploy lock clean
 
 ## dev: serve the SPA, the API and local AWS on http://127.0.0.1:$(PORT) (Ctrl-C stops; data kept)
+## (WHISTLE_PROFILE=china make dev: SMS to a local Alibaba Cloud SMS stand-in, mail to an SMTP sink)
 dev: $(VENV)/.installed frontend/dist/index.html
 	PORT=$(PORT) $(BIN)/whistle dev
 

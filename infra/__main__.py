@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     complete.add_argument("current", type=Path)
 
+    check = commands.add_parser(
+        "check-secrets",
+        help="read the secrets parameter's JSON on stdin: does it hold the providers' settings?",
+    )
+    check.add_argument("--sms-provider", default="sns")
+    check.add_argument("--mail-provider", default="ses")
+
     args = parser.parse_args(argv)
     if args.command == "package":
         from .package import ROOT, ZIP_BUDGET_BYTES, package
@@ -56,6 +63,26 @@ def main(argv: list[str] | None = None) -> int:
 
         outputs = outputs_by_key(json.loads(args.outputs.read_text()))
         print(dumps(spa_config(args.stage, outputs)))
+    elif args.command == "check-secrets":
+        from functions.core.config import ConfigurationError, messaging_settings
+
+        env = {
+            "WHISTLE_SMS_PROVIDER": args.sms_provider,
+            "WHISTLE_MAIL_PROVIDER": args.mail_provider,
+        }
+        try:
+            secrets = json.loads(sys.stdin.read() or "{}")
+            # The functions' own check, so the deployment and a cold start agree.
+            messaging_settings(env, secrets if isinstance(secrets, dict) else {})
+        except ValueError:
+            print("the secrets parameter is not JSON", file=sys.stderr)
+            return 1
+        except ConfigurationError as error:  # names what is missing, never a value
+            print(f"the secrets parameter is not ready: {error}", file=sys.stderr)
+            return 1
+        print(
+            f"the secrets parameter has the settings of {args.sms_provider} and {args.mail_provider}"
+        )
     elif args.command == "new-secrets":
         from .site import dumps, new_secrets
 

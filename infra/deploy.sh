@@ -86,11 +86,39 @@ else
   die "cannot read $secrets_parameter: $current"
 fi
 
+# SMS and mail providers other than SNS and SES (in the China regions, Alibaba Cloud SMS and an
+# SMTP relay) take their settings from the secrets parameter; the dispatch function refuses to
+# start without them, so the deployment stops here first.
+parameter() {  # parameter KEY DEFAULT: the value in $PARAMETERS, or DEFAULT
+  local value
+  value=$(sed -n "s/^$1=//p" "$PARAMETERS" | tail -1)
+  echo "${value:-$2}"
+}
+case "$REGION" in
+  cn-*) sms_provider=$(parameter SmsProvider aliyun); mail_provider=$(parameter MailProvider smtp) ;;
+  *) sms_provider=$(parameter SmsProvider sns); mail_provider=$(parameter MailProvider ses) ;;
+esac
+if [ "$sms_provider" != sns ] || [ "$mail_provider" != ses ]; then
+  step "secrets parameter: settings for $sms_provider and $mail_provider"
+  # Through a pipe, so the secrets never appear on a command line or in the output.
+  aws ssm get-parameter --name "$secrets_parameter" --with-decryption \
+      --query Parameter.Value --output text \
+    | "$PYTHON" -m infra check-secrets --sms-provider "$sms_provider" --mail-provider "$mail_provider" \
+    || die "add them to $secrets_parameter (README: Deploying in mainland China), then run make deploy again"
+fi
+
+# The China template has no SesRegion, SmsSenderId, SmsSignName… : a line for a parameter the
+# packaged template does not declare is left out (CloudFormation would refuse the lot).
+declared=" $("$PYTHON" -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1])).get("Parameters", {"*": 0})))' "$BUILD/template.json") "
 overrides=("SecretsKeyArn=$secrets_key")
 while IFS= read -r line || [ -n "$line" ]; do
   line=${line%$'\r'}
   case "$line" in ''|'#'*) continue ;; esac
   [[ "$line" == *=* ]] || die "$PARAMETERS: not Key=Value: $line"
+  if [[ "$declared" != *" * "* && "$declared" != *" ${line%%=*} "* ]]; then
+    echo "(${line%%=*} is not a parameter of the $REGION template: left out)"
+    continue
+  fi
   overrides+=("$line")
 done <"$PARAMETERS"
 given_public_url=$(printf '%s\n' "${overrides[@]}" | sed -n 's/^PublicUrl=//p' | tail -1)

@@ -61,8 +61,9 @@ def merge(
 ) -> dict[str, Any]:
     """The deployable template of `stage` from Chalice's template (`sam.json`), for `region`.
 
-    The template is the same in every partition: nothing in it is a resource type the China
-    regions lack (staff identity is Whistle's own tables, not a Cognito user pool).
+    Staff identity is Whistle's own tables in every partition, so no resource type is one the
+    China regions lack; for a China region (`cn-…`) the SES and SNS SMS branches are decided
+    away and a domain and IAM certificate become required (`for_china_regions`).
     """
     hand = copy.deepcopy(dict(stack) if stack is not None else load_yaml(STACK))
     whistle = hand.pop("Whistle")
@@ -94,7 +95,124 @@ def merge(
     _wire_functions(template, whistle, stage, stage_env)
     _add_table_alarms(template, stage)
     _add_gateway_responses(template, whistle.get("GatewayResponses", {}))
+    if region and region.startswith("cn-"):
+        for_china_regions(template)
     return template
+
+
+# The China regions (cn-north-1, cn-northwest-1) offer neither SES nor SNS SMS: messages go
+# through Alibaba Cloud SMS and an SMTP relay (settings in the secrets parameter, nothing to
+# grant in IAM). CloudFront there serves no *.cloudfront.cn address to browsers and has no
+# ACM: a domain with an ICP filing (备案) and a server certificate uploaded to IAM are required.
+CHINA_DECIDED = {
+    "UseSns": False,
+    "UseSes": False,
+    "HasSesRegion": False,
+    "HasSmsSenderId": False,
+    "HasSmsOriginationNumber": False,
+    "HasAcmCertificate": False,
+    "HasDomain": True,
+    "HasIamCertificate": True,
+    "HasSenderEmail": True,
+}
+CHINA_DROPPED = (
+    "SesRegion",
+    "SmsSenderId",
+    "SmsOriginationNumber",
+    "SmsSignName",
+    "CertificateArn",
+)
+
+
+def for_china_regions(template: dict[str, Any]) -> None:
+    """Decide now what the China regions lack, and require what they need."""
+    for condition, value in CHINA_DECIDED.items():
+        resolve_condition(template, condition, value)
+    parameters = template["Parameters"]
+    for name in CHINA_DROPPED:
+        del parameters[name]
+    parameters["SmsProvider"].update(
+        AllowedValues=["aliyun"],
+        Default="aliyun",
+        Description="Alibaba Cloud SMS, with the AccessKey, the registered signature and "
+        'template codes in the secrets parameter ("aliyun_sms").',
+    )
+    parameters["MailProvider"].update(
+        AllowedValues=["smtp"],
+        Default="smtp",
+        Description="A mail relay, with its host, port, TLS mode and login in the secrets "
+        'parameter ("smtp").',
+    )
+    parameters["SenderEmail"] = {
+        "Type": "String",
+        "AllowedPattern": r"^[^@\s]+@[^@\s]+$",
+        "ConstraintDescription": "an e-mail address",
+        "Description": "From address of e-mail alerts: an address the SMTP relay lets the "
+        "account send as.",
+    }
+    parameters["DomainName"] = {
+        "Type": "String",
+        "MinLength": 4,
+        "AllowedPattern": r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$",
+        "ConstraintDescription": "a domain name such as whistle.yushan.gov.cn",
+        "Description": "The site's domain, with an ICP filing (备案) in force: required in the "
+        "China regions, where CloudFront serves no *.cloudfront.cn address to browsers.",
+    }
+    parameters["IamCertificateId"] = {
+        "Type": "String",
+        "MinLength": 16,
+        "AllowedPattern": "^[A-Z0-9]+$",
+        "ConstraintDescription": "the ServerCertificateId that `aws iam upload-server-certificate` "
+        "printed (ASCA…)",
+        "Description": "The domain's certificate, uploaded to IAM with path /cloudfront/ (the "
+        "China regions have no ACM for CloudFront).",
+    }
+    left = sorted(set(CHINA_DROPPED) & _referenced(template))
+    if left:
+        raise MergeError(f"the China template still refers to {left}")
+
+
+def _referenced(node: Any) -> set[str]:
+    """Every name a `Ref` or `Fn::Sub` string of the template names."""
+    if isinstance(node, dict):
+        found = {str(node["Ref"])} if list(node) == ["Ref"] else set()
+        if "Fn::Sub" in node:
+            text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+            found |= set(re.findall(r"\$\{([A-Za-z0-9]+)", text))
+        for value in node.values():
+            found |= _referenced(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_referenced(v) for v in node)) if node else set()
+    return set()
+
+
+def resolve_condition(template: dict[str, Any], condition: str, value: bool) -> None:
+    """Decide `condition` now: keep the chosen branch of every `Fn::If` on it and drop the
+    resources and outputs that exist only under it (or only without it)."""
+
+    removed = object()  # the branch chosen was AWS::NoValue: drop the list item
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if list(node) == ["Fn::If"] and node["Fn::If"][0] == condition:
+                chosen = walk(node["Fn::If"][1 if value else 2])
+                return removed if chosen == {"Ref": "AWS::NoValue"} else chosen
+            return {k: v for k, v in ((k, walk(v)) for k, v in node.items()) if v is not removed}
+        if isinstance(node, list):
+            return [item for item in (walk(i) for i in node) if item is not removed]
+        return node
+
+    for section in ("Resources", "Outputs"):
+        entries = template.get(section, {})
+        for name in [n for n, e in entries.items() if e.get("Condition") == condition]:
+            if not value:
+                del entries[name]
+            else:
+                del entries[name]["Condition"]
+    for key in list(template):
+        template[key] = walk(template[key])
+    del template["Conditions"][condition]
 
 
 # -- functions ---------------------------------------------------------------------------------

@@ -153,18 +153,12 @@ def bearer(user: str, *groups: str, clock: FixedClock | None = None) -> dict[str
 @pytest.fixture
 def robots(wiring: Any) -> Any:
     """Replace the network under the robot sender with recording robots."""
-    from functions.core.adapters.transports import AwsTransport
+    from functions.core.adapters.transports import Robots as RobotSender
     from tests.integration.flows import Robots
 
     fake = Robots()
-    wiring.__dict__["transport"] = AwsTransport(
-        wiring.settings,
-        wiring.client("ses"),
-        wiring.client("sns"),
-        wiring.vault,
-        wiring.counters,
-        post=fake.post,
-    )
+    wiring.__dict__["robots"] = RobotSender(wiring.settings, wiring.counters, post=fake.post)
+    wiring.__dict__.pop("transport", None)
     return fake
 
 

@@ -169,6 +169,8 @@ export const staffApi = {
   totpEnrol: () => staffRequest('POST', '/auth/totp'),
   totpConfirm: (code) => staffRequest('POST', '/auth/totp/confirm', { body: { code } }),
   totpDisable: (code) => staffRequest('POST', '/auth/totp/disable', { body: { code } }),
+  undelivered: () => staffRequest('GET', '/staff/notifications'),
+  resend: (id) => staffRequest('POST', `/staff/notifications/${encodeURIComponent(id)}/resend`),
   calendar: () => staffRequest('GET', '/staff/calendar'),
   putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
 }

@@ -19,10 +19,13 @@ if TYPE_CHECKING:
         CalendarSource,
         CaseStore,
         CounterStore,
+        MailSender,
         NotificationStore,
         PhoneVault,
         PhotoStore,
         RegistrySource,
+        RobotSender,
+        SmsSender,
         Transport,
     )
     from .services.calendar import CalendarDeps
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from .services.metrics import MetricsDeps
     from .services.notify import Messenger
     from .services.open311 import Open311Deps
+    from .services.outbox import OutboxDeps
     from .services.rules import Rules
     from .services.workflow import WorkflowDeps
 
@@ -44,7 +48,7 @@ class Wiring:
     clock: Clock
     ids: IdSource
 
-    def client(self, service: str, *, public: bool = False) -> Any:
+    def client(self, service: str, *, public: bool = False, region: str | None = None) -> Any:
         import boto3
         from botocore.config import Config
 
@@ -54,7 +58,7 @@ class Wiring:
         extra = {"s3": {"addressing_style": "path"}} if endpoint and service == "s3" else {}
         return boto3.client(
             service,
-            region_name=self.settings.region,
+            region_name=region or self.settings.region,
             endpoint_url=endpoint,
             config=Config(
                 retries={"mode": "standard"},
@@ -107,16 +111,43 @@ class Wiring:
     @cached_property
     def notifications(self) -> NotificationStore:
         from .adapters.notification_store import DynamoNotificationStore
+        from .adapters.tables import connection
 
-        return DynamoNotificationStore()
+        return DynamoNotificationStore(connection(self.settings))
 
     @cached_property
     def transport(self) -> Transport:
-        from .adapters.transports import AwsTransport
+        from .adapters.transports import ChannelTransport
 
-        return AwsTransport(
-            self.settings, self.client("ses"), self.client("sns"), self.vault, self.counters
-        )
+        return ChannelTransport(self.sms, self.mail, self.robots, self.vault)
+
+    @cached_property
+    def robots(self) -> RobotSender:
+        from .adapters.transports import Robots
+
+        return Robots(self.settings, self.counters)
+
+    @cached_property
+    def sms(self) -> SmsSender:
+        messaging = self.settings.messaging
+        if messaging.aliyun is not None:
+            from .adapters.sms import AliyunSms
+
+            return AliyunSms(messaging.aliyun, self.clock)
+        from .adapters.sms import SnsSms
+
+        return SnsSms(self.client("sns"), messaging.sms_sign_name, self.settings.sms_sender)
+
+    @cached_property
+    def mail(self) -> MailSender:
+        messaging = self.settings.messaging
+        if messaging.smtp is not None:
+            from .adapters.mail import SmtpMail
+
+            return SmtpMail(messaging.smtp, self.settings.sender_email)
+        from .adapters.mail import SesMail
+
+        return SesMail(self.client("ses", region=messaging.ses_region), self.settings.sender_email)
 
     @cached_property
     def accounts(self) -> CachedAccounts:
@@ -191,8 +222,18 @@ class Wiring:
         from .services.metrics import MetricsDeps
 
         return MetricsDeps(
-            clock=self.clock, store=DynamoMetricStore(), registry=self.registry, cases=self.cases
+            clock=self.clock,
+            store=DynamoMetricStore(),
+            registry=self.registry,
+            cases=self.cases,
+            outbox=self.notifications,
         )
+
+    @cached_property
+    def outbox(self) -> OutboxDeps:
+        from .services.outbox import OutboxDeps
+
+        return OutboxDeps(clock=self.clock, notifications=self.notifications)
 
     @cached_property
     def open311(self) -> Open311Deps:

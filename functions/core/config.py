@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .domain.accounts import LockoutPolicy
+from .domain.messages import SMS_TEMPLATES
 
 
 class ConfigurationError(RuntimeError):
@@ -81,6 +83,52 @@ class Limits:
     webhook_per_minute: int = 20  # WeCom / DingTalk / Feishu robots allow 20 a minute
 
 
+SMS_PROVIDERS = ("sns", "aliyun")
+MAIL_PROVIDERS = ("ses", "smtp")
+SMTP_SECURITY = ("starttls", "tls", "none")
+ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com"
+
+
+@dataclass(frozen=True)
+class AliyunSms:
+    """Alibaba Cloud SMS (Dysmsapi): the RAM user's AccessKey, the district's registered
+    signature (签名) and the code of each registered template (模板), by Whistle's name."""
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    sign_name: str
+    templates: dict[str, str]
+    endpoint: str = ALIYUN_SMS_ENDPOINT
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """A mail relay (the government mail system, or a domestic relay). `security` is
+    "starttls" (usually port 587 or 25), "tls" (implicit TLS, usually 465) or "none" (only
+    for a relay on this machine, such as the local stack's sink)."""
+
+    host: str
+    port: int
+    security: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_pem: str | None = None  # a private CA that signed the relay's certificate, if any
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Messaging:
+    """Who sends SMS and e-mail. SNS and SES where AWS offers them; in the China regions
+    (neither is offered there) Alibaba Cloud SMS and an SMTP relay."""
+
+    sms_provider: str = "sns"
+    mail_provider: str = "ses"
+    sms_sign_name: str = "雨山区吹哨"  # SNS: written in front of the text at send time
+    ses_region: str | None = None
+    aliyun: AliyunSms | None = None
+    smtp: Smtp | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str
@@ -102,6 +150,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_override: str | None = None  # local stack: robots post to the dev sink
+    messaging: Messaging = field(default_factory=Messaging)
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
@@ -182,7 +231,102 @@ class Settings:
             ),
             webhook_secrets=secrets.webhook_secrets,
             webhook_override=env.get("WHISTLE_WEBHOOK_OVERRIDE") or None,
+            messaging=messaging_settings(env, secrets.raw),
         )
+
+
+def messaging_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Messaging:
+    """The providers chosen by WHISTLE_SMS_PROVIDER and WHISTLE_MAIL_PROVIDER, with their
+    settings from the secrets (`aliyun_sms`, `smtp`); a chosen provider without complete
+    settings stops the function at its start, not at its first message."""
+    sms = env.get("WHISTLE_SMS_PROVIDER") or "sns"
+    mail = env.get("WHISTLE_MAIL_PROVIDER") or "ses"
+    if sms not in SMS_PROVIDERS:
+        raise ConfigurationError(f"WHISTLE_SMS_PROVIDER is {sms!r}, not one of {SMS_PROVIDERS}")
+    if mail not in MAIL_PROVIDERS:
+        raise ConfigurationError(f"WHISTLE_MAIL_PROVIDER is {mail!r}, not one of {MAIL_PROVIDERS}")
+    return Messaging(
+        sms_provider=sms,
+        mail_provider=mail,
+        sms_sign_name=env.get("WHISTLE_SMS_SIGN_NAME") or Messaging.sms_sign_name,
+        ses_region=env.get("WHISTLE_SES_REGION") or None,
+        aliyun=_aliyun(secrets.get("aliyun_sms")) if sms == "aliyun" else None,
+        smtp=_smtp(secrets.get("smtp")) if mail == "smtp" else None,
+    )
+
+
+def _section(name: str, value: Any, required: tuple[str, ...]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"the secrets have no {name!r} settings")
+    missing = [k for k in required if not value.get(k)]
+    if missing:
+        raise ConfigurationError(f"the secrets' {name!r} settings lack " + ", ".join(missing))
+    return value
+
+
+def _aliyun(value: Any) -> AliyunSms:
+    section = _section(
+        "aliyun_sms", value, ("access_key_id", "access_key_secret", "sign_name", "templates")
+    )
+    templates = section["templates"]
+    if not isinstance(templates, Mapping):
+        raise ConfigurationError("aliyun_sms.templates maps Whistle's template names to codes")
+    unmapped = sorted(name for name in SMS_TEMPLATES if not templates.get(name))
+    if unmapped:
+        raise ConfigurationError(
+            "aliyun_sms.templates has no template code for " + ", ".join(unmapped)
+        )
+    unknown = sorted(set(templates) - set(SMS_TEMPLATES))
+    if unknown:
+        raise ConfigurationError(
+            "aliyun_sms.templates names unknown templates: " + ", ".join(unknown)
+        )
+    sign_name = str(section["sign_name"])
+    if "【" in sign_name or "】" in sign_name:
+        raise ConfigurationError("aliyun_sms.sign_name is the signature's name, without 【】")
+    return AliyunSms(
+        access_key_id=str(section["access_key_id"]),
+        access_key_secret=str(section["access_key_secret"]),
+        sign_name=sign_name,
+        templates={str(k): str(v) for k, v in templates.items()},
+        endpoint=str(section.get("endpoint") or ALIYUN_SMS_ENDPOINT).rstrip("/"),
+    )
+
+
+def _smtp(value: Any) -> Smtp:
+    section = _section("smtp", value, ("host", "port", "security"))
+    security = str(section["security"])
+    if security not in SMTP_SECURITY:
+        raise ConfigurationError(f"smtp.security is {security!r}, not one of {SMTP_SECURITY}")
+    host = str(section["host"])
+    if security == "none" and not _loopback(host):
+        # Credentials and departments' mail never cross a network in clear.
+        raise ConfigurationError("smtp.security 'none' is only for a relay on 127.0.0.1")
+    try:
+        port = int(section["port"])
+        timeout = float(section.get("timeout_seconds") or Smtp.timeout_seconds)
+    except (TypeError, ValueError) as error:
+        raise ConfigurationError("smtp.port and smtp.timeout_seconds are numbers") from error
+    if bool(section.get("username")) != bool(section.get("password")):
+        raise ConfigurationError("smtp.username and smtp.password go together")
+    return Smtp(
+        host=host,
+        port=port,
+        security=security,
+        username=str(section["username"]) if section.get("username") else None,
+        password=str(section["password"]) if section.get("password") else None,
+        ca_pem=str(section["ca_pem"]) if section.get("ca_pem") else None,
+        timeout_seconds=timeout,
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _decode_key(name: str, value: str) -> bytes:
@@ -202,6 +346,7 @@ class _Secrets:
     signing_key: bytes
     session_key: bytes
     webhook_secrets: dict[str, str]
+    raw: Mapping[str, Any] = field(repr=False)
     wecom: WeComApp | None = None
     dingtalk: DingTalkApp | None = None
 
@@ -214,10 +359,12 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
     """Keys from one SSM SecureString parameter (AWS) or from the environment (local).
 
     The parameter holds {"encryption_key", "lookup_key", "signing_key", "session_key": base64
-    of 32 bytes, "webhook_secrets": {department id: robot signing secret}, and optionally
+    of 32 bytes, "webhook_secrets": {department id: robot signing secret}}, optionally
     "wecom": {"corp_id", "agent_id", "secret"} and "dingtalk": {"client_id",
-    "client_secret"} for work-chat sign-in}; it is read once per cold start so the keys never
-    sit in the function's configuration.
+    "client_secret"} for work-chat sign-in, and, for the providers chosen, "aliyun_sms" and
+    "smtp" (see AliyunSms and Smtp); it is read once per cold start so no key or password ever
+    sits in the function's configuration. Locally the same sections come from WHISTLE_WECOM,
+    WHISTLE_DINGTALK, WHISTLE_ALIYUN_SMS and WHISTLE_SMTP (JSON).
     """
     parameter = env.get("WHISTLE_SECRETS_PARAMETER")
     if parameter:
@@ -235,6 +382,8 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
             "webhook_secrets": json.loads(env.get("WHISTLE_WEBHOOK_SECRETS", "{}")),
             "wecom": json.loads(env.get("WHISTLE_WECOM", "null")),
             "dingtalk": json.loads(env.get("WHISTLE_DINGTALK", "null")),
+            "aliyun_sms": json.loads(env.get("WHISTLE_ALIYUN_SMS", "null")),
+            "smtp": json.loads(env.get("WHISTLE_SMTP", "null")),
         }
     missing = [k for k in KEYS if not data.get(k)]
     if missing:
@@ -249,6 +398,7 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
         signing_key=_decode_key("signing_key", data["signing_key"]),
         session_key=_decode_key("session_key", data["session_key"]),
         webhook_secrets={str(k): str(v) for k, v in (data.get("webhook_secrets") or {}).items()},
+        raw=data,
         wecom=_app(WeComApp, "wecom", data.get("wecom"), ("corp_id", "agent_id", "secret")),
         dingtalk=_app(
             DingTalkApp, "dingtalk", data.get("dingtalk"), ("client_id", "client_secret")

@@ -224,10 +224,22 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"  # given up: failed too often, or its sender stopped while sending
 
 
+class Trouble(StrEnum):
+    """Why a dead message did not reach its recipient, as the district page shows it."""
+
+    FAILED = "failed"  # the provider refused it on every attempt
+    UNCERTAIN = "uncertain"  # its sender stopped while sending: it may or may not have gone
+
+
 @dataclass(frozen=True)
 class Notification:
     """One message in the outbox: written by a transition in its own transaction, then
-    leased, sent and marked by the dispatch job."""
+    leased, sent and marked by the dispatch job.
+
+    `template` is Whistle's name of the message and `params` its parameters: an SMS provider
+    in mainland China sends a registered template with parameters, never free text. `body` is
+    the rendered text (no SMS signature: providers add it), for e-mail, robots, SNS and people.
+    """
 
     id: str
     case_code: str
@@ -241,9 +253,13 @@ class Notification:
     department: str | None = None
     webhook_kind: str | None = None
     link: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: int = 0
     lease_until: datetime | None = None
+    last_error: str | None = None
+    trouble: Trouble | None = None  # set while dead and not resent
+    resend_of: str | None = None  # the dead message this one sends again
 
 
 class NotificationStore(Protocol):
@@ -256,14 +272,39 @@ class NotificationStore(Protocol):
     def sent(self, notification: Notification, now: datetime) -> None: ...
 
     def failed(
-        self, notification: Notification, now: datetime, error: str, retry_at: datetime | None
-    ) -> None: ...
+        self,
+        notification: Notification,
+        now: datetime,
+        error: str,
+        retry_at: datetime | None,
+        trouble: Trouble = Trouble.FAILED,
+    ) -> None:
+        """Another attempt at `retry_at`; with none, the message is dead, flagged `trouble`."""
+        ...
 
     def postpone(self, notification: Notification, until: datetime) -> None: ...
+
+    def get(self, notification_id: str) -> Notification | None: ...
+
+    def troubled(self, limit: int) -> list[Notification]:
+        """Dead messages nobody has resent yet, newest first (failed and uncertain)."""
+        ...
+
+    def troubled_counts(self) -> dict[Trouble, int]: ...
+
+    def resend(self, dead: Notification, again: Notification) -> bool:
+        """Store `again` and mark `dead` resent, atomically; False (nothing stored) when
+        `dead` was resent already."""
+        ...
 
 
 class TransientError(Exception):
     """The provider refused or failed this time; another attempt may succeed."""
+
+
+class Uncertain(TransientError):
+    """The request went out and no answer came back (a timeout, a dropped connection): the
+    provider may have acted on it, so sending it again may deliver it twice."""
 
 
 class Throttled(Exception):
@@ -274,6 +315,36 @@ class Transport(Protocol):
     def send(self, notification: Notification, now: datetime) -> None:
         """Deliver one message; TransientError or Throttled when it did not go out."""
         ...
+
+    def deduplicates(self, notification: Notification) -> bool:
+        """Whether the provider of this message's channel drops a second copy sent under the
+        same key we chose, so a message whose sender stopped mid-send can be sent again."""
+        ...
+
+
+# One port per channel; the transport routes each message to its channel's sender. Each says
+# whether its provider deduplicates by a key of ours (see Transport.deduplicates).
+
+
+class SmsSender(Protocol):
+    deduplicates: bool
+
+    def send_sms(self, phone: str, notification: Notification) -> None:
+        """Send the notification's template and parameters (or its text) to a mainland mobile
+        number (11 digits, opened from the outbox's sealed copy just for this call)."""
+        ...
+
+
+class MailSender(Protocol):
+    deduplicates: bool
+
+    def send_mail(self, notification: Notification) -> None: ...
+
+
+class RobotSender(Protocol):
+    deduplicates: bool
+
+    def send_robot(self, notification: Notification, now: datetime) -> None: ...
 
 
 # -- metrics -----------------------------------------------------------------------------------

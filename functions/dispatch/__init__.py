@@ -33,6 +33,7 @@ from ..core.services import calendar as calendar_service
 from ..core.services import dispatch as dispatch_service
 from ..core.services import identity, open311, workflow
 from ..core.services import intake as intake_service
+from ..core.services import outbox as outbox_service
 from ..core.services import staff as staff_service
 from ..core.services.passes import check_pass
 
@@ -338,6 +339,26 @@ def revoke_open311_key(key_id: str) -> Response:
     principal = principal_of(dispatch.current_request)
     revoked = open311.revoke_key(wiring().open311.keys, principal, key_id, wiring().clock.now())
     return respond(revoked, headers=PRIVATE)
+
+
+# -- messages that did not reach their recipient (district) ----------------------------------
+
+
+@dispatch.route("/staff/notifications", methods=["GET"], authorizer=staff_authorizer)
+@api
+def undelivered() -> Response:
+    principal = principal_of(dispatch.current_request)
+    return respond(outbox_service.troubled(wiring().outbox, principal), headers=PRIVATE)
+
+
+@dispatch.route(
+    "/staff/notifications/{notification_id}/resend", methods=["POST"], authorizer=staff_authorizer
+)
+@api
+def resend_notification(notification_id: str) -> Response:
+    principal = principal_of(dispatch.current_request)
+    resent = outbox_service.resend(wiring().outbox, principal, notification_id)
+    return respond(resent, headers=PRIVATE)
 
 
 # -- the working-day calendar (district) -----------------------------------------------------

@@ -459,6 +459,26 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         ],
         "responses": {"200": _json("The revoked key"), **_errors(401, 403, 404)},
     },
+    ("/staff/notifications", "GET"): {
+        "summary": "Messages given up and not yet resent (district): those that failed every "
+        "attempt and those whose sender stopped while sending (uncertain), newest first",
+        "security": STAFF,
+        "responses": {"200": _json("The messages"), **_errors(401, 403)},
+    },
+    ("/staff/notifications/{notification_id}/resend", "POST"): {
+        "summary": "Send a given-up message again (district), as a new message linked to it; "
+        "pressing twice sends it once",
+        "security": STAFF,
+        "parameters": [
+            {
+                "name": "notification_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {"200": _json("The new message's id"), **_errors(401, 403, 404, 409)},
+    },
     ("/open311/v2/{resource}", "GET"): {
         "summary": "Open311 GeoReport v2: discovery.{json,xml}, services.{json,xml} and "
         "requests.{json,xml} (filters service_request_id, service_code, start_date, end_date, "

@@ -293,6 +293,9 @@ class _Delivered:
     def send(self, notification: Any, now: datetime) -> None:
         return None
 
+    def deduplicates(self, notification: Any) -> bool:
+        return False
+
 
 def _poisson(rng: random.Random, mean: float) -> int:
     # Knuth: fine for small means.

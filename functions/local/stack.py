@@ -34,6 +34,7 @@ SAMPLE_ACCOUNTS = (
 SAMPLE_REGISTRY = Path(__file__).with_name("data") / "sample-registry.json"
 RECORDING = "moto-recording.jsonl"
 REGION = "us-east-1"
+PROFILES = ("default", "china")
 
 
 @dataclass
@@ -45,17 +46,24 @@ class StackOptions:
     moto_port: int | None = None
     load_sample: bool = True
     scheduler: bool = True
+    # "default": SES and SNS (moto). "china": what a China-region deployment uses instead —
+    # SMS through Alibaba Cloud's API (a local stand-in) and mail through SMTP (a local sink).
+    profile: str = "default"
 
     @classmethod
     def from_env(cls) -> StackOptions:
         root = Path(os.environ.get("WHISTLE_ROOT", ROOT))
         port = int(os.environ.get("PORT", "8000"))
         moto_port = os.environ.get("MOTO_PORT")
+        profile = os.environ.get("WHISTLE_PROFILE") or "default"
+        if profile not in PROFILES:
+            raise SystemExit(f"WHISTLE_PROFILE is {profile!r}: use one of {', '.join(PROFILES)}")
         return cls(
             root=root,
             data_dir=Path(os.environ.get("WHISTLE_DATA_DIR", root / ".whistle-data")),
             port=port,
             moto_port=int(moto_port) if moto_port else None,
+            profile=profile,
         )
 
 
@@ -63,7 +71,9 @@ def local_secrets(data_dir: Path) -> dict[str, str]:
     """The local stack's keys: generated once, kept in the data directory (owner-only)."""
     path = data_dir / "secrets.json"
     keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    wanted = KEYS
+    # Beside the stage's keys, the China profile's local provider accounts (SMS AccessKey
+    # secret, SMTP password): generated like the rest, never shown.
+    wanted = (*KEYS, "sms_secret", "smtp_password")
     if all(k in keys for k in wanted):
         return keys
     for name in wanted:
@@ -91,6 +101,8 @@ class LocalStack:
         self._scheduler: Any = None
         self.moto: Any = None
         self.url = f"http://{options.host}:{options.port}"
+        self.sms_provider: Any = None  # the China profile's stand-ins
+        self.smtp_sink: Any = None
 
     # -- start -----------------------------------------------------------------------------
 
@@ -128,6 +140,7 @@ class LocalStack:
         os.environ["WHISTLE_SESSION_KEY"] = keys["session_key"]
         os.environ["WHISTLE_PUBLIC_URL"] = self.url
         os.environ["WHISTLE_WEBHOOK_OVERRIDE"] = f"{self.url}/dev/webhooks"
+        os.environ.update(self.start_providers(keys))
 
         from ..core import bootstrap
 
@@ -136,6 +149,50 @@ class LocalStack:
         self.provision(wiring)
         self._serve(wiring)
         self._write_state()
+
+    def start_providers(self, keys: dict[str, str]) -> dict[str, str]:
+        """The China profile: a stand-in for Alibaba Cloud SMS at /dev/aliyun-sms on this
+        origin and an SMTP sink on another local port, with the settings that point the
+        functions at them (the same settings the secrets parameter holds in AWS)."""
+        if self.options.profile != "china":
+            return {"WHISTLE_SMS_PROVIDER": "sns", "WHISTLE_MAIL_PROVIDER": "ses"}
+        from .providers import (
+            LOCAL_ACCESS_KEY_ID,
+            LOCAL_SIGN_NAME,
+            LOCAL_TEMPLATE_CODES,
+            FakeAliyunSms,
+            Received,
+            SmtpSink,
+        )
+
+        data = self.options.data_dir
+        self.sms_provider = FakeAliyunSms(
+            Received(data / "sms-received.jsonl"), LOCAL_ACCESS_KEY_ID, keys["sms_secret"]
+        )
+        self.smtp_sink = SmtpSink(
+            Received(data / "mail-received.jsonl"), "whistle", keys["smtp_password"]
+        )
+        self.smtp_sink.start()
+        aliyun = {
+            "access_key_id": LOCAL_ACCESS_KEY_ID,
+            "access_key_secret": keys["sms_secret"],
+            "sign_name": LOCAL_SIGN_NAME,
+            "templates": LOCAL_TEMPLATE_CODES,
+            "endpoint": f"{self.url}/dev/aliyun-sms",
+        }
+        smtp = {
+            "host": self.smtp_sink.host,
+            "port": self.smtp_sink.port,
+            "security": "none",
+            "username": "whistle",
+            "password": keys["smtp_password"],
+        }
+        return {
+            "WHISTLE_SMS_PROVIDER": "aliyun",
+            "WHISTLE_MAIL_PROVIDER": "smtp",
+            "WHISTLE_ALIYUN_SMS": json.dumps(aliyun, ensure_ascii=False),
+            "WHISTLE_SMTP": json.dumps(smtp),
+        }
 
     def client(self, service: str) -> Any:
         import boto3
@@ -167,9 +224,10 @@ class LocalStack:
                     ]
                 },
             )
-        ses = wiring.client("ses")
-        if settings.sender_email not in ses.list_identities()["Identities"]:
-            ses.verify_email_identity(EmailAddress=settings.sender_email)
+        if settings.messaging.mail_provider == "ses":
+            ses = wiring.client("ses")
+            if settings.sender_email not in ses.list_identities()["Identities"]:
+                ses.verify_email_identity(EmailAddress=settings.sender_email)
         seed_calendar(DynamoCalendarStore())
         added = provision_sample_accounts(wiring.identity)
         if added:
@@ -203,6 +261,8 @@ class LocalStack:
             run_job=self.run_job,
             content_security_policy=self.content_security_policy(),
             pause_scheduler=self.pause_scheduler,
+            sms_provider=self.sms_provider,
+            received=self.received,
         )
         self._server = make_server(self.options.host, self.options.port, site, threaded=True)
         self.url = f"http://{self.options.host}:{self._server.server_port}"
@@ -220,6 +280,7 @@ class LocalStack:
             "stage": "local",
             "region": REGION,
             "sample": True,
+            "profile": self.options.profile,
         }
 
     def content_security_policy(self) -> str:
@@ -271,12 +332,23 @@ class LocalStack:
                 "to": i.recipient_display,
                 "subject": i.subject,
                 "body": i.body,
+                "template": i.template,
+                "params": json.dumps(i.params, ensure_ascii=False) if i.params else "",
                 "link": i.link or "",
                 "status": i.status + (f" ({i.last_error})" if i.last_error else ""),
                 "case": i.case_code,
             }
             for i in items
         ]
+
+    def received(self) -> dict[str, list[dict[str, Any]]]:
+        """What the China profile's stand-ins received, newest first (nothing by default)."""
+        if self.sms_provider is None and self.smtp_sink is None:
+            return {}
+        return {
+            "sms": list(reversed(self.sms_provider.received.all())) if self.sms_provider else [],
+            "mail": list(reversed(self.smtp_sink.received.all())) if self.smtp_sink else [],
+        }
 
     # -- run and stop ----------------------------------------------------------------------
 
@@ -295,6 +367,8 @@ class LocalStack:
             self._server.server_close()
         if self.moto is not None:
             self.moto.stop()
+        if self.smtp_sink is not None:
+            self.smtp_sink.stop()
         if compact:
             before, after = recording.compact(self.recording)
             log.info("local log compacted: %d → %d requests", before, after)
@@ -321,6 +395,12 @@ def run(options: StackOptions) -> int:
         if empty
         else ""
     )
+    profile = (
+        "  Profile              china: SMS via a local Alibaba Cloud SMS stand-in, "
+        f"mail via an SMTP sink on 127.0.0.1:{stack.smtp_sink.port}\n"
+        if options.profile == "china"
+        else ""
+    )
     print(
         f"\nWhistle is running (sample data)\n"
         f"  居民端 Resident app   {stack.url}/\n"
@@ -329,6 +409,7 @@ def run(options: StackOptions) -> int:
         f"  开发发件箱 Dev outbox  {stack.url}/dev/outbox\n"
         f"  Local AWS (moto)     {stack.moto.url}\n"
         f"  Data directory       {options.data_dir}\n"
+        f"{profile}"
         f"Local-only sample staff accounts (password {SAMPLE_PASSWORD}):\n"
         + "".join(f"  {user:<20} {scope}\n" for user, _, scope in SAMPLE_ACCOUNTS)
         + hint

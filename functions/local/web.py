@@ -155,6 +155,8 @@ class LocalSite:
         run_job: Callable[[str], dict[str, Any]],
         content_security_policy: str,
         pause_scheduler: Callable[[bool], None] = lambda paused: None,
+        sms_provider: Callable[[Request], Response] | None = None,
+        received: Callable[[], dict[str, list[dict[str, Any]]]] = lambda: {},
     ) -> None:
         self._api = api
         self._static = static
@@ -163,6 +165,8 @@ class LocalSite:
         self._run_job = run_job
         self._csp = content_security_policy
         self._pause = pause_scheduler
+        self._sms_provider = sms_provider
+        self._received = received
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -186,6 +190,13 @@ class LocalSite:
             return response
         if path == "/dev/outbox":
             return self._outbox_page()
+        if path == "/dev/received.json":
+            return Response(
+                json.dumps(self._received(), ensure_ascii=False), content_type="application/json"
+            )
+        if path.rstrip("/") == "/dev/aliyun-sms" and self._sms_provider is not None:
+            # The China profile's stand-in for Alibaba Cloud SMS (dysmsapi.aliyuncs.com).
+            return self._sms_provider(request)
         if path.startswith("/dev/webhooks/") and request.method == "POST":
             # Work-chat robots "receive" here locally; the outbox shows what they got.
             return Response('{"errcode":0,"code":0}', content_type="application/json")
@@ -208,14 +219,30 @@ class LocalSite:
         for message in self._outbox():
             cells = {
                 k: html.escape(str(message.get(k, "")))
-                for k in ("at", "channel", "to", "subject", "body", "status", "case", "link")
+                for k in (
+                    "at",
+                    "channel",
+                    "to",
+                    "subject",
+                    "body",
+                    "status",
+                    "case",
+                    "link",
+                    "template",
+                    "params",
+                )
             }
             anchor = f'<a href="{cells["link"]}" data-testid="action-link">'
             link = f"{anchor}打开办理链接 Open action link</a>" if message.get("link") else ""
+            template = (
+                f'<p class="template">模板 Template {cells["template"]} {cells["params"]}</p>'
+                if message.get("params")
+                else ""
+            )
             rows.append(
                 f'<tr data-case="{cells["case"]}"><td>{cells["at"]}</td><td>{cells["channel"]}</td>'
                 f"<td>{cells['to']}</td><td>{cells['status']}</td><td><b>{cells['subject']}</b>"
-                f"<pre>{cells['body']}</pre>{link}</td></tr>"
+                f"<pre>{cells['body']}</pre>{template}{link}</td></tr>"
             )
         empty = (
             '<p class="empty">还没有发出任何邮件、短信或机器人消息。Nothing has been sent yet.</p>'
@@ -239,6 +266,7 @@ body{{font-family:system-ui,"WenQuanYi Micro Hei",sans-serif;margin:1.5rem;color
 table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #dcdfe6;padding:.4rem;
 vertical-align:top;text-align:left}}pre{{white-space:pre-wrap;margin:0}}
 .empty{{color:#646a73}}form{{display:inline-block;margin-right:.5rem}}
+.template{{margin:.3rem 0 0;color:#646a73;font-size:.9em}}h2{{margin-top:2rem}}
 </style></head><body>
 <h1>开发发件箱 <small>Dev outbox</small></h1>
 <p>本地环境“发出”的每一封邮件、每一条短信和机器人消息，最新的在前。仅用于本地开发。<br>
@@ -249,7 +277,49 @@ Every email, SMS and webhook the local stack “sent”, newest first. Local dev
 <button>运行夜间统计 Run nightly metrics</button></form>
 <a href="/">返回首页 Back to Whistle</a></p>
 {table}
+{self._received_sections()}
 </body></html>"""
         response = Response(page, content_type="text/html; charset=utf-8")
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    def _received_sections(self) -> str:
+        """The China profile: what the SMS provider's stand-in and the SMTP sink received."""
+        received = self._received()
+        if not received:
+            return ""
+        e = html.escape
+        sms_rows = "".join(
+            f'<tr data-testid="sms-received" data-template-code="{e(r["template_code"])}">'
+            f"<td>{e(r['at'])}</td><td>{e(r['phone'])}</td><td>{e(r['sign_name'])}</td>"
+            f"<td>{e(r['template_code'])}</td>"
+            f'<td data-testid="sms-params">{e(json.dumps(r["params"], ensure_ascii=False))}</td>'
+            f"<td>{e(r['text'])}</td></tr>"
+            for r in received.get("sms", [])
+        )
+        mail_rows = "".join(
+            f'<tr data-testid="mail-received"><td>{e(r["at"])}</td><td>{e(r["from"])}</td>'
+            f"<td>{e(', '.join(r['to']))}</td><td><b>{e(r['subject'])}</b>"
+            f"<pre>{e(r['body'])}</pre></td></tr>"
+            for r in received.get("mail", [])
+        )
+        nothing = '<p class="empty">还没有收到。Nothing received yet.</p>'
+        sms = (
+            "<table><thead><tr><th>时间 Time</th><th>手机 Phone</th><th>签名 Signature</th>"
+            "<th>模板 Template code</th><th>参数 Parameters</th><th>短信 Text</th></tr></thead>"
+            f"<tbody>{sms_rows}</tbody></table>"
+            if sms_rows
+            else nothing
+        )
+        mail = (
+            "<table><thead><tr><th>时间 Time</th><th>发件人 From</th><th>收件人 To</th>"
+            f"<th>邮件 Message</th></tr></thead><tbody>{mail_rows}</tbody></table>"
+            if mail_rows
+            else nothing
+        )
+        return (
+            "<h2>短信平台收到的请求 <small>Received by the SMS provider (local Alibaba Cloud "
+            f"SMS stand-in)</small></h2>{sms}"
+            "<h2>SMTP 收件箱 <small>Received by the SMTP sink</small></h2>"
+            f"{mail}"
+        )

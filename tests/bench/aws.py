@@ -299,7 +299,7 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
         from functions.core import bootstrap
         from functions.core.adapters.registry_store import DynamoCalendarStore, DynamoRegistryStore
         from functions.core.adapters.tables import bind_tables, ensure_tables
-        from functions.core.adapters.transports import AwsTransport
+        from functions.core.adapters.transports import Robots as RobotSender
         from functions.core.config import Settings
         from functions.core.domain.clock import SecureIds
         from functions.core.services.registry import load_registry
@@ -319,14 +319,7 @@ def provisioned(over_http: bool = False, start: datetime = START) -> Iterator[Aw
         wiring = bootstrap.Wiring(settings=settings, clock=clock, ids=SecureIds())
         TOKENS.bind(wiring.accounts)
         robots = Robots(recorder)
-        wiring.__dict__["transport"] = AwsTransport(
-            settings,
-            wiring.client("ses"),
-            wiring.client("sns"),
-            wiring.vault,
-            wiring.counters,
-            post=robots.post,
-        )
+        wiring.__dict__["robots"] = RobotSender(settings, wiring.counters, post=robots.post)
         bootstrap.override(wiring)
         aws = Aws(settings, recorder, endpoint, clock, wiring, TOKENS)
         aws.warm()

@@ -18,6 +18,11 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
+
+# Assertions wait as long as actions do: on a loaded two-core machine the first figures of a
+# page can take longer than Playwright's default five seconds.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -95,9 +100,13 @@ class RunningStack:
             self.process.wait(timeout=timeout)
 
 
-def start_stack(data_dir: Path, port: int, log_name: str = "stack.log") -> RunningStack:
+def start_stack(
+    data_dir: Path, port: int, log_name: str = "stack.log", profile: str = "default"
+) -> RunningStack:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WHISTLE_", "MOTO_"))}
     env.update({"PORT": str(port), "WHISTLE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    if profile != "default":
+        env["WHISTLE_PROFILE"] = profile  # what `WHISTLE_PROFILE=china make dev` sets
     log = data_dir.parent / f"{data_dir.name}-{log_name}"
     handle = log.open("ab")
     process = subprocess.Popen(
@@ -169,6 +178,18 @@ def staff_tokens(url: str, username: str, password: str = "Whistle-2026") -> dic
     tokens = dict(answer.json())
     assert "access_token" in tokens, tokens
     return tokens
+
+
+@pytest.fixture
+def desk(browser: Any) -> Iterator[Any]:
+    """A laptop-sized staff browser."""
+    launched, _ = browser
+    context = launched.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:

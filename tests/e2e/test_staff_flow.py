@@ -39,18 +39,6 @@ def api_report(stack, compound: str, description: str) -> dict:
     return dict(response.json())
 
 
-@pytest.fixture
-def desk(browser):
-    """A laptop-sized staff browser."""
-    launched, _ = browser
-    context = launched.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
-
-
 def sign_in(page, stack, username: str, next_path: str = "") -> None:
     page.goto(f"{stack.url}/#/signin" + (f"?next={next_path}" if next_path else ""))
     page.fill("input[name=username]", username)
@@ -173,24 +161,42 @@ def test_community_staff_publish_a_summary_that_open311_shows(stack, desk):
     assert public["description"] == "小区东门一盏路灯不亮"
 
 
-def test_a_new_staff_member_chooses_a_password_at_the_first_sign_in_and_adds_a_second_factor(
-    stack, desk, browser
-):
-    from functions.core.domain.totp import code_at, step_of
-
-    # The district invites a colleague on the accounts page; the temporary password shows once.
+def invite(desk, stack, scopes: str = "community:c01") -> tuple[str, str]:
+    """The district invites a colleague on the accounts page: (username, temporary password)."""
     username = f"clerk.{uuid.uuid4().hex[:6]}"
     admin = desk.new_page()
     sign_in(admin, stack, "district.admin", "/district/accounts")
     admin.fill("form.invite input[name=username]", username)
     admin.fill("form.invite input[name=name]", "新同事（示例）")
     admin.fill("form.invite input[name=email]", f"{username}@staff.yushan.example")
-    admin.fill("form.invite textarea[name=scopes]", "community:c01")
+    admin.fill("form.invite textarea[name=scopes]", scopes)
     admin.locator("form.invite button[type=submit]").click()
     notice = admin.get_by_test_id("temporary-password")
     expect(notice).to_contain_text(username)
     temporary = notice.inner_text().rsplit("：", 1)[-1].strip()
     screenshot(admin, "district-accounts")
+    admin.close()
+    return username, temporary
+
+
+def first_sign_in(page, stack, username: str, temporary: str, next_path: str) -> None:
+    """A new colleague signs in with the temporary password and chooses their own."""
+    page.goto(f"{stack.url}/#/signin?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", temporary)
+    page.get_by_role("button", name="登录").click()
+    page.locator("input[name=new-password]").fill("Yushan-2026-new")
+    page.get_by_role("button", name="设置并登录").click()
+    page.get_by_test_id("signed-in-as").wait_for()
+
+
+def test_a_new_staff_member_chooses_a_password_at_the_first_sign_in_and_adds_a_second_factor(
+    stack, desk, browser
+):
+    from functions.core.domain.totp import code_at, step_of
+
+    # The district invites a colleague on the accounts page; the temporary password shows once.
+    username, temporary = invite(desk, stack)
 
     # The colleague signs in with it and must choose a password first.
     launched, _ = browser

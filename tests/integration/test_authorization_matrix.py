@@ -247,6 +247,16 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         row(200),
     ),
     ("GET", "/open311/v2/tokens/{token_id}"): ("/open311/v2/tokens/{code}.json", None, row(200)),
+    ("GET", "/staff/notifications"): (
+        "/staff/notifications",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=200),
+    ),
+    ("POST", "/staff/notifications/{notification_id}/resend"): (
+        "/staff/notifications/nope/resend",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=404),
+    ),
     ("PUT", "/staff/calendar/{year}"): (
         "/staff/calendar/2027",
         {},

@@ -75,7 +75,7 @@ if args[:2] == ["cloudformation", "describe-stacks"]:
 if args[:2] == ["ssm", "get-parameter"]:
     if state.get("secrets"):
         assert "--with-decryption" in args and value_of("--query") == "Parameter.Value"
-        answer(json.dumps(state["secrets"]))
+        answer(json.dumps(state["secrets"], ensure_ascii=False))
     print("An error occurred (ParameterNotFound) in GetParameter", file=sys.stderr)
     state_path.write_text(json.dumps(state))
     sys.exit(254)
@@ -117,8 +117,8 @@ def project(tmp_path: Path) -> dict[str, Any]:
     return {"env": env, "state": tmp_path / "aws-state.json", "build": build}
 
 
-def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
-    result = subprocess.run(
+def run_deploy(project: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [str(ROOT / "infra" / "deploy.sh")],
         env=project["env"],
         capture_output=True,
@@ -126,6 +126,10 @@ def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
         check=False,
         timeout=120,
     )
+
+
+def deploy(project: dict[str, Any]) -> list[dict[str, Any]]:
+    result = run_deploy(project)
     assert result.returncode == 0, result.stdout + result.stderr
     state = json.loads(project["state"].read_text())
     return list(state["calls"])
@@ -202,3 +206,68 @@ def test_a_stage_made_by_an_older_release_gets_the_keys_it_lacks_and_keeps_the_o
     assert put["secrets"] == {**older, "session_key": put["secrets"]["session_key"]}
     assert len(put["secrets"]["session_key"]) == 44
     assert not Path(put["secrets_file"]).exists()
+
+
+CHINA_SECRETS = {
+    "aliyun_sms": {
+        "access_key_id": "LTAI5tExample",
+        "access_key_secret": "example-secret",
+        "sign_name": "雨山区吹哨",
+        "templates": {
+            "resident_whistled": "SMS_1",
+            "resident_resolved": "SMS_2",
+            "department_alert": "SMS_3",
+        },
+    },
+    "smtp": {
+        "host": "smtp.yushan.example.gov.cn",
+        "port": 465,
+        "security": "tls",
+        "username": "whistle",
+        "password": "example-password",
+    },
+}
+
+
+@pytest.fixture
+def china(project: dict[str, Any]) -> dict[str, Any]:
+    project["env"]["REGION"] = "cn-northwest-1"
+    (project["build"] / "manifest.json").write_text(json.dumps({"region": "cn-northwest-1"}))
+    declared = ["DomainName", "IamCertificateId", "SenderEmail", "PublicUrl", "SecretsKeyArn"]
+    template = {"Parameters": {name: {"Type": "String"} for name in declared}}
+    (project["build"] / "template.json").write_text(json.dumps(template))
+    Path(project["env"]["PARAMETERS"]).write_text(
+        "DomainName=whistle.yushan.example.gov.cn\nIamCertificateId=ASCAEXAMPLE1234567\n"
+        "SenderEmail=whistle@yushan.example.gov.cn\nSesRegion=\nSmsSignName=雨山区吹哨\n"
+    )
+    return project
+
+
+def test_in_china_a_first_deployment_stops_until_the_secrets_hold_the_sms_and_smtp_settings(
+    china,
+):
+    result = run_deploy(china)
+    assert result.returncode != 0
+    assert "aliyun_sms" in result.stderr and "Deploying in mainland China" in result.stderr
+    state = json.loads(china["state"].read_text())
+    order = commands(state["calls"])
+    assert "ssm put-parameter" in order  # the keys exist now; the settings are added by hand
+    assert "cloudformation package" not in order  # no function starts without them
+    assert "example-secret" not in result.stdout + result.stderr
+
+
+def test_in_china_with_the_settings_in_the_secrets_the_deployment_goes_ahead(china):
+    keys = {k: "a2V5" for k in ("encryption_key", "lookup_key", "signing_key", "session_key")}
+    china["state"].write_text(
+        json.dumps({"calls": [], "deployed": {}, "secrets": {**keys, **CHINA_SECRETS}})
+    )
+    calls = deploy(china)
+    assert "ssm put-parameter" not in commands(calls)
+    reads = [c["args"] for c in calls if "--with-decryption" in c["args"]]
+    assert len(reads) == 2  # the keys, then the providers' settings
+    assert not [read for read in reads if "--value" in read]
+    deploys = [c["args"] for c in calls if c["args"][:2] == ["cloudformation", "deploy"]]
+    assert len(deploys) == 3
+    # Parameters the China template does not declare are left out, not refused.
+    assert "DomainName=whistle.yushan.example.gov.cn" in deploys[1]
+    assert not [a for a in deploys[1] if a.startswith(("SesRegion=", "SmsSignName="))]

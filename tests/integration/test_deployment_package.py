@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.merge import merge
-from infra.package import ZIP_BUDGET_BYTES, Package, package, stage_environment
+from infra.package import ZIP_BUDGET_BYTES, Package, package
 from tests.fakes import ROOT
 
 pytestmark = pytest.mark.slow
@@ -161,13 +160,54 @@ def test_the_merged_template_passes_cfn_lint(built):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_template_for_a_china_region_passes_cfn_lint_there(built, tmp_path):
-    chalice = json.loads((built.directory / "chalice-sam.json").read_text())
-    china = merge(chalice, "prod", stage_environment("prod"), region="cn-northwest-1")
-    path = tmp_path / "china.json"
-    path.write_text(json.dumps(china))
-    result = cfn_lint(path, "cn-north-1", "cn-northwest-1")
+def test_the_bootstrap_stack_passes_cfn_lint_in_the_global_and_the_china_regions():
+    result = cfn_lint(
+        ROOT / "infra" / "bootstrap.yaml", "us-east-1", "cn-north-1", "cn-northwest-1"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module", params=["cn-north-1", "cn-northwest-1"])
+def china_built(request, tmp_path_factory) -> Package:
+    """What `make package REGION=cn-north-1` (or cn-northwest-1) builds."""
+    return package("prod", request.param, tmp_path_factory.mktemp(request.param) / "prod")
+
+
+def test_the_template_packaged_for_a_china_region_passes_cfn_lint_there(china_built):
+    region = json.loads((china_built.directory / "manifest.json").read_text())["region"]
+    result = cfn_lint(china_built.template_path, region)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_china_template_uses_neither_ses_nor_sns_sms_and_requires_an_icp_domain(
+    china_built,
+):
+    template = json.loads(china_built.template_path.read_text())
+    text = json.dumps(template)
+    actions = {
+        action
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Role"
+        for policy in resource["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in _actions(statement)
+    }
+    assert actions and not {a for a in actions if a.startswith(("ses:", "sns:"))}
+    assert "SesRegion" not in text and "CertificateArn" not in text
+    parameters = template["Parameters"]
+    for required in ("DomainName", "IamCertificateId", "SenderEmail"):
+        assert "Default" not in parameters[required] and parameters[required]["AllowedPattern"]
+    assert parameters["SmsProvider"]["AllowedValues"] == ["aliyun"]
+    assert parameters["MailProvider"]["AllowedValues"] == ["smtp"]
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["ViewerCertificate"]["IamCertificateId"] == {"Ref": "IamCertificateId"}
+    assert config["Aliases"] == [{"Ref": "DomainName"}]
+    dispatch = template["Resources"]["DispatchTick"]["Properties"]["Environment"]["Variables"]
+    assert dispatch["WHISTLE_SMS_PROVIDER"] == {"Ref": "SmsProvider"}
+    assert dispatch["WHISTLE_MAIL_PROVIDER"] == {"Ref": "MailProvider"}
+    # Every secret (SMS AccessKey, SMTP password) is read from the secrets parameter.
+    assert "WHISTLE_SECRETS_PARAMETER" in dispatch and "WHISTLE_SMTP" not in dispatch
+    assert "arn:aws:" not in text  # every ARN names ${AWS::Partition} (aws-cn there)
 
 
 def test_every_route_of_the_app_is_in_the_api(template):
@@ -224,3 +264,10 @@ def test_staff_accounts_are_tables_and_the_authorizer_answers_are_never_cached(t
     definition = resources["RestAPI"]["Properties"]["DefinitionBody"]
     (authorizer,) = definition["securityDefinitions"].values()
     assert authorizer["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] == 0
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    if "Fn::If" in statement:  # granted under a condition: either branch may hold actions
+        return [a for branch in statement["Fn::If"][1:] for a in _actions(branch)]
+    action = statement.get("Action", [])
+    return [action] if isinstance(action, str) else list(action)

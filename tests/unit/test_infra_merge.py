@@ -161,12 +161,39 @@ def test_no_role_may_scan_or_use_tables_it_does_not_name(merged):
                 assert statement["Resource"] != "*"
 
 
+def sids(template: dict[str, Any], role_id: str) -> dict[str, str | None]:
+    """Each statement's Sid, with the condition it is granted under (None: always)."""
+    found: dict[str, str | None] = {}
+    for statement in statements(template, role_id):
+        if "Fn::If" in statement:
+            condition, granted, _ = statement["Fn::If"]
+            found[granted["Sid"]] = condition
+        else:
+            found[statement["Sid"]] = None
+    return found
+
+
 def test_only_the_api_may_read_and_write_photos_and_only_the_dispatch_job_may_send(merged):
     assert "Photos" in by_sid(merged, "ApiHandlerRole")
     assert "Photos" not in by_sid(merged, "DispatchTickRole")
-    assert {"Email", "Sms"} <= set(by_sid(merged, "DispatchTickRole"))
-    assert not {"Email", "Sms"} & set(by_sid(merged, "ApiHandlerRole"))
-    assert not {"Email", "Sms", "Photos"} & set(by_sid(merged, "NightlyMetricsRole"))
+    dispatch = sids(merged, "DispatchTickRole")
+    # SES and SNS only when they are the chosen providers.
+    assert dispatch["Email"] == "UseSes" and dispatch["Sms"] == "UseSns"
+    assert not {"Email", "Sms"} & set(sids(merged, "ApiHandlerRole"))
+    assert not {"Email", "Sms", "Photos"} & set(sids(merged, "NightlyMetricsRole"))
+
+
+def test_only_the_dispatch_job_is_told_the_providers(merged):
+    resources = merged["Resources"]
+    variables = resources["DispatchTick"]["Properties"]["Environment"]["Variables"]
+    assert variables["WHISTLE_SMS_PROVIDER"] == {"Ref": "SmsProvider"}
+    assert variables["WHISTLE_MAIL_PROVIDER"] == {"Ref": "MailProvider"}
+    for other in ("APIHandler", "NightlyMetrics"):
+        assert (
+            "WHISTLE_SMS_PROVIDER" not in resources[other]["Properties"]["Environment"]["Variables"]
+        )
+    assert merged["Parameters"]["SmsProvider"]["AllowedValues"] == ["sns", "aliyun"]
+    assert merged["Parameters"]["MailProvider"]["AllowedValues"] == ["ses", "smtp"]
 
 
 def test_each_function_writes_only_to_its_own_log_group_which_has_a_retention(merged):
@@ -266,7 +293,33 @@ def test_the_template_is_fixed_to_the_stage_it_was_packaged_for(merged):
     assert merged["Parameters"]["Stage"]["AllowedValues"] == ["prod"]
 
 
-def test_one_template_for_every_region_and_nothing_names_cognito(merged):
+def test_no_region_names_cognito(merged):
     china = merge(chalice_template(), "prod", STAGE_ENV, region="cn-northwest-1")
-    assert china == merged
-    assert "cognito" not in json.dumps(merged).lower()
+    for template in (merged, china):
+        assert "cognito" not in json.dumps(template).lower()
+
+
+def test_for_a_china_region_nothing_names_ses_or_sns_and_an_icp_domain_is_required():
+    china = merge(chalice_template(), "prod", STAGE_ENV, region="cn-north-1")
+    assert set(sids(china, "DispatchTickRole")) == {
+        "OwnLogs",
+        "TablesRead",
+        "TablesWrite",
+        "Secrets",
+        "SecretsKey",
+    }
+    text = json.dumps(china)
+    for gone in ("SesRegion", "SmsSenderId", "SmsSignName", "CertificateArn", "UseSes", "UseSns"):
+        assert gone not in text
+    parameters = china["Parameters"]
+    assert parameters["SmsProvider"]["AllowedValues"] == ["aliyun"]
+    assert parameters["MailProvider"]["AllowedValues"] == ["smtp"]
+    assert "Default" not in parameters["DomainName"]
+    assert "Default" not in parameters["IamCertificateId"]
+    config = china["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["ViewerCertificate"] == {
+        "IamCertificateId": {"Ref": "IamCertificateId"},
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert china["Outputs"]["SiteUrl"]["Value"] == {"Fn::Sub": "https://${DomainName}"}

@@ -27,16 +27,15 @@ from ..domain.errors import Conflict
 from ..ports import (
     CodeTaken,
     CounterHit,
-    DeliveryStatus,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     Notification,
     Page,
     RateLimitHit,
 )
+from .notification_store import notification_item
 from .tables import (
     DUE_SHARDS,
-    PENDING_SHARDS,
     CaseItem,
     CounterItem,
     EventItem,
@@ -459,25 +458,4 @@ def idempotency_item(record: IdempotencyRecord) -> IdempotencyItem:
         created_at=record.created_at,
         expires_at=record.expires_at,
         response=record.response,
-    )
-
-
-def notification_item(n: Notification) -> NotificationItem:
-    return NotificationItem(
-        n.id,
-        case_code=n.case_code,
-        channel=n.channel.value,
-        recipient=n.recipient,
-        recipient_display=n.recipient_display,
-        webhook_kind=n.webhook_kind,
-        department=n.department,
-        template=n.template,
-        subject=n.subject,
-        body=n.body,
-        link=n.link,
-        status=DeliveryStatus.PENDING.value,
-        attempts=0,
-        next_attempt_at=iso(n.created_at),
-        created_at=iso(n.created_at),
-        pending_shard=shard("PENDING", n.id, PENDING_SHARDS),
     )

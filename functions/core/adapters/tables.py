@@ -177,6 +177,7 @@ class NotificationItem(Model):
     webhook_kind = UnicodeAttribute(null=True)
     department = UnicodeAttribute(null=True)
     template = UnicodeAttribute()
+    params = JSONAttribute(null=True)  # the SMS template's parameters
     subject = UnicodeAttribute()
     body = UnicodeAttribute()
     link = UnicodeAttribute(null=True)
@@ -188,7 +189,11 @@ class NotificationItem(Model):
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
     pending_shard = UnicodeAttribute(null=True)
-    dead_flag = UnicodeAttribute(null=True)  # "dead" while dead and not acknowledged
+    # While dead and not resent: "dead" (failed every attempt) or "uncertain" (its sender
+    # stopped while sending). The district page lists both; the dashboard counts them.
+    dead_flag = UnicodeAttribute(null=True)
+    resend_of = UnicodeAttribute(null=True)  # the dead message this one sends again
+    resent_as = UnicodeAttribute(null=True)  # set on a dead message once it was resent
 
     pending = _index("pending-next", "pending_shard", "next_attempt_at", "NotificationItem")()
     dead = _index("dead-created", "dead_flag", "created_at", "NotificationItem")()

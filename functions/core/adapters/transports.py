@@ -1,4 +1,9 @@
-"""Sending: email by SES, SMS by SNS, work-chat robots (WeCom, DingTalk, Feishu) by HTTPS."""
+"""Sending: one sender per channel (SMS, e-mail, work-chat robots), and the transport that
+routes each message of the outbox to its channel's sender.
+
+SMS and e-mail senders live in sms.py and mail.py (SNS or Alibaba Cloud; SES or SMTP, as
+configured); the robots (WeCom, DingTalk, Feishu) are here: an HTTPS POST each.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,38 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ..config import Settings
-from ..ports import Limiter, MessageChannel, Notification, PhoneVault, Throttled, TransientError
+from ..ports import (
+    Limiter,
+    MailSender,
+    MessageChannel,
+    Notification,
+    PhoneVault,
+    RobotSender,
+    SmsSender,
+    Throttled,
+    TransientError,
+    Uncertain,
+)
 
 Post = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+def http_post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float = 5
+) -> tuple[int, bytes]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - https robots
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as error:
         return int(error.code), bytes(error.read() or b"")
-    except (urllib.error.URLError, OSError) as error:
-        raise TransientError(f"network: {type(error).__name__}") from error
+    except urllib.error.URLError as error:
+        # urllib wraps what fails while connecting and sending: the request never arrived whole.
+        raise TransientError(f"network: {type(error.reason).__name__}") from error
+    except OSError as error:
+        # It failed after the request was sent, waiting for or reading the answer.
+        raise Uncertain(f"no answer: {type(error).__name__}") from error
 
 
 def robot_payload(
@@ -66,61 +86,47 @@ def robot_accepted(kind: str, status: int, body: bytes) -> bool:
     return bool(answer.get("errcode", 0) == 0)
 
 
-class AwsTransport:
+class ChannelTransport:
+    """The dispatch job's one door to the outside: each message to its channel's sender."""
+
     def __init__(
-        self,
-        settings: Settings,
-        ses: Any,
-        sns: Any,
-        vault: PhoneVault,
-        counters: Limiter,
-        post: Post = http_post,
+        self, sms: SmsSender, mail: MailSender, robots: RobotSender, vault: PhoneVault
     ) -> None:
-        self._settings = settings
-        self._ses = ses
-        self._sns = sns
+        self._sms = sms
+        self._mail = mail
+        self._robots = robots
         self._vault = vault
+
+    def send(self, notification: Notification, now: datetime) -> None:
+        if notification.channel is MessageChannel.EMAIL:
+            self._mail.send_mail(notification)
+        elif notification.channel is MessageChannel.SMS:
+            # The number is kept sealed in the outbox and opened only for the provider.
+            self._sms.send_sms(self._vault.open("phone", notification.recipient), notification)
+        else:
+            self._robots.send_robot(notification, now)
+
+    def deduplicates(self, notification: Notification) -> bool:
+        if notification.channel is MessageChannel.EMAIL:
+            return self._mail.deduplicates
+        if notification.channel is MessageChannel.SMS:
+            return self._sms.deduplicates
+        return self._robots.deduplicates
+
+
+class Robots:
+    """Work-chat robots: WeCom (its key in the URL), DingTalk (signed in the URL), Feishu
+    (signed in the body), at most `webhook_per_minute` messages a minute each."""
+
+    # None of the three takes a message id: a repeated POST is a second message in the chat.
+    deduplicates = False
+
+    def __init__(self, settings: Settings, counters: Limiter, post: Post = http_post) -> None:
+        self._settings = settings
         self._counters = counters
         self._post = post
 
-    def send(self, notification: Notification, now: datetime) -> None:
-        try:
-            if notification.channel is MessageChannel.EMAIL:
-                self._email(notification)
-            elif notification.channel is MessageChannel.SMS:
-                self._sms(notification)
-            else:
-                self._robot(notification, now)
-        except (ClientError, BotoCoreError) as error:
-            code = error.response["Error"]["Code"] if isinstance(error, ClientError) else "network"
-            raise TransientError(f"provider: {code}") from error
-
-    def _email(self, n: Notification) -> None:
-        self._ses.send_email(
-            Source=self._settings.sender_email,
-            Destination={"ToAddresses": [n.recipient]},
-            Message={
-                "Subject": {"Data": n.subject, "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": n.body, "Charset": "UTF-8"}},
-            },
-        )
-
-    def _sms(self, n: Notification) -> None:
-        # The number is kept sealed in the outbox and opened only for the provider.
-        number = self._vault.open("phone", n.recipient)
-        self._sns.publish(
-            PhoneNumber=f"+86{number}",
-            Message=n.body,
-            MessageAttributes={
-                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-                "AWS.SNS.SMS.SenderID": {
-                    "DataType": "String",
-                    "StringValue": self._settings.sms_sender,
-                },
-            },
-        )
-
-    def _robot(self, n: Notification, now: datetime) -> None:
+    def send_robot(self, n: Notification, now: datetime) -> None:
         limit = self._settings.limits.webhook_per_minute
         if not self._counters.hit(f"robot#{n.recipient}", limit, 60, now):
             raise Throttled(n.recipient)

@@ -23,6 +23,7 @@ from typing import Any
 
 from .calendar import WorkCalendar
 from .errors import Conflict, invalid
+from .messages import RESIDENT_SMS
 from .registry import Category, Compound, Limits, Registry, TimeLimit
 
 
@@ -639,6 +640,9 @@ class Case:
     def _tell_resident(self, template: str) -> None:
         """At most two SMS per case (DESIGN §8): whistled and resolved, each once, even when
         the case is returned and whistled again or reopened and resolved again."""
+        if template not in RESIDENT_SMS:
+            # Residents are told only by an SMS template the provider has registered.
+            raise ValueError(f"{template} is not a resident SMS template (domain/messages.py)")
         if template not in self.resident_told:
             self.resident_told = (*self.resident_told, template)
             self.notices.append(Notice("resident", template))

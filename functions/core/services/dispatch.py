@@ -6,9 +6,13 @@ purge phone numbers). Each case is leased with a conditional write, so ticks tha
 each case once; the transition and its notifications are stored in one transaction.
 
 Sending: each notification is leased before it is sent and marked sent after; a failure is
-retried with exponential backoff and, after MAX_ATTEMPTS, marked dead (shown on the dashboard,
-alarmed). A notification whose sender stopped in the middle of sending is never sent again:
-it is marked dead as "uncertain", so nothing goes out twice and nothing is silently lost.
+retried with exponential backoff and, after MAX_ATTEMPTS, marked dead (counted on the
+dashboard, alarmed, listed on the district page). A notification whose sender stopped in the
+middle of sending, or whose provider never answered a request that went out, may or may not
+have gone out. Where its provider drops a second copy sent
+under the same key, it is sent again under that key; no provider Whistle uses does (see the
+senders), so it is marked dead as "uncertain" and the district page offers to resend it:
+nothing goes out twice by itself, and nothing is silently lost.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from ..ports import (
     RegistrySource,
     Throttled,
     Transport,
+    Trouble,
+    Uncertain,
 )
 from .notify import Messenger
 from .rules import Rules
@@ -126,11 +132,24 @@ def _give_up_if_abandoned(
     deps: DispatchDeps, notification: Notification, now: datetime, report: TickReport
 ) -> None:
     """Its sender stopped between taking it and recording the outcome: it may have gone
-    out. Never send twice; flag it for a person to check."""
-    if notification.lease_until is not None and notification.lease_until < now:
+    out."""
+    if notification.lease_until is None or notification.lease_until >= now:
+        return  # still in its sender's hands
+    _uncertain(deps, notification, now, "the sender stopped while sending", report)
+
+
+def _uncertain(
+    deps: DispatchDeps, notification: Notification, now: datetime, why: str, report: TickReport
+) -> None:
+    """It may have gone out. Send it again only where the provider drops a second copy sent
+    under the same key; otherwise a person decides (the district page)."""
+    if deps.transport.deduplicates(notification):
         deps.notifications.failed(
-            notification, now, "uncertain: the sender stopped while sending", None
+            notification, now, f"uncertain: {why}; sent again under the same key", now
         )
+        report.retried += 1
+    else:
+        deps.notifications.failed(notification, now, f"uncertain: {why}", None, Trouble.UNCERTAIN)
         report.dead += 1
 
 
@@ -139,6 +158,8 @@ def _send_one(
 ) -> None:
     try:
         deps.transport.send(notification, now)
+    except Uncertain as error:
+        _uncertain(deps, notification, now, str(error)[:300], report)
     except Throttled:
         deps.notifications.postpone(
             notification, now.replace(second=0, microsecond=0) + timedelta(minutes=1)

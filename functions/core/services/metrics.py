@@ -30,7 +30,7 @@ from ..domain.metrics import (
 )
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
-from ..ports import MetricStore, OverdueSource, RegistrySource
+from ..ports import MetricStore, NotificationStore, OverdueSource, RegistrySource, Trouble
 
 SATISFACTION_WEIGHT = 1.0  # weight of 基本满意 in the satisfaction rate
 # Departments are ranked by the cases whistled to them (交办量): they receive none from residents.
@@ -43,6 +43,7 @@ class MetricsDeps:
     store: MetricStore
     registry: RegistrySource
     cases: OverdueSource
+    outbox: NotificationStore | None = None  # dead messages, counted for the district
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -285,8 +286,17 @@ def dashboard(
         "through": through.isoformat(),
         "rankings": rankings,
         "overdue": overdue[:200],
+        "undelivered": _undelivered(deps) if principal.is_district else None,
         "sample": registry.sample,
     }
+
+
+def _undelivered(deps: MetricsDeps) -> dict[str, int] | None:
+    """Messages given up and not yet resent (the district page lists them): two counts."""
+    if deps.outbox is None:
+        return None
+    found = deps.outbox.troubled_counts()
+    return {trouble.value: found.get(trouble, 0) for trouble in Trouble}
 
 
 def _ranking(

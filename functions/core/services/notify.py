@@ -2,7 +2,9 @@
 
 Departments are alerted by work-chat robot and email; SMS costs the most and goes only to
 departments the district configured for it, and to residents at most twice per case (when the
-case is whistled and when it is resolved). Messages are in Simplified Chinese.
+case is whistled and when it is resolved). Messages are in Simplified Chinese. An SMS is one of
+the registered templates of domain/messages.py with its parameters, and carries no signature:
+the provider adds it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,25 @@ from datetime import datetime
 
 from ..domain.cases import Case, Notice
 from ..domain.clock import CHINA_TZ, IdSource
+from ..domain.messages import SMS_TEMPLATES
 from ..domain.registry import Registry, Webhook
 from ..ports import MessageChannel, Notification, PhoneVault
 from .passes import action_link
 
 STAGE_NAMES = {"triage": "分拨", "claim": "认领", "resolve": "办结"}
+# What each staff alert is, in a word: the head of its subject and of a department's SMS.
+ALERT_KINDS = {
+    "dispatched": "吹哨",
+    "dispatched_co": "协同",
+    "reminder": "提醒",
+    "escalated": "督办",
+    "chased": "催办",
+    "extension_requested": "延期申请",
+    "extension_approved": "延期已批准",
+    "extension_denied": "延期未批准",
+    "returned": "退单",
+    "reopened": "重办",
+}
 
 
 @dataclass(frozen=True)
@@ -29,8 +45,9 @@ class Messenger:
     def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
         out: list[Notification] = []
         for notice in case.notices:
-            subject, body = _Text(case, registry).render(notice.template)
-            draft = _Draft(self.ids, case, notice, now, subject, body)
+            text = _Text(case, registry)
+            subject, body = text.render(notice.template)
+            draft = _Draft(self.ids, case, notice, now, subject, body, text)
             audience = {
                 "resident": self._resident,
                 "department": self._department,
@@ -47,7 +64,7 @@ class Messenger:
         phone = draft.case.phone
         if not phone.ciphertext:
             return []  # purged
-        return [draft.message(MessageChannel.SMS, phone.ciphertext, phone.masked, subject="")]
+        return [draft.sms(draft.notice.template, phone.ciphertext, phone.masked)]
 
     def _department(self, draft: _Draft, registry: Registry) -> list[Notification]:
         department = registry.departments.get(draft.notice.department or "")
@@ -66,13 +83,7 @@ class Messenger:
         if department.sms_alerts and department.phone:
             sealed = self.vault.seal_phone(department.phone).ciphertext
             messages.append(
-                draft.message(
-                    MessageChannel.SMS,
-                    sealed,
-                    f"{department.name}（短信）",
-                    body=_sms(draft.subject, draft.case),
-                    department=department.id,
-                )
+                draft.sms("department_alert", sealed, f"{department.name}（短信）", department.id)
             )
         if draft.notice.template == "escalated" and department.head_email:
             head = department.head_email
@@ -104,6 +115,23 @@ class _Draft:
     now: datetime
     subject: str
     body: str
+    text: _Text
+
+    def sms(
+        self, template: str, sealed_phone: str, display: str, department: str | None = None
+    ) -> Notification:
+        """One of the registered SMS templates with its parameters; the body is its text."""
+        params = self.text.sms_params(template, self.notice.template)
+        return self.message(
+            MessageChannel.SMS,
+            sealed_phone,
+            display,
+            template=template,
+            params=params,
+            subject="",
+            body=SMS_TEMPLATES[template].render(params),
+            department=department,
+        )
 
     def message(
         self,
@@ -111,6 +139,8 @@ class _Draft:
         recipient: str,
         display: str,
         *,
+        template: str | None = None,
+        params: dict[str, str] | None = None,
         subject: str | None = None,
         body: str | None = None,
         link: str | None = None,
@@ -123,7 +153,8 @@ class _Draft:
             channel=channel,
             recipient=recipient,
             recipient_display=display,
-            template=self.notice.template,
+            template=self.notice.template if template is None else template,
+            params=params or {},
             subject=self.subject if subject is None else subject,
             body=self.body if body is None else body,
             created_at=self.now,
@@ -164,10 +195,6 @@ class _Draft:
         return messages
 
 
-def _sms(subject: str, case: Case) -> str:
-    return f"【雨山区吹哨】{subject}，详见邮件或工作群消息。"
-
-
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "—"
@@ -190,9 +217,32 @@ class _Text:
         self.deadline = _when(case.deadline)
         self.estimate = "（按周末和固定节假日估算）" if case.deadline_estimated else ""
 
+    def sms_params(self, template: str, notice: str) -> dict[str, str]:
+        """The parameters of an SMS template (domain/messages.py) for this case."""
+        code = self.case.code
+        params = {
+            "resident_whistled": {
+                "category": self.category,
+                "code": code,
+                "department": self.department,
+            },
+            "resident_resolved": {"code": code},
+            "department_alert": {
+                "kind": ALERT_KINDS.get(notice, "吹哨"),
+                "place": self.place,
+                "category": self.category,
+                "code": code,
+            },
+        }
+        return params[template]
+
     def render(self, template: str) -> tuple[str, str]:
         case = self.case
         head = f"{self.place}：{self.category}（工单 {case.code}）"
+
+        def subject(template: str) -> str:
+            return f"【{ALERT_KINDS[template]}】{head}"
+
         details = (
             f"问题：{self.category}{'（紧急）' if case.urgent else ''}\n"
             f"地点：{self.place} {case.address}\n"
@@ -200,53 +250,47 @@ class _Text:
         )
         texts = {
             "dispatched": (
-                f"【吹哨】{head}",
+                subject("dispatched"),
                 f"{self.department}：\n社区就以下问题向贵单位“吹哨”，请于{self.deadline}{self.estimate}前认领。\n{details}",
             ),
             "dispatched_co": (
-                f"【协同】{head}",
+                subject("dispatched_co"),
                 f"社区就以下问题“吹哨”，牵头单位为{self.department}，请贵单位协同办理。\n{details}",
             ),
             "reminder": (
-                f"【提醒】{head}",
+                subject("reminder"),
                 f"工单{case.code}的{self.stage}期限为{self.deadline}{self.estimate}，即将到期，请抓紧办理。\n{details}",
             ),
             "escalated": (
-                f"【督办】{head}",
+                subject("escalated"),
                 f"工单{case.code}已超过{self.stage}期限（{self.deadline}），已第{case.escalations}次督办，请立即办理。\n{details}",
             ),
             "chased": (
-                f"【催办】{head}",
+                subject("chased"),
                 f"区专班对工单{case.code}进行催办，请尽快办理。\n{details}",
             ),
             "extension_requested": (
-                f"【延期申请】{head}",
+                subject("extension_requested"),
                 f"{self.department}申请延期：{(case.extension or {}).get('days', '')}个工作日，"
                 f"理由：{(case.extension or {}).get('reason', '')}。请在专班工作台审批。",
             ),
             "extension_approved": (
-                f"【延期已批准】{head}",
+                subject("extension_approved"),
                 f"工单{case.code}的延期申请已批准，新的办结期限为{self.deadline}。",
             ),
             "extension_denied": (
-                f"【延期未批准】{head}",
+                subject("extension_denied"),
                 f"工单{case.code}的延期申请未获批准，请按原期限{self.deadline}办结。",
             ),
             "returned": (
-                f"【退单】{head}",
+                subject("returned"),
                 f"部门退回了工单{case.code}，请重新分拨。\n{details}",
             ),
             "reopened": (
-                f"【重办】{head}",
+                subject("reopened"),
                 f"居民评价工单{case.code}“未解决”，请重新办理，期限{self.deadline}。\n{details}",
             ),
-            "resident_whistled": (
-                "",
-                f"【雨山区吹哨】您反映的{self.category}问题（{case.code}）已由社区“吹哨”至{self.department}办理。",
-            ),
-            "resident_resolved": (
-                "",
-                f"【雨山区吹哨】您反映的问题（{case.code}）已办结，请在“我的上报”中评价办理结果。",
-            ),
         }
+        if template in SMS_TEMPLATES:
+            return "", SMS_TEMPLATES[template].render(self.sms_params(template, template))
         return texts.get(template, (f"【吹哨】{head}", details))
