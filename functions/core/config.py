@@ -25,13 +25,15 @@ class Identity:
 
 @dataclass(frozen=True)
 class Limits:
-    """Abuse limits on intake (sliding windows)."""
+    """Abuse limits (fixed windows: DESIGN §7, README "Security")."""
 
     reports_per_phone: int = 5
     phone_window_seconds: int = 3600
     reports_per_address: int = 30
     address_window_seconds: int = 3600
     reports_per_key: int = 600  # an Open311 client reports for many residents
+    reports_per_staff: int = 60  # a grid worker or property company, per account
+    uploads_per_address: int = 200  # photo upload tickets: six photos a report, and retries
     webhook_per_minute: int = 20  # WeCom / DingTalk / Feishu robots allow 20 a minute
 
 
@@ -55,6 +57,9 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_override: str | None = None  # local stack: robots post to the dev sink
+    # The secret CloudFront sends to the API as X-Whistle-Edge: when set, the API answers
+    # nothing that did not come through the edge, and trusts the edge's viewer address.
+    edge_secret: str | None = None
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
@@ -112,12 +117,18 @@ class Settings:
                 address_window_seconds=number(
                     "WHISTLE_ADDRESS_WINDOW_SECONDS", defaults.address_window_seconds
                 ),
+                reports_per_key=number("WHISTLE_REPORTS_PER_KEY", defaults.reports_per_key),
+                reports_per_staff=number("WHISTLE_REPORTS_PER_STAFF", defaults.reports_per_staff),
+                uploads_per_address=number(
+                    "WHISTLE_UPLOADS_PER_ADDRESS", defaults.uploads_per_address
+                ),
                 webhook_per_minute=number(
                     "WHISTLE_WEBHOOK_PER_MINUTE", defaults.webhook_per_minute
                 ),
             ),
             webhook_secrets=secrets.webhook_secrets,
             webhook_override=env.get("WHISTLE_WEBHOOK_OVERRIDE") or None,
+            edge_secret=secrets.edge_secret,
         )
 
 
@@ -137,6 +148,7 @@ class _Secrets:
     lookup_key: bytes
     signing_key: bytes
     webhook_secrets: dict[str, str]
+    edge_secret: str | None = None
 
 
 def _read_secrets(env: Mapping[str, str]) -> _Secrets:
@@ -159,6 +171,7 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
             "lookup_key": env.get("WHISTLE_LOOKUP_KEY"),
             "signing_key": env.get("WHISTLE_SIGNING_KEY"),
             "webhook_secrets": json.loads(env.get("WHISTLE_WEBHOOK_SECRETS", "{}")),
+            "edge_secret": env.get("WHISTLE_EDGE_SECRET"),
         }
     missing = [k for k in ("encryption_key", "lookup_key", "signing_key") if not data.get(k)]
     if missing:
@@ -171,4 +184,5 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
         lookup_key=_decode_key("lookup_key", data["lookup_key"]),
         signing_key=_decode_key("signing_key", data["signing_key"]),
         webhook_secrets={str(k): str(v) for k, v in (data.get("webhook_secrets") or {}).items()},
+        edge_secret=data.get("edge_secret") or None,
     )

@@ -39,7 +39,11 @@ def create_upload() -> Response:
     request = intake.current_request
     body = validate(NEW_UPLOAD, json_body(request))
     upload = use_cases.presign_upload(
-        wiring().intake, request.headers.get("idempotency-key"), body["content_type"], body["size"]
+        wiring().intake,
+        request.headers.get("idempotency-key"),
+        body["content_type"],
+        body["size"],
+        source=source_address(request),
     )
     return respond(upload, 201, PRIVATE)
 
@@ -79,11 +83,13 @@ def rate_case(code: str) -> Response:
 
 
 def source_address(request: Request) -> str | None:
-    """The sender's address: CloudFront's viewer address when behind the CDN (API Gateway
-    sees only the CDN), else the address API Gateway saw."""
-    viewer = request.headers.get("cloudfront-viewer-address")
-    if viewer:
-        return str(viewer).rsplit(":", 1)[0]
+    """The sender's address, only as the edge saw it: behind CloudFront (the only way in when
+    WHISTLE_EDGE_SECRET is set, see `edge_only`) the viewer address CloudFront itself adds;
+    otherwise the address API Gateway (or the local server) saw. A CloudFront-Viewer-Address
+    sent by a client that did not come through the edge is never read."""
+    if wiring().settings.edge_secret:
+        viewer = request.headers.get("cloudfront-viewer-address")
+        return str(viewer).rsplit(":", 1)[0] if viewer else None
     identity = (request.context or {}).get("identity") or {}
     address = identity.get("sourceIp")
     return str(address) if address else None
