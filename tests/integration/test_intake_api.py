@@ -114,8 +114,9 @@ def test_a_report_is_stored_with_one_transaction_and_answered_with_code_and_toke
     assert body["status"] == "submitted"
     assert body["code"].startswith("YS-2611-27-")
     assert response.headers["Location"] == f"/api/cases/{body['code']}"
-    # One read of the rate-limit windows, one transaction for case, event, key and counts.
-    assert aws_calls.of("dynamodb") == ["BatchGetItem", "TransactWriteItems"]
+    # One request: a transaction for case, event, key and the rate-limit counts, each count
+    # conditional on its window's limit (nothing is read first).
+    assert aws_calls.of("dynamodb") == ["TransactWriteItems"]
     assert stored() == {"cases": 1, "events": 1, "keys": 1}
 
 

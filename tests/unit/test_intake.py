@@ -13,8 +13,8 @@ from functions.core.domain.errors import (
     PayloadTooLarge,
     RateLimited,
 )
-from functions.core.services import intake
 from functions.core.ports import StoredPhoto
+from functions.core.services import intake
 from tests.fakes import SequenceIds, intake_deps
 from tests.images import metadata_of, photo, pixels
 
