@@ -29,14 +29,14 @@ def camera_exif() -> bytes:
 def photo(
     content_type: str = "image/jpeg", size: tuple[int, int] = (64, 48), gps: bool = True
 ) -> bytes:
-    """A small photo of `content_type`, with the camera's EXIF (GPS included) and a comment
-    or text chunk where the format has one."""
+    """A small photo of `content_type`; with `gps`, the camera's EXIF (GPS included) and a
+    comment or text chunk where the format has one, without it none of them."""
     image = Image.new("RGB", size, (180, 40, 40))
     out = io.BytesIO()
     extra: dict[str, object] = {"exif": camera_exif()} if gps else {}
-    if content_type == "image/jpeg":
+    if gps and content_type == "image/jpeg":
         extra["comment"] = b"taken at home"
-    if content_type == "image/png":
+    if gps and content_type == "image/png":
         from PIL.PngImagePlugin import PngInfo
 
         info = PngInfo()
