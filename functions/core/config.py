@@ -128,7 +128,7 @@ class Settings:
             ),
             webhook_secrets=secrets.webhook_secrets,
             webhook_override=env.get("WHISTLE_WEBHOOK_OVERRIDE") or None,
-            edge_secret=secrets.edge_secret,
+            edge_secret=env.get("WHISTLE_EDGE_SECRET") or secrets.edge_secret,
         )
 
 
@@ -171,7 +171,6 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
             "lookup_key": env.get("WHISTLE_LOOKUP_KEY"),
             "signing_key": env.get("WHISTLE_SIGNING_KEY"),
             "webhook_secrets": json.loads(env.get("WHISTLE_WEBHOOK_SECRETS", "{}")),
-            "edge_secret": env.get("WHISTLE_EDGE_SECRET"),
         }
     missing = [k for k in ("encryption_key", "lookup_key", "signing_key") if not data.get(k)]
     if missing:

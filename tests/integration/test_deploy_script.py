@@ -26,9 +26,10 @@ call = {"args": args}
 if args[:2] == ["ssm", "put-parameter"]:
     value = args[args.index("--value") + 1]
     assert value.startswith("file://"), value
-    call["secrets"] = json.loads(Path(value[len("file://"):]).read_text())
+    text = Path(value[len("file://"):]).read_text()
+    call["secrets"] = json.loads(text) if "SecureString" in args else text
     call["secrets_file"] = value[len("file://"):]
-    state["secrets"] = True
+    state.setdefault("parameters", []).append(args[args.index("--name") + 1])
 state["calls"].append(call)
 
 def answer(text=""):
@@ -76,7 +77,7 @@ if args[:2] == ["cloudformation", "describe-stacks"]:
         answer(state["deployed"][stack].get(key, "None"))
     answer(outputs[stack][key])
 if args[:2] == ["ssm", "get-parameter"]:
-    if state.get("secrets"):
+    if value_of("--name") in state.get("parameters", []):
         answer(value_of("--name"))
     print("An error occurred (ParameterNotFound) in GetParameter", file=sys.stderr)
     state_path.write_text(json.dumps(state))
@@ -154,7 +155,17 @@ def test_a_first_deployment_bootstraps_creates_the_secrets_deploys_and_uploads_t
     assert "CAPABILITY_AUTO_EXPAND" in deploys[1]
     # Secrets before the application exists, so no function ever starts without them.
     assert order.index("ssm put-parameter") < order.index("cloudformation package")
-    (put,) = [c for c in calls if c["args"][:2] == ["ssm", "put-parameter"]]
+    (put,) = [
+        c
+        for c in calls
+        if c["args"][:2] == ["ssm", "put-parameter"] and "SecureString" in c["args"]
+    ]
+    # The edge secret: made once, through a file, before the stack that reads it.
+    (edge,) = [
+        c for c in calls if c["args"][:2] == ["ssm", "put-parameter"] and "String" in c["args"]
+    ]
+    assert "/whistle/prod/edge-secret" in edge["args"] and len(edge["secrets"]) >= 40
+    assert not any(edge["secrets"] in " ".join(c["args"]) for c in calls)
     assert "SecureString" in put["args"] and "arn:aws:kms:us-east-1:123:key/k" in put["args"]
     assert set(put["secrets"]) == {"encryption_key", "lookup_key", "signing_key", "webhook_secrets"}
     assert not Path(put["secrets_file"]).exists()
