@@ -22,7 +22,7 @@ from functions.intake.openapi import ERROR, OPERATIONS
 from tests.conftest import TOKENS
 from tests.integration.flows import report
 
-EXAMPLES = 30
+EXAMPLES = 15
 ROLES: dict[str, tuple[str, list[str]] | None] = {
     "anonymous": None,
     "district": ("district.admin", ["district"]),
@@ -159,7 +159,10 @@ def test_no_request_the_document_allows_or_not_gets_a_5xx_or_an_undocumented_ans
         "view": ["inbox", "work", "area"],
     }
     parameters = {
-        p["name"]: _value(p.get("schema", {}), known.get(p["name"], []))
+        # An empty path segment is another route (or none): API Gateway would not call this one.
+        p["name"]: _value(p.get("schema", {}), known.get(p["name"], [])).filter(
+            lambda v, where=p["in"]: where != "path" or v.strip("/") != ""
+        )
         for p in operation.get("parameters", [])
     }
     body = _body(operation)

@@ -6,10 +6,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain.errors import ErrorDetail, InvalidInput
+from ..domain.errors import ErrorDetail, InvalidInput, NotFound
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role, Scope
 from ..ports import Directory
+from ..schemas import ID_PATTERN
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 
@@ -62,13 +63,14 @@ def set_scopes(
     body: dict[str, Any],
 ) -> dict[str, Any]:
     principal.require(Role.DISTRICT)
-    return directory.set_scopes(username, check_scopes(registry, body["scopes"]))
+    return directory.set_scopes(_username(username), check_scopes(registry, body["scopes"]))
 
 
 def set_enabled(
     directory: Directory, principal: Principal, username: str, enabled: bool
 ) -> dict[str, Any]:
     principal.require(Role.DISTRICT)
+    username = _username(username)
     if username == principal.username and not enabled:
         raise InvalidInput(
             "You cannot disable your own account.",
@@ -96,3 +98,11 @@ def scope_labels(registry: Registry, principal: Principal) -> list[dict[str, str
         return ident
 
     return [{"scope": str(s), "role": s.role.value, "name": name(s)} for s in principal.scopes]
+
+
+def _username(username: str) -> str:
+    """A path's username as the directory knows them (INVITE's pattern); anything else is no
+    account, not a question for the directory."""
+    if not re.fullmatch(ID_PATTERN[1:-1], username) or not 3 <= len(username) <= 64:
+        raise NotFound("No such account.", "not_found")
+    return username

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..domain.cases import FINAL, OPEN, Actor, Case, Policy, Satisfaction, Status
 from ..domain.clock import Clock, IdSource, iso
+from ..domain.codes import is_case_code
 from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
@@ -310,7 +311,7 @@ def allowed_actions(acting: Acting, case: Case) -> list[str]:
 
 
 def load_visible(deps: WorkflowDeps, acting: Acting, code: str) -> Case:
-    case = deps.cases.get(code)
+    case = deps.cases.get(code) if is_case_code(code) else None
     if case is None or not can_see(acting, case, deps.registry.current()):
         raise NotFound("No such case.", "case_not_found")
     return case
@@ -658,7 +659,7 @@ def reveal_phone(deps: WorkflowDeps, principal: Principal, code: str) -> dict[st
 def rate(deps: WorkflowDeps, code: str, token: str | None, body: Any) -> dict[str, Any]:
     """回访评价 by the resident, with the case token."""
     body = validate(RATING, body)
-    case = deps.cases.get(code) if token else None
+    case = deps.cases.get(code) if token and is_case_code(code) else None
     if case is None or not hmac.compare_digest(
         case.token_hash, hashlib.sha256((token or "").encode()).hexdigest()
     ):
