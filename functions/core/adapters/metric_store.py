@@ -151,6 +151,9 @@ class DynamoMetricStore:
                     )
         except TransactWriteError as error:
             self._remove(staged)
+            reasons = error.cancellation_reasons or []
+            if not any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+                raise
             raise Conflict(
                 "Fee figures of these months were uploaded meanwhile; upload the file again.",
                 "fees_changed",
