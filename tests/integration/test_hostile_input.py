@@ -19,6 +19,7 @@ from functions.core.adapters.tables import CaseItem, CounterItem, EventItem, Fee
 from tests.conftest import bearer
 from tests.images import metadata_of, photo, pixels
 from tests.integration.flows import DISTRICT, LUDENG, act, ok, report, resident_view, tick
+from tests.integration.test_intake_api import upload_photo
 
 JSON = {"Content-Type": "application/json"}
 EDGE = "edge-secret-for-tests"
@@ -66,26 +67,6 @@ def objects(wiring: Any, prefix: str) -> list[str]:
     return [o["Key"] for o in listed.get("Contents", [])]
 
 
-def upload(api: Any, key: str, data: bytes, content_type: str = "image/jpeg") -> str:
-    """Straight through the API, as an attacker (or a script) would: ticket, then POST."""
-    ticket = post(
-        api,
-        "/uploads",
-        json.dumps({"content_type": content_type, "size": len(data)}).encode(),
-        **{"Idempotency-Key": key},
-    )
-    assert ticket.status_code == 201, ticket.body
-    fields = json.loads(ticket.body)
-    posted = requests.post(
-        fields["url"],
-        data=fields["fields"],
-        files={"file": ("photo", data, content_type)},
-        timeout=10,
-    )
-    assert posted.status_code in (200, 204), posted.text
-    return str(fields["key"])
-
-
 # -- 1. photos keep no location -------------------------------------------------------------
 
 
@@ -96,7 +77,7 @@ def test_a_photo_uploaded_straight_through_the_api_is_kept_without_its_gps(
     sent = photo(content_type)
     assert "gps" in metadata_of(sent)
     key = uuid.uuid4().hex
-    staged = upload(api, key, sent, content_type)
+    staged = upload_photo(api, key, sent, content_type)
     receipt = json.loads(post_case(api, body_of(photos=[staged]), key=key).body)
     [url] = resident_view(api, receipt)["photos"]
     kept = requests.get(url, timeout=10).content
@@ -107,7 +88,7 @@ def test_a_photo_uploaded_straight_through_the_api_is_kept_without_its_gps(
 
 def test_a_file_that_is_not_a_photo_is_a_400_and_nothing_is_kept(api, wiring):
     key = uuid.uuid4().hex
-    staged = upload(api, key, b"<svg onload=alert(1)>" + b" " * 100)
+    staged = upload_photo(api, key, b"<svg onload=alert(1)>" + b" " * 100)
     response = post_case(api, body_of(photos=[staged]), key=key)
     assert ("photos/0", "not_an_image") in codes(response)
     assert nothing_stored() and objects(wiring, "cases/") == []
@@ -117,7 +98,7 @@ def test_a_refused_report_leaves_no_photo_under_cases(api, wiring):
     key = uuid.uuid4().hex
     first = post_case(api, body_of(description="第一次：路灯坏了"), key=key)
     assert first.status_code == 201
-    staged = upload(api, key, photo())
+    staged = upload_photo(api, key, photo())
     again = post_case(api, body_of(description="另一个问题：井盖丢了", photos=[staged]), key=key)
     assert refused(again, 409)["code"] == "idempotency_key_reused"
     assert objects(wiring, "cases/") == []
@@ -129,7 +110,7 @@ def test_a_resolution_photo_is_kept_without_its_gps(api, wiring, robots):
     tick(wiring)
     ok(act(api, LUDENG, code, "claim"))
     upload_key = uuid.uuid4().hex
-    staged = upload(api, upload_key, photo())
+    staged = upload_photo(api, upload_key, photo())
     resolved = ok(
         act(api, LUDENG, code, "resolve", note="已更换灯泡", photos=[staged], upload_key=upload_key)
     )
@@ -319,7 +300,7 @@ def test_a_report_with_photos_is_still_one_dynamodb_request(api, wiring, aws_cal
     api.get("/registry")
     wiring.calendar.current()
     key = uuid.uuid4().hex
-    staged = upload(api, key, photo())
+    staged = upload_photo(api, key, photo())
     aws_calls.clear()
     assert post_case(api, body_of(photos=[staged]), key=key).status_code == 201
     assert aws_calls.of("dynamodb") == ["TransactWriteItems"]
