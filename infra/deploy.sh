@@ -3,6 +3,7 @@
 #
 #   1. the bootstrap stack (artifacts bucket, secrets key)       infra/bootstrap.yaml
 #   2. the secrets parameter, created once with fresh keys       never overwritten
+#      and the edge secret CloudFront sends to the API             made once
 #   3. the application stack                                     build/<stage>/template.json
 #   4. the SPA: hashed assets cached for a year, then config.json and index.html (no-cache)
 #
@@ -84,6 +85,24 @@ elif grep -q ParameterNotFound <<<"$current"; then
   echo "created with fresh keys"
 else
   die "cannot read $secrets_parameter: $current"
+fi
+
+# The secret CloudFront adds to the requests it forwards to the API, which answers nothing
+# else. A String parameter (CloudFront reads it by dynamic reference), made once.
+edge_parameter="/whistle/$STAGE/edge-secret"
+step "edge secret $edge_parameter"
+if lookup=$(aws ssm get-parameter --name "$edge_parameter" --query Parameter.Name --output text 2>&1); then
+  echo "exists; left as it is"
+elif grep -q ParameterNotFound <<<"$lookup"; then
+  edge_dir=$(mktemp -d)
+  chmod 700 "$edge_dir"
+  "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32), end="")' >"$edge_dir/edge"
+  aws ssm put-parameter --name "$edge_parameter" --type String --value "file://$edge_dir/edge" \
+    --description "Whistle $STAGE: the header CloudFront sends to the API" >/dev/null
+  rm -rf "$edge_dir"
+  echo "created"
+else
+  die "cannot read $edge_parameter: $lookup"
 fi
 
 # SMS and mail providers other than SNS and SES (in the China regions, Alibaba Cloud SMS and an

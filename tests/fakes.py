@@ -138,14 +138,8 @@ class FakeCaseStore:
         case = self.cases.get(code)
         return replace(case, new_events=[], notices=[]) if case else None
 
-    def counts(
-        self, keys: list[str], now: datetime, window_seconds: int
-    ) -> dict[str, tuple[int, int]]:
-        window = int(now.timestamp()) // window_seconds
-        return {
-            k: (self.counters.get(f"{k}#{window}", 0), self.counters.get(f"{k}#{window - 1}", 0))
-            for k in keys
-        }
+    def get_many(self, codes: list[str]) -> dict[str, Case]:
+        return {c: case for c in codes if (case := self.get(c)) is not None}
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         return self.records.get(key)
@@ -157,10 +151,24 @@ class FakeCaseStore:
 class FakePhotoStore:
     def __init__(self) -> None:
         self.objects: dict[str, StoredPhoto] = {}
+        self.data: dict[str, bytes] = {}
         self.presigned: list[dict[str, Any]] = []
 
-    def put(self, key: str, size: int = 1000, content_type: str = "image/jpeg") -> None:
-        self.objects[key] = StoredPhoto(size=size, content_type=content_type)
+    def stage(self, key: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """A photo as a presigned POST would have left it."""
+        self.put(key, data, content_type)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = StoredPhoto(size=len(data), content_type=content_type)
+        self.data[key] = data
+
+    def read(self, key: str) -> bytes:
+        return self.data[key]
+
+    def delete(self, keys: list[str]) -> None:
+        for key in keys:
+            self.objects.pop(key, None)
+            self.data.pop(key, None)
 
     def presign_upload(
         self, key: str, content_type: str, max_bytes: int, expires_in: int
@@ -171,9 +179,6 @@ class FakePhotoStore:
 
     def stat(self, key: str) -> StoredPhoto | None:
         return self.objects.get(key)
-
-    def copy(self, source: str, target: str) -> None:
-        self.objects[target] = self.objects[source]
 
     def url(self, key: str, expires_in: int) -> str:
         return f"https://photos.test/{key}?expires={expires_in}"

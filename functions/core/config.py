@@ -73,13 +73,15 @@ class Identity:
 
 @dataclass(frozen=True)
 class Limits:
-    """Abuse limits on intake (sliding windows)."""
+    """Abuse limits (fixed windows: DESIGN §7, README "Security")."""
 
     reports_per_phone: int = 5
     phone_window_seconds: int = 3600
     reports_per_address: int = 30
     address_window_seconds: int = 3600
     reports_per_key: int = 600  # an Open311 client reports for many residents
+    reports_per_staff: int = 60  # a grid worker or property company, per account
+    uploads_per_address: int = 200  # photo upload tickets: six photos a report, and retries
     webhook_per_minute: int = 20  # WeCom / DingTalk / Feishu robots allow 20 a minute
 
 
@@ -151,6 +153,9 @@ class Settings:
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_override: str | None = None  # local stack: robots post to the dev sink
     messaging: Messaging = field(default_factory=Messaging)
+    # The secret CloudFront sends to the API as X-Whistle-Edge: when set, the API answers
+    # nothing that did not come through the edge, and trusts the edge's viewer address.
+    edge_secret: str | None = None
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
@@ -225,6 +230,11 @@ class Settings:
                 address_window_seconds=number(
                     "WHISTLE_ADDRESS_WINDOW_SECONDS", defaults.address_window_seconds
                 ),
+                reports_per_key=number("WHISTLE_REPORTS_PER_KEY", defaults.reports_per_key),
+                reports_per_staff=number("WHISTLE_REPORTS_PER_STAFF", defaults.reports_per_staff),
+                uploads_per_address=number(
+                    "WHISTLE_UPLOADS_PER_ADDRESS", defaults.uploads_per_address
+                ),
                 webhook_per_minute=number(
                     "WHISTLE_WEBHOOK_PER_MINUTE", defaults.webhook_per_minute
                 ),
@@ -232,6 +242,7 @@ class Settings:
             webhook_secrets=secrets.webhook_secrets,
             webhook_override=env.get("WHISTLE_WEBHOOK_OVERRIDE") or None,
             messaging=messaging_settings(env, secrets.raw),
+            edge_secret=env.get("WHISTLE_EDGE_SECRET") or secrets.edge_secret,
         )
 
 
@@ -347,6 +358,7 @@ class _Secrets:
     session_key: bytes
     webhook_secrets: dict[str, str]
     raw: Mapping[str, Any] = field(repr=False)
+    edge_secret: str | None = None
     wecom: WeComApp | None = None
     dingtalk: DingTalkApp | None = None
 
@@ -403,6 +415,7 @@ def _read_secrets(env: Mapping[str, str]) -> _Secrets:
         dingtalk=_app(
             DingTalkApp, "dingtalk", data.get("dingtalk"), ("client_id", "client_secret")
         ),
+        edge_secret=data.get("edge_secret") or None,
     )
 
 

@@ -76,6 +76,10 @@ class CaseStore(Protocol):
 
     def get(self, code: str) -> Case | None: ...
 
+    def get_many(self, codes: list[str]) -> dict[str, Case]:
+        """The cases of these codes that exist, by code (batched reads, not one a code)."""
+        ...
+
     def timeline(self, code: str) -> list[CaseEvent]: ...
 
     def inbox(self, community: str, limit: int, cursor: str | None) -> Page: ...
@@ -120,22 +124,14 @@ class RateLimitHit(Exception):
         self.hit = hit
 
 
-class Counters(Protocol):
-    def counts(
-        self, keys: list[str], now: datetime, window_seconds: int
-    ) -> dict[str, tuple[int, int]]:
-        """(current, previous) window counts of each key."""
-        ...
-
-
 class Limiter(Protocol):
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         """Count one hit in the current window; False (and nothing counted) at the limit."""
         ...
 
 
-class CounterStore(Counters, Limiter, Protocol):
-    """Both kinds of counting, over one table."""
+class CounterStore(Limiter, Protocol):
+    """The rate-limit counters' table (a report's own counts go in its transaction)."""
 
 
 # -- the registry and the calendar -----------------------------------------------------------
@@ -191,7 +187,11 @@ class PhotoStore(Protocol):
 
     def stat(self, key: str) -> StoredPhoto | None: ...
 
-    def copy(self, source: str, target: str) -> None: ...
+    def read(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def delete(self, keys: list[str]) -> None: ...
 
     def url(self, key: str, expires_in: int) -> str: ...
 

@@ -7,14 +7,21 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .domain.errors import ErrorDetail, InvalidInput
+from .domain.text import TextProblem, check_text
+
+# Registry ids, case codes, object keys: letters, digits and a few separators, nothing else.
+ID_PATTERN = "^[A-Za-z0-9_.:/-]+$"
+# A mobile number as typed: digits of any script (made ASCII before it is checked), spaces,
+# dashes, brackets and a leading +.
+PHONE_PATTERN = "^[+]?[\\d\\s()-]+$"
 
 NEW_CASE: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["category", "compound", "address", "description", "phone", "consent"],
     "properties": {
-        "category": {"type": "string", "minLength": 1, "maxLength": 64},
-        "compound": {"type": "string", "minLength": 1, "maxLength": 64},
+        "category": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN},
+        "compound": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN},
         "address": {"type": "string", "minLength": 1, "maxLength": 200, "x-min-visible": 1},
         "description": {
             "type": "string",
@@ -22,12 +29,12 @@ NEW_CASE: dict[str, Any] = {
             "maxLength": 2000,
             "x-min-visible": 5,
         },
-        "phone": {"type": "string", "minLength": 1, "maxLength": 32},
+        "phone": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": PHONE_PATTERN},
         "consent": {"const": True},
         "photos": {
             "type": "array",
             "maxItems": 6,
-            "items": {"type": "string", "minLength": 1, "maxLength": 200},
+            "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": ID_PATTERN},
         },
         "location": {
             "type": "object",
@@ -46,17 +53,22 @@ NEW_UPLOAD: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["content_type", "size"],
     "properties": {
-        "content_type": {"type": "string", "maxLength": 100},
+        "content_type": {"type": "string", "maxLength": 100, "pattern": "^[a-z]+/[a-z0-9.+-]+$"},
         "size": {"type": "integer", "minimum": 1},
     },
 }
 
 
 def _min_visible(validator: Any, minimum: int, instance: Any, schema: Any) -> Any:
-    """`x-min-visible`: words are required — at least this many characters once the
-    blank ones around them are set aside (five spaces are no description)."""
-    if isinstance(instance, str) and len(instance.strip()) < minimum:
-        yield ValidationError(f"at least {minimum} characters that are not blank")
+    """`x-min-visible`: the keyword of every free-text field. No control characters, lone
+    surrogates or noncharacters; and, where words are required (a minimum above 0), at least
+    this many characters a reader would see — five spaces, zero-width spaces or bidi
+    overrides are no description."""
+    if isinstance(instance, str):
+        try:
+            check_text(instance, minimum)
+        except TextProblem as problem:
+            yield ValidationError(str(problem), cause=problem)
 
 
 _Validator = validators.extend(Draft202012Validator, {"x-min-visible": _min_visible})
@@ -121,7 +133,10 @@ def schema_problems(schema: dict[str, Any], body: Any) -> list[ErrorDetail]:
         code = _FIELD_CODES.get(
             (path, str(error.validator)), _CODES.get(str(error.validator), "invalid")
         )
-        details.append(ErrorDetail(path or "body", code, _message(error.validator, path, error)))
+        message = _message(error.validator, path, error)
+        if isinstance(error.cause, TextProblem) and error.cause.code != "too_short":
+            code, message = error.cause.code, f"{path or 'body'} {error.cause}"
+        details.append(ErrorDetail(path or "body", code, message))
     # jsonschema reports a missing or extra property once per such property, each time with
     # the whole list: keep each (field, code) once.
     return list({(d.field, d.code): d for d in details}.values())
@@ -133,7 +148,7 @@ def _message(kind: Any, path: str, error: Any) -> str:
     limit = error.validator_value
     return {
         "minLength": f"{field} must be at least {limit} characters",
-        "x-min-visible": f"{field} must be at least {limit} characters",
+        "x-min-visible": f"{field} must hold at least {limit} visible characters",
         "maxLength": f"{field} must be at most {limit} characters",
         "maxItems": f"{field} may hold at most {limit} items",
         "minimum": f"{field} must be at least {limit}",
@@ -150,7 +165,7 @@ RATING: dict[str, Any] = {
     "properties": {
         "resolved": {"type": "boolean"},
         "satisfaction": {"enum": ["satisfied", "fairly_satisfied", "not_satisfied"]},
-        "comment": {"type": "string", "maxLength": 500},
+        "comment": {"type": "string", "maxLength": 500, "x-min-visible": 0},
     },
 }
 
@@ -164,15 +179,19 @@ INVITE: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["username", "name", "email", "scopes"],
     "properties": {
-        "username": {"type": "string", "minLength": 3, "maxLength": 64},
-        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+        "username": {"type": "string", "minLength": 3, "maxLength": 64, "pattern": ID_PATTERN},
+        "name": {"type": "string", "minLength": 1, "maxLength": 64, "x-min-visible": 1},
         "email": {
             "type": "string",
             "format": "email",
             "maxLength": 254,
             "pattern": "^[^@\\s]+@[^@\\s]+$",
         },
-        "scopes": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 80}},
+        "scopes": {
+            "type": "array",
+            "maxItems": 10,
+            "items": {"type": "string", "maxLength": 80, "pattern": ID_PATTERN},
+        },
     },
 }
 
@@ -181,7 +200,11 @@ SCOPES: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["scopes"],
     "properties": {
-        "scopes": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 80}}
+        "scopes": {
+            "type": "array",
+            "maxItems": 10,
+            "items": {"type": "string", "maxLength": 80, "pattern": ID_PATTERN},
+        }
     },
 }
 
@@ -265,12 +288,20 @@ CALENDAR_YEAR: dict[str, Any] = {
         "holidays": {
             "type": "array",
             "maxItems": 60,
-            "items": {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+            "items": {
+                "type": "string",
+                "format": "date",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            },
         },
         "workdays": {
             "type": "array",
             "maxItems": 30,
-            "items": {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+            "items": {
+                "type": "string",
+                "format": "date",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            },
         },
     },
 }
@@ -279,5 +310,7 @@ API_KEY: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["name"],
-    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 1}
+    },
 }

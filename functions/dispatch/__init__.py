@@ -12,7 +12,6 @@ from chalice.app import Blueprint, Rate, Response
 
 from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
-from ..core.domain.cases import Channel
 from ..core.domain.staff import Role
 from ..core.http import api, json_body, respond, source_address
 from ..core.schemas import (
@@ -192,14 +191,11 @@ def staff_report() -> Response:
     """Grid workers and property companies report through the same form; the case records
     the channel and who reported it."""
     request = dispatch.current_request
-    principal = principal_of(request)
-    principal.require(Role.GRID, Role.PROPERTY)
-    receipt = intake_service.file_report(
+    receipt = intake_service.file_staff_report(
         wiring().intake,
+        principal_of(request),
         request.headers.get("idempotency-key"),
         json_body(request),
-        Channel.GRID if principal.has(Role.GRID) else Channel.PROPERTY,
-        reporter=principal.username,
     )
     return respond(receipt.as_dict(), 201, PRIVATE)
 

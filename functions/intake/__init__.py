@@ -39,7 +39,11 @@ def create_upload() -> Response:
     request = intake.current_request
     body = validate(NEW_UPLOAD, json_body(request))
     upload = use_cases.presign_upload(
-        wiring().intake, request.headers.get("idempotency-key"), body["content_type"], body["size"]
+        wiring().intake,
+        request.headers.get("idempotency-key"),
+        body["content_type"],
+        body["size"],
+        source=source_address(request),
     )
     return respond(upload, 201, PRIVATE)
 

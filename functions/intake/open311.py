@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from ..core.bootstrap import wiring
-from ..core.domain.errors import DomainError, InvalidInput, NotFound
+from ..core.domain.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
+from ..core.http import MAX_BODY_BYTES
 from ..core.services import open311 as service
 from .georeport import to_xml
 
@@ -67,6 +68,8 @@ def register(intake: Blueprint) -> None:
             if name != "requests":
                 raise NotFound("Only requests can be posted.", "not_found")
             raw = request.raw_body or b""
+            if len(raw) > MAX_BODY_BYTES:
+                raise PayloadTooLarge("The request body is too large.", "body_too_large")
             text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
             form = dict(parse_qsl(text, keep_blank_values=True))
             if not form:

@@ -438,7 +438,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/public/board", "GET"): {
         "summary": "晾晒成果: the public results board by community, no personal data",
         "parameters": [PERIOD],
-        "responses": {"200": _json("The board")},
+        "responses": {"200": _json("The board"), **_errors(400)},
     },
     ("/staff/open311/keys", "GET"): {
         "summary": "Open311 API keys (district)",

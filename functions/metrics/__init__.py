@@ -12,6 +12,7 @@ from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
 from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from ..core.domain.staff import Role
+from ..core.domain.text import is_ascii_digits
 from ..core.http import api, respond
 from ..core.services import metrics as service
 
@@ -62,7 +63,7 @@ def dashboard() -> Response:
 def indicators() -> Response:
     principal_of(metrics.current_request)
     year = _param("year") or str(service.yesterday(wiring().clock).year)
-    if not year.isdigit():
+    if not is_ascii_digits(year, 4):
         raise InvalidInput(
             "year is YYYY.", "invalid_year", [ErrorDetail("year", "invalid_year", "YYYY")]
         )

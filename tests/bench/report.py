@@ -365,20 +365,20 @@ def explain_misses(results: dict[str, Any]) -> list[str]:
         if timing["ratio"] > RATIO_BUDGET:
             notes.append(
                 f"intake is {timing['ratio']:.2f}× a bare transaction on {timing['backend']} "
-                f"(+{timing['handler_ms'] - timing['bare_ms']:.1f} ms): besides its own Python "
-                "work, intake makes a second request the bare transaction does not (the "
-                "BatchGetItem of the rate-limit windows, DESIGN §7's 429). With moto's "
-                "transactions at the cost of their items (moto_speed) the bare transaction is "
-                "a few milliseconds, so these milliseconds weigh more in the ratio than they "
-                "would against DynamoDB, where a transaction takes about 10–20 ms."
+                f"(+{timing['handler_ms'] - timing['bare_ms']:.1f} ms): the same one request, "
+                "and intake's own Python work besides it. With moto's transactions at the cost "
+                "of their items (moto_speed) the bare transaction is a few milliseconds, so "
+                "these milliseconds weigh more in the ratio than they would against DynamoDB, "
+                "where a transaction takes about 10–20 ms."
             )
     intake = _operation(results, "intake: POST /cases (no photos)")
-    if intake and intake["operations"].get("dynamodb:BatchGetItem"):
+    if intake and intake["operations"] == {"dynamodb:TransactWriteItems": 1}:
         notes.append(
-            "intake makes one `TransactWriteItems` per report, as budgeted, and one "
-            "`BatchGetItem` before it: the current and previous rate-limit windows of the phone "
-            "and the address (sliding windows, DESIGN §7's 429). The budget names only the "
-            "transaction and cached registry reads; the read is 1 request and ~1 RRU a report."
+            "intake is one DynamoDB request per report: the rate-limit counts of the phone and "
+            "the sender are updates inside the report's `TransactWriteItems`, each on the "
+            "condition that its fixed window holds fewer than the limit (nothing is read "
+            "first). The trade-off of fixed windows against the sliding estimate they replace: "
+            "a sender can spend one window's limit at its end and the next one's at once."
         )
     for job in ("dispatch tick", "nightly job", "dashboard read", "public board read"):
         runs = [r for r in results.get("history") or [] if r["job"] == job]
@@ -495,8 +495,9 @@ def timing_section(results: dict[str, Any]) -> list[str]:
     lines.append(
         f"\nThe transaction has {timings[0]['items']} items ({tables}). The difference is "
         "intake's own work per report: JSON Schema validation, the phone's encryption and "
-        "keyed hash, the BatchGetItem of the rate-limit windows, building the items, Chalice's "
-        "request handling.\n"
+        "keyed hashes (phone, address), the text rules of every free-text field, building the "
+        "items, Chalice's request handling. The rate limits add no request: they are counted "
+        "as conditions of the same transaction (fixed windows).\n"
     )
     return lines
 

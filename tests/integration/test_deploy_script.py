@@ -26,10 +26,14 @@ call = {"args": args}
 if args[:2] == ["ssm", "put-parameter"]:
     value = args[args.index("--value") + 1]
     assert value.startswith("file://"), value
-    call["secrets"] = json.loads(Path(value[len("file://"):]).read_text())
+    text = Path(value[len("file://"):]).read_text()
+    call["secrets"] = json.loads(text) if "SecureString" in args else text
     call["secrets_file"] = value[len("file://"):]
-    assert "--overwrite" in args or not state.get("secrets")
-    state["secrets"] = call["secrets"]
+    if "SecureString" in args:
+        assert "--overwrite" in args or not state.get("secrets")
+        state["secrets"] = call["secrets"]
+    else:
+        state.setdefault("parameters", []).append(args[args.index("--name") + 1])
 state["calls"].append(call)
 
 def answer(text=""):
@@ -73,9 +77,11 @@ if args[:2] == ["cloudformation", "describe-stacks"]:
         answer(state["deployed"][stack].get(key, "None"))
     answer(outputs[stack][key])
 if args[:2] == ["ssm", "get-parameter"]:
-    if state.get("secrets"):
+    if value_of("--name").endswith("/secrets") and state.get("secrets"):
         assert "--with-decryption" in args and value_of("--query") == "Parameter.Value"
         answer(json.dumps(state["secrets"], ensure_ascii=False))
+    if value_of("--name") in state.get("parameters", []):
+        answer(value_of("--name"))
     print("An error occurred (ParameterNotFound) in GetParameter", file=sys.stderr)
     state_path.write_text(json.dumps(state))
     sys.exit(254)
@@ -156,7 +162,17 @@ def test_a_first_deployment_bootstraps_creates_the_secrets_deploys_and_uploads_t
     assert "CAPABILITY_AUTO_EXPAND" in deploys[1]
     # Secrets before the application exists, so no function ever starts without them.
     assert order.index("ssm put-parameter") < order.index("cloudformation package")
-    (put,) = [c for c in calls if c["args"][:2] == ["ssm", "put-parameter"]]
+    (put,) = [
+        c
+        for c in calls
+        if c["args"][:2] == ["ssm", "put-parameter"] and "SecureString" in c["args"]
+    ]
+    # The edge secret: made once, through a file, before the stack that reads it.
+    (edge,) = [
+        c for c in calls if c["args"][:2] == ["ssm", "put-parameter"] and "String" in c["args"]
+    ]
+    assert "/whistle/prod/edge-secret" in edge["args"] and len(edge["secrets"]) >= 40
+    assert not any(edge["secrets"] in " ".join(c["args"]) for c in calls)
     assert "SecureString" in put["args"] and "arn:aws:kms:us-east-1:123:key/k" in put["args"]
     assert set(put["secrets"]) == {
         "encryption_key",
@@ -201,7 +217,11 @@ def test_a_stage_made_by_an_older_release_gets_the_keys_it_lacks_and_keeps_the_o
     }
     project["state"].write_text(json.dumps({"calls": [], "deployed": {}, "secrets": older}))
     calls = deploy(project)
-    (put,) = [c for c in calls if c["args"][:2] == ["ssm", "put-parameter"]]
+    (put,) = [
+        c
+        for c in calls
+        if c["args"][:2] == ["ssm", "put-parameter"] and "SecureString" in c["args"]
+    ]
     assert "--overwrite" in put["args"]
     assert put["secrets"] == {**older, "session_key": put["secrets"]["session_key"]}
     assert len(put["secrets"]["session_key"]) == 44
@@ -258,8 +278,16 @@ def test_in_china_a_first_deployment_stops_until_the_secrets_hold_the_sms_and_sm
 
 def test_in_china_with_the_settings_in_the_secrets_the_deployment_goes_ahead(china):
     keys = {k: "a2V5" for k in ("encryption_key", "lookup_key", "signing_key", "session_key")}
+    keys["webhook_secrets"] = {}
     china["state"].write_text(
-        json.dumps({"calls": [], "deployed": {}, "secrets": {**keys, **CHINA_SECRETS}})
+        json.dumps(
+            {
+                "calls": [],
+                "deployed": {},
+                "secrets": {**keys, **CHINA_SECRETS},
+                "parameters": ["/whistle/prod/edge-secret"],
+            }
+        )
     )
     calls = deploy(china)
     assert "ssm put-parameter" not in commands(calls)

@@ -11,6 +11,7 @@ import boto3
 import requests
 
 from functions.core.adapters.tables import NotificationItem
+from tests.images import photo as camera_photo
 from tests.integration.flows import (
     COMMUNITY,
     DISTRICT,
@@ -95,7 +96,7 @@ def test_the_whole_story_from_report_to_closed(api, wiring, robots, clock):
     claimed = ok(link_act(api, code, token, "claim", version=opened["version"]))
     assert claimed["status"] == "claimed"
 
-    photo = upload(api, "resolution-photos-01", b"\xff\xd8\xff" + b"7" * 400)
+    photo = upload(api, "resolution-photos-01", camera_photo())
     resolved = ok(
         link_act(
             api,

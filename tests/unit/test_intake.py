@@ -6,9 +6,17 @@ from dataclasses import replace
 import pytest
 
 from functions.core.domain.cases import NewReport, Status
-from functions.core.domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from functions.core.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+)
+from functions.core.ports import StoredPhoto
 from functions.core.services import intake
 from tests.fakes import SequenceIds, intake_deps
+from tests.images import metadata_of, photo, pixels
 
 KEY = "report-key-0001"
 
@@ -39,9 +47,10 @@ def file(deps, report=None, key=KEY):
     return intake.file_report(deps, key, body)
 
 
-def upload(deps, key=KEY, content_type="image/jpeg", size=200_000):
-    ticket = intake.presign_upload(deps, key, content_type, size)
-    deps.photos.put(ticket["key"], size=size, content_type=content_type)
+def upload(deps, key=KEY, content_type="image/jpeg", data=None):
+    data = data if data is not None else photo(content_type)
+    ticket = intake.presign_upload(deps, key, content_type, len(data))
+    deps.photos.stage(ticket["key"], data, content_type)
     return ticket["key"]
 
 
@@ -177,14 +186,60 @@ def test_more_than_six_photos_are_refused():
 def test_a_stored_object_that_is_too_large_or_not_an_image_is_refused():
     deps = intake_deps()
     big = upload(deps)
-    deps.photos.put(big, size=9 * 1024 * 1024)  # the policy's size limit was not honoured
+    # The policy's size limit was not honoured.
+    deps.photos.objects[big] = StoredPhoto(size=9 * 1024 * 1024, content_type="image/jpeg")
     with pytest.raises(InvalidInput) as caught:
         file(deps, street_light(photos=(big,)))
     assert caught.value.details[0].code == "photo_too_large"
-    deps.photos.put(big, size=10, content_type="text/html")
+    deps.photos.stage(big, b"<html>", "text/html")
     with pytest.raises(InvalidInput) as caught:
         file(deps, street_light(photos=(big,)))
     assert caught.value.details[0].code == "unsupported_type"
+
+
+@pytest.mark.parametrize("content_type", ["image/jpeg", "image/png", "image/webp"])
+def test_a_kept_photo_has_the_same_pixels_and_no_exif_gps_or_text(content_type):
+    deps = intake_deps()
+    sent = photo(content_type)
+    assert "gps" in metadata_of(sent)
+    receipt = file(deps, street_light(photos=(upload(deps, content_type=content_type),)))
+    [kept] = deps.cases.get(receipt.code).photos
+    stored = deps.photos.data[kept]
+    assert metadata_of(stored) == {}
+    assert pixels(stored) == pixels(sent)
+    assert deps.photos.objects[kept].content_type == content_type
+
+
+@pytest.mark.parametrize(
+    ("content_type", "data", "code"),
+    [
+        ("image/jpeg", photo("image/png"), "not_an_image"),  # a PNG sent as a JPEG
+        ("image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 200, "not_an_image"),
+        ("image/webp", b"<script>alert(1)</script>", "not_an_image"),
+        ("image/jpeg", photo("image/jpeg")[:300], "not_an_image"),  # cut short
+        ("image/png", photo("image/png", size=(20_001, 1)), "too_many_pixels"),
+    ],
+)
+def test_a_file_that_is_not_a_photo_of_its_type_is_refused_and_nothing_is_kept(
+    content_type, data, code
+):
+    deps = intake_deps()
+    staged = upload(deps, content_type=content_type, data=data)
+    with pytest.raises(InvalidInput) as caught:
+        file(deps, street_light(photos=(staged,)))
+    assert (caught.value.details[0].field, caught.value.details[0].code) == ("photos/0", code)
+    assert deps.cases.writes == 0
+    assert not [k for k in deps.photos.objects if k.startswith("cases/")]
+
+
+def test_a_report_that_is_refused_at_its_transaction_leaves_no_photo_behind():
+    deps = intake_deps()
+    deps = replace(deps, limits=replace(deps.limits, reports_per_phone=1))
+    file(deps, key="first-report-01")
+    staged = upload(deps)
+    with pytest.raises(RateLimited):
+        file(deps, street_light(photos=(staged,)))
+    assert len([k for k in deps.photos.objects if k.startswith("cases/")]) == 0
 
 
 def test_an_upload_ticket_is_only_for_images_up_to_8_mb():

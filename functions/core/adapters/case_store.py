@@ -193,6 +193,14 @@ class DynamoCaseStore:
             return None
         return case_from_item(item)
 
+    def get_many(self, codes: list[str]) -> dict[str, Case]:
+        """BatchGetItem, 100 codes a request (PynamoDB splits and retries unprocessed keys)."""
+        unique = list(dict.fromkeys(codes))
+        return {
+            item.code: case_from_item(item)
+            for item in CaseItem.batch_get(unique, consistent_read=True)
+        }
+
     def timeline(self, code: str) -> list[CaseEvent]:
         return [event_from_item(i) for i in EventItem.query(code, consistent_read=True)]
 

@@ -30,20 +30,6 @@ class DynamoCounters:
             raise
         return True
 
-    def counts(
-        self, keys: list[str], now: datetime, window_seconds: int
-    ) -> dict[str, tuple[int, int]]:
-        """(current, previous) window counts of each key, in one BatchGetItem."""
-        window = int(now.timestamp()) // window_seconds
-        wanted = {f"{k}#{w}": (k, w == window) for k in keys for w in (window, window - 1)}
-        found = {k: [0, 0] for k in keys}
-        for item in CounterItem.batch_get(list(wanted)):
-            if item.expires_at and item.expires_at < now:
-                continue  # expired but not yet deleted by the TTL
-            key, current = wanted[item.key]
-            found[key][0 if current else 1] = int(item.hits or 0)
-        return {k: (v[0], v[1]) for k, v in found.items()}
-
 
 class DynamoLockouts:
     """Failed sign-ins per username, one counter item each (`lockout#<username>`): counted

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import BatchWrite
+from pynamodb.transactions import TransactWrite
 
 from ..domain.cases import CaseEvent
+from ..domain.errors import Conflict
 from ..domain.metrics import Tally
 from .case_store import event_from_item
-from .tables import DAY_SHARDS, EventItem, FeeItem, MetricItem
+from .tables import DAY_SHARDS, FEE_CURRENT, EventItem, FeeItem, MetricItem
 
 MANIFEST = "_scopes"  # per period: the scopes that have an item
 
@@ -93,21 +98,106 @@ class DynamoMetricStore:
     # -- fees --------------------------------------------------------------------------------
 
     def put_fees(self, rows: list[dict[str, Any]]) -> None:
-        with BatchWrite(FeeItem) as batch:
-            for row in rows:
-                batch.save(
-                    FeeItem(
-                        row["month"],
-                        row["compound"],
-                        billed=row["billed"],
-                        collected=row["collected"],
-                        updated_by=row["updated_by"],
-                        updated_at=row["updated_at"],
-                    )
+        """All rows or none, however many: the rows are written as a new generation of each
+        month they touch (the month's other compounds carried over), then ONE transaction
+        switches every such month to it — only if no other upload switched one meanwhile
+        (409). Until the switch, readers see the previous figures; an upload that fails or
+        dies before it leaves an unreachable generation, removed by the next upload."""
+        generation = secrets.token_hex(8)
+        by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_month[row["month"]].append(row)
+        seen: dict[str, str | None] = {}
+        staged: list[FeeItem] = []
+        for month, month_rows in by_month.items():
+            pointer, current = _generation(list(FeeItem.query(month, consistent_read=True)))
+            seen[month] = pointer
+            figures = {_compound(item): _fee_row(item) for item in current}
+            figures.update({r["compound"]: r for r in month_rows})
+            staged.extend(
+                FeeItem(
+                    month,
+                    f"{generation}#{compound}",
+                    billed=row["billed"],
+                    collected=row["collected"],
+                    updated_by=row["updated_by"],
+                    updated_at=row["updated_at"],
+                    generation=generation,
                 )
+                for compound, row in sorted(figures.items())
+            )
+        with BatchWrite(FeeItem) as batch:
+            for item in staged:
+                batch.save(item)
+        stamp = rows[0] if rows else {"updated_by": "", "updated_at": ""}
+        try:
+            with TransactWrite(connection=FeeItem._get_connection().connection) as switch:
+                for month, previous in seen.items():
+                    switch.save(
+                        FeeItem(
+                            month,
+                            FEE_CURRENT,
+                            billed=0,
+                            collected=0,
+                            updated_by=stamp["updated_by"],
+                            updated_at=stamp["updated_at"],
+                            generation=generation,
+                        ),
+                        condition=(
+                            FeeItem.generation == previous
+                            if previous
+                            else FeeItem.compound.does_not_exist()
+                        ),
+                    )
+        except TransactWriteError as error:
+            self._remove(staged)
+            reasons = error.cancellation_reasons or []
+            if not any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+                raise
+            raise Conflict(
+                "Fee figures of these months were uploaded meanwhile; upload the file again.",
+                "fees_changed",
+            ) from error
+        for month in seen:
+            self._remove(
+                [
+                    item
+                    for item in FeeItem.query(month, consistent_read=True)
+                    if item.compound != FEE_CURRENT and item.generation != generation
+                ]
+            )
+
+    @staticmethod
+    def _remove(items: list[FeeItem]) -> None:
+        with BatchWrite(FeeItem) as batch:
+            for item in items:
+                batch.delete(item)
 
     def fees(self, month: str) -> list[dict[str, Any]]:
+        """The month's figures of its current generation (one Query)."""
+        _, current = _generation(list(FeeItem.query(month)))
         return [
-            {"compound": i.compound, "billed": float(i.billed), "collected": float(i.collected)}
-            for i in FeeItem.query(month)
+            {"compound": _compound(i), "billed": float(i.billed), "collected": float(i.collected)}
+            for i in current
         ]
+
+
+def _generation(items: list[FeeItem]) -> tuple[str | None, list[FeeItem]]:
+    """A month's current generation and its rows (without a pointer: the rows written before
+    generations existed)."""
+    pointer = next((i.generation for i in items if i.compound == FEE_CURRENT), None)
+    return pointer, [i for i in items if i.compound != FEE_CURRENT and i.generation == pointer]
+
+
+def _compound(item: FeeItem) -> str:
+    return item.compound.rsplit("#", 1)[-1]
+
+
+def _fee_row(item: FeeItem) -> dict[str, Any]:
+    return {
+        "compound": _compound(item),
+        "billed": float(item.billed),
+        "collected": float(item.collected),
+        "updated_by": item.updated_by,
+        "updated_at": item.updated_at,
+    }

@@ -1,4 +1,5 @@
-"""Photos in S3: presigned POST uploads, staging-to-case copies and short-lived read URLs."""
+"""Photos in S3: presigned POST uploads, reading staged uploads, writing the cleaned photos
+of cases and short-lived read URLs."""
 
 from __future__ import annotations
 
@@ -42,13 +43,19 @@ class S3PhotoStore:
             size=int(head["ContentLength"]), content_type=head.get("ContentType", "")
         )
 
-    def copy(self, source: str, target: str) -> None:
-        self._s3.copy_object(
-            Bucket=self._bucket,
-            Key=target,
-            CopySource={"Bucket": self._bucket, "Key": source},
-            MetadataDirective="COPY",
-        )
+    def read(self, key: str) -> bytes:
+        data: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return data
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            self._s3.delete_objects(
+                Bucket=self._bucket,
+                Delete={"Objects": [{"Key": k} for k in keys[start : start + 1000]], "Quiet": True},
+            )
 
     def url(self, key: str, expires_in: int) -> str:
         url: str = self._public.generate_presigned_url(

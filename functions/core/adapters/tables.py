@@ -264,11 +264,17 @@ class FeeItem(Model):
         billing_mode = "PAY_PER_REQUEST"
 
     month = UnicodeAttribute(hash_key=True)  # 2026-11
+    # "{generation}#{compound}"; the month's pointer to its current generation is FEE_CURRENT.
+    # (Rows written before generations existed are the bare compound id.)
     compound = UnicodeAttribute(range_key=True)
     billed = NumberAttribute()  # yuan
     collected = NumberAttribute()
     updated_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    generation = UnicodeAttribute(null=True)
+
+
+FEE_CURRENT = "~current"  # sorts after every generation id (hex) and compound id
 
 
 class _HashIndex(GlobalSecondaryIndex["AccountItem"]):

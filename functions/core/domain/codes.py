@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .clock import CHINA_TZ, IdSource
 
-CODE_PATTERN = re.compile(r"[A-Z]{2,4}-\d{4}-\d{2}-\d{4,8}")
+CODE_PATTERN = re.compile(r"[A-Z]{2,4}-[0-9]{4}-[0-9]{2}-[0-9]{4,8}")
 
 
 def new_case_code(prefix: str, at: datetime, ids: IdSource, attempt: int = 0) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from ..domain.codes import is_case_code, new_case_code
 from ..domain.errors import (
     Conflict,
     ErrorDetail,
+    Forbidden,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
@@ -25,14 +26,16 @@ from ..domain.errors import (
     invalid,
 )
 from ..domain.phone import normalise_mobile
+from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Category, Compound, Registry
+from ..domain.staff import Principal, Role
 from ..ports import (
     CaseStore,
     CodeTaken,
     CounterHit,
-    Counters,
     IdempotencyKeyTaken,
     IdempotencyRecord,
+    Limiter,
     PhoneVault,
     PhotoStore,
     RateLimitHit,
@@ -44,6 +47,7 @@ from .rules import Rules
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 6
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+_EXTENSION_TYPES = {extension: kind for kind, extension in PHOTO_TYPES.items()}
 UPLOAD_EXPIRES_SECONDS = 15 * 60
 PHOTO_URL_EXPIRES_SECONDS = 10 * 60
 IDEMPOTENCY_DAYS = 7
@@ -62,7 +66,7 @@ class IntakeDeps:
     photos: PhotoStore
     vault: PhoneVault
     rules: Rules
-    counters: Counters
+    counters: Limiter
     limits: Limits
 
 
@@ -108,9 +112,10 @@ def report_folder(vault: PhoneVault, key: str) -> str:
 
 
 def presign_upload(
-    deps: IntakeDeps, key: str | None, content_type: str, size: int
+    deps: IntakeDeps, key: str | None, content_type: str, size: int, source: str | None = None
 ) -> dict[str, Any]:
-    """A presigned POST for one photo of the report identified by `key`."""
+    """A presigned POST for one photo of the report identified by `key`; tickets are
+    limited per sender (`source`, as for reports), one conditional count each."""
     key = check_idempotency_key(key)
     if content_type not in PHOTO_TYPES:
         raise invalid("content_type", "unsupported_type", "Photos must be JPEG, PNG or WebP.")
@@ -120,6 +125,16 @@ def presign_upload(
             "photo_too_large",
             [ErrorDetail("size", "photo_too_large", "A photo may be at most 8 MB.")],
         )
+    if source:
+        limits, now = deps.limits, deps.clock.now()
+        window = limits.address_window_seconds
+        counter = f"upload#{deps.vault.keyed_hash('address', source)[:32]}"
+        if not deps.counters.hit(counter, limits.uploads_per_address, window, now):
+            raise RateLimited(
+                "Too many photo uploads from this network; please try again later.",
+                "rate_limited",
+                headers={"Retry-After": str(_window_hit(counter, 0, window, now).retry_after)},
+            )
     name = f"{deps.ids.uuid()}.{PHOTO_TYPES[content_type]}"
     object_key = f"incoming/{report_folder(deps.vault, key)}/{name}"
     post = deps.photos.presign_upload(
@@ -189,24 +204,66 @@ def file_report(
     key = check_idempotency_key(key)
     report = _new_report(body, channel, reporter)
     now = deps.clock.now()
+    folder = report_folder(deps.vault, key)
     try:
         checked = _registry_check(registry, body)
-        problems = checked.problems + check_photos(
-            deps.photos, report_folder(deps.vault, key), report.photos
+        photos, photo_problems = clean_photos(
+            deps.photos, folder, report.photos, lambda: f"cases/{folder}/{deps.ids.uuid()}"
         )
+        problems = checked.problems + photo_problems
         if problems or checked.category is None or checked.compound is None:
             raise InvalidInput(_REFUSED, "invalid_report", problems)
-        hits = plan_limits(deps, checked.number, source, now)
-    except (InvalidInput, RateLimited):
+    except InvalidInput:
         # A retry of a report accepted long ago may fail today's checks (its staged photos
-        # have expired, say, or the phone has reached its limit since); it still deserves
-        # the case it created.
+        # have expired, say); it still deserves the case it created.
         previous = deps.cases.idempotency(key)
         if previous is not None and previous.expires_at > now:
             return _replay(deps, previous, body_fingerprint)
         raise
-    photos = _keep_photos(deps, key, report.photos)
-    return _store(deps, key, report, replace(checked, hits=hits), photos, body_fingerprint, now)
+    hits = plan_limits(deps, checked.number, source, now)
+    # The cleaned photos are written before the case that points at them, under names of
+    # this attempt alone; unless this attempt stores the case, they are removed again.
+    kept = keep_photos(deps.photos, photos)
+    stored = False
+    try:
+        receipt = _store(
+            deps, key, report, replace(checked, hits=hits), kept, body_fingerprint, now
+        )
+        stored = not receipt.replayed
+        return receipt
+    finally:
+        if not stored and kept:
+            deps.photos.delete(list(kept))
+
+
+def file_staff_report(
+    deps: IntakeDeps, principal: Principal, key: str | None, body: Any
+) -> Receipt:
+    """A grid worker or property company reports through the resident form, for the
+    compounds they work in only (403 for another), at most `reports_per_staff` an hour per
+    account. The case records the channel and who reported it."""
+    principal.require(Role.GRID, Role.PROPERTY)
+    registry = deps.registry.current()
+    compounds = {
+        registry.grids[grid].compound for grid in principal.ids(Role.GRID) if grid in registry.grids
+    }
+    for company in principal.ids(Role.PROPERTY):
+        compounds.update(registry.managed_compounds(company))
+    compound = body.get("compound") if isinstance(body, dict) else None
+    if isinstance(compound, str) and compound in registry.compounds and compound not in compounds:
+        raise Forbidden(
+            "You can report only for the compounds you work in.",
+            "compound_out_of_scope",
+            [ErrorDetail("compound", "compound_out_of_scope", "Not a compound you work in.")],
+        )
+    return file_report(
+        deps,
+        key,
+        body,
+        Channel.GRID if principal.has(Role.GRID) else Channel.PROPERTY,
+        reporter=principal.username,
+        source=f"staff:{principal.username}",
+    )
 
 
 _REFUSED = "The report has problems; nothing was stored."
@@ -250,17 +307,6 @@ def _registry_check(
         except InvalidInput as error:
             problems.extend(error.details)
     return _Checked(category, compound, number, (), problems)
-
-
-def _keep_photos(deps: IntakeDeps, key: str, staged: tuple[str, ...]) -> tuple[str, ...]:
-    """Photos move from the upload staging area (expired by a lifecycle rule) to the case's
-    own folder before the case exists, so a stored case never points at a photo that may
-    vanish. The folder comes from the idempotency key: a retry copies onto the same objects."""
-    folder = report_folder(deps.vault, key)
-    kept = tuple(f"cases/{folder}/{p.rsplit('/', 1)[1]}" for p in staged)
-    for source, target in zip(staged, kept, strict=True):
-        deps.photos.copy(source, target)
-    return kept
 
 
 def _store(
@@ -330,56 +376,53 @@ def _too_many(retry_after: int) -> RateLimited:
 def plan_limits(
     deps: IntakeDeps, number: str | None, source: str | None, now: datetime
 ) -> tuple[CounterHit, ...]:
-    """Sliding windows per phone and per network address, estimated from two fixed windows:
-    the current one's count plus the previous one's, weighted by how much of it still
-    overlaps the last hour. Refuses (429) when the estimate has reached the limit; otherwise
-    returns the counts to add, each capped so that concurrent reports cannot overshoot."""
+    """The counts a report adds: one per phone and one per sender (network address, Open311
+    key or staff account), each in the fixed window it falls in. They are counted inside the
+    report's own transaction, each only while its window holds fewer than the limit, so
+    intake reads nothing first: one DynamoDB request a report.
+
+    The price of fixed windows: a sender who spends a window's limit at its very end can
+    spend the next window's at once, twice the limit in a short while; never more."""
     limits = deps.limits
     wanted = []
     if number:
         wanted.append(
             (
-                "phone",
-                deps.vault.keyed_hash("phone", number),
+                f"phone#{deps.vault.keyed_hash('phone', number)[:32]}",
                 limits.reports_per_phone,
                 limits.phone_window_seconds,
             )
         )
     if source:
-        # An Open311 client is counted by its key, at its own (higher) limit.
-        per_source = (
-            limits.reports_per_key if source.startswith("key:") else limits.reports_per_address
-        )
         wanted.append(
             (
-                "address",
-                deps.vault.keyed_hash("address", source),
-                per_source,
+                f"address#{deps.vault.keyed_hash('address', source)[:32]}",
+                _per_source(limits, source),
                 limits.address_window_seconds,
             )
         )
-    hits = []
-    counted: dict[str, tuple[int, int]] = {}
-    for window in {w for *_, w in wanted}:
-        keys = [f"{kind}#{digest[:32]}" for kind, digest, _, w in wanted if w == window]
-        counted.update(deps.counters.counts(keys, now, window))  # one BatchGetItem a window
-    for kind, digest, limit, window in wanted:
-        key = f"{kind}#{digest[:32]}"
-        current, previous = counted[key]
-        elapsed = (now.timestamp() % window) / window
-        carried = math.ceil(previous * (1 - elapsed))  # round against the sender
-        remaining_seconds = int(window - now.timestamp() % window)
-        if current + carried >= limit:
-            raise _too_many(remaining_seconds)
-        hits.append(
-            CounterHit(
-                key=f"{key}#{int(now.timestamp()) // window}",
-                cap=limit - carried,
-                expires_at=now + timedelta(seconds=2 * window),
-                retry_after=remaining_seconds,
-            )
-        )
-    return tuple(hits)
+    return tuple(_window_hit(key, limit, window, now) for key, limit, window in wanted)
+
+
+def _per_source(limits: Limits, source: str) -> int:
+    """An Open311 client reports for many residents, a staff member for a grid or a company's
+    compounds, a network address for whoever shares it."""
+    if source.startswith("key:"):
+        return limits.reports_per_key
+    if source.startswith("staff:"):
+        return limits.reports_per_staff
+    return limits.reports_per_address
+
+
+def _window_hit(key: str, limit: int, window: int, now: datetime) -> CounterHit:
+    number = int(now.timestamp()) // window
+    left = int((number + 1) * window - now.timestamp())
+    return CounterHit(
+        key=f"{key}#{number}",
+        cap=limit,
+        expires_at=now + timedelta(seconds=2 * window),
+        retry_after=max(1, left),
+    )
 
 
 def _replay(deps: IntakeDeps, record: IdempotencyRecord, body_fingerprint: str) -> Receipt:
@@ -400,6 +443,8 @@ def _replay(deps: IntakeDeps, record: IdempotencyRecord, body_fingerprint: str) 
 
 
 def check_photos(photos: PhotoStore, folder: str, keys: tuple[str, ...]) -> list[ErrorDetail]:
+    """The listed photos were uploaded for this folder, within the size limit, and stored as
+    the type their name says."""
     problems: list[ErrorDetail] = []
     if len(keys) > MAX_PHOTOS:
         return [ErrorDetail("photos", "too_many_photos", "At most 6 photos per report.")]
@@ -408,15 +453,9 @@ def check_photos(photos: PhotoStore, folder: str, keys: tuple[str, ...]) -> list
     prefix = f"incoming/{folder}/"
     for index, key in enumerate(keys):
         field = f"photos/{index}"
-        if not key.startswith(prefix) or not _PHOTO_NAME.fullmatch(key[len(prefix) :]):
-            problems.append(
-                ErrorDetail(
-                    field, "photo_not_uploaded", "This photo was not uploaded for this report."
-                )
-            )
-            continue
-        stored = photos.stat(key)
-        if stored is None:
+        name = _PHOTO_NAME.fullmatch(key[len(prefix) :]) if key.startswith(prefix) else None
+        stored = photos.stat(key) if name else None
+        if name is None or stored is None:
             problems.append(
                 ErrorDetail(
                     field, "photo_not_uploaded", "This photo was not uploaded for this report."
@@ -424,11 +463,48 @@ def check_photos(photos: PhotoStore, folder: str, keys: tuple[str, ...]) -> list
             )
         elif stored.size > MAX_PHOTO_BYTES:
             problems.append(ErrorDetail(field, "photo_too_large", "A photo may be at most 8 MB."))
-        elif stored.content_type not in PHOTO_TYPES:
+        elif PHOTO_TYPES.get(stored.content_type) != name.group(1):
             problems.append(
                 ErrorDetail(field, "unsupported_type", "Photos must be JPEG, PNG or WebP.")
             )
     return problems
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A photo as it will be kept: checked by its bytes and stripped of its metadata."""
+
+    key: str
+    data: bytes
+    content_type: str
+
+
+def clean_photos(
+    photos: PhotoStore, folder: str, keys: tuple[str, ...], new_name: Callable[[], str]
+) -> tuple[list[CleanPhoto], list[ErrorDetail]]:
+    """Every staged photo read, checked to be an image of its declared type and rewritten
+    without EXIF, XMP, comments or text (the GPS position with them): the server keeps no
+    photo as it was sent. `new_name()` gives each a key (without extension) to be kept at."""
+    problems = check_photos(photos, folder, keys)
+    if problems:
+        return [], problems
+    cleaned = []
+    for index, key in enumerate(keys):
+        extension = key.rsplit(".", 1)[1]
+        content_type = _EXTENSION_TYPES[extension]
+        try:
+            data = clean_photo(photos.read(key), content_type)
+        except PhotoProblem as problem:
+            problems.append(ErrorDetail(f"photos/{index}", problem.code, str(problem)))
+            continue
+        cleaned.append(CleanPhoto(f"{new_name()}.{extension}", data, content_type))
+    return cleaned, problems
+
+
+def keep_photos(photos: PhotoStore, cleaned: list[CleanPhoto]) -> tuple[str, ...]:
+    for photo in cleaned:
+        photos.put(photo.key, photo.data, photo.content_type)
+    return tuple(photo.key for photo in cleaned)
 
 
 def token_digest(token: str) -> str:

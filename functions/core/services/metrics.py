@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,9 +59,15 @@ def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+_PERIOD = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?|-Q[1-4])?")
+
+
 def parse_period(text: str) -> tuple[str, date, date]:
-    """(kind, first day, last day) of a period given as YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY."""
+    """(kind, first day, last day) of a period given as YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY
+    (ASCII digits only: int() would also read "２０２７")."""
     try:
+        if not _PERIOD.fullmatch(text):
+            raise ValueError
         if len(text) == 10:
             day = date.fromisoformat(text)
             return "day", day, day
@@ -420,6 +428,10 @@ def indicators(deps: MetricsDeps, year: int) -> dict[str, Any]:
 
 
 FEE_COLUMNS = ("compound", "month", "billed", "collected")
+MAX_FEE = 1e10  # yuan in one compound's month
+MAX_FEE_MONTHS = 100  # an upload switches every month it touches in one transaction
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+_AMOUNT = re.compile(r"[0-9]{1,11}(\.[0-9]+)?")
 
 
 def parse_fees(registry: Registry, text: str) -> list[dict[str, Any]]:
@@ -453,6 +465,10 @@ def parse_fees(registry: Registry, text: str) -> list[dict[str, Any]]:
                 ErrorDetail(f"line {number}", "too_many_rows", "At most 5,000 rows per upload.")
             )
             break
+    if len({r["month"] for r in rows}) > MAX_FEE_MONTHS:
+        problems.append(
+            ErrorDetail("month", "too_many_months", f"At most {MAX_FEE_MONTHS} months per upload.")
+        )
     if problems:
         raise InvalidInput("The file has problems; nothing was stored.", "invalid_csv", problems)
     if not rows:
@@ -471,19 +487,20 @@ def check_fee(registry: Registry, row: dict[str, Any]) -> dict[str, Any]:
         )
     month = str(row.get("month", ""))
     try:
-        parsed = date.fromisoformat(f"{month}-01")
-        if len(month) != 7:
+        if not _MONTH.fullmatch(month):
             raise ValueError
+        parsed: date | None = date.fromisoformat(f"{month}-01")
     except ValueError:
         problems.append(ErrorDetail("month", "invalid_month", "month is YYYY-MM."))
         parsed = None
     amounts = {}
     for name in ("billed", "collected"):
-        try:
-            amounts[name] = round(float(row.get(name, "")), 2)
-            if amounts[name] < 0 or amounts[name] > 1e10:
-                raise ValueError
-        except (TypeError, ValueError):
+        # Plain decimals only: float() also reads "nan", "inf", "1e400" and "１２３".
+        text = str(row.get(name, ""))
+        amount = float(text) if _AMOUNT.fullmatch(text) else math.nan
+        if math.isfinite(amount) and 0 <= amount <= MAX_FEE:
+            amounts[name] = round(amount, 2)
+        else:
             problems.append(ErrorDetail(name, "invalid_amount", f"{name} is an amount in yuan."))
     if len(amounts) == 2 and amounts["collected"] > amounts["billed"]:
         problems.append(ErrorDetail("collected", "more_than_billed", "Collected exceeds billed."))

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..domain.cases import FINAL, Case, Channel, Location
 from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
+from ..domain.codes import is_case_code
 from ..domain.errors import DomainError, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
@@ -26,6 +27,7 @@ from . import intake
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
+MAX_IDS = 100
 MAX_WINDOW = timedelta(days=90)
 NEAREST_COMPOUND_M = 800.0
 
@@ -293,9 +295,17 @@ def get_request(deps: Open311Deps, code: str) -> list[dict[str, Any]]:
 def list_requests(deps: Open311Deps, query: dict[str, str]) -> list[dict[str, Any]]:
     registry = deps.intake.registry.current()
     if query.get("service_request_id"):
-        ids = [i.strip() for i in query["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
-        found = [deps.cases.get(i) for i in ids]
-        return [public_request(c, registry) for c in found if c is not None]
+        ids = list(dict.fromkeys(i.strip() for i in query["service_request_id"].split(",")))
+        ids = [i for i in ids if i]
+        if len(ids) > MAX_IDS:
+            raise InvalidInput(
+                f"Ask for at most {MAX_IDS} service_request_id values at once.",
+                "too_many_ids",
+                [ErrorDetail("service_request_id", "too_many_ids", f"At most {MAX_IDS} ids.")],
+            )
+        # Read in batches (one BatchGetItem per 100 codes), in the order asked.
+        found = deps.cases.get_many([i for i in ids if is_case_code(i)])
+        return [public_request(found[i], registry) for i in ids if i in found]
     now = deps.clock.now()
     try:
         end = parse_iso(query["end_date"]) if query.get("end_date") else now

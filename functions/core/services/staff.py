@@ -101,6 +101,9 @@ def temporary_password(deps: IdentityDeps) -> str:
 
 def _account(deps: IdentityDeps, principal: Principal, username: str) -> Account:
     principal.require(Role.DISTRICT)
+    # A path's username that no account could have is no account: not a question for the table.
+    if not USERNAME.fullmatch(username):
+        raise NotFound("No such staff member.", "not_found")
     account = deps.accounts.get(username)
     if account is None:
         raise NotFound("No such staff member.", "not_found")

@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.cases import FINAL, OPEN, Actor, Case, Policy, Satisfaction, Status
 from ..domain.clock import Clock, IdSource, iso
+from ..domain.codes import is_case_code
 from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
@@ -29,7 +30,7 @@ from ..ports import (
     PhotoStore,
     RegistrySource,
 )
-from ..schemas import validate
+from ..schemas import ID_PATTERN, RATING, validate
 from . import intake
 from .notify import Messenger
 from .passes import ActionPass
@@ -137,6 +138,8 @@ class Step:
     now: datetime
     policy: Policy
     registry: Registry
+    # Photos written for this action: removed again unless the action is stored.
+    written: list[str] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -160,8 +163,8 @@ def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
-_ID = {"type": "string", "minLength": 1, "maxLength": 64}
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 1000, "x-min-visible": 1}
+_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN}
 
 
 def _merge(step: Step) -> None:
@@ -190,7 +193,7 @@ def _whistle(step: Step) -> None:
 
 
 def _resolve(step: Step) -> None:
-    photos = _resolution_photos(step.deps, step.case, step.body)
+    photos = _resolution_photos(step)
     step.case.resolve(step.actor, step.body["note"], photos, step.now, step.policy)
 
 
@@ -254,9 +257,9 @@ ACTIONS: dict[str, Action] = {
                 "photos": {
                     "type": "array",
                     "maxItems": 6,
-                    "items": {"type": "string", "maxLength": 200},
+                    "items": {"type": "string", "maxLength": 200, "pattern": ID_PATTERN},
                 },
-                "upload_key": {"type": "string", "maxLength": 100},
+                "upload_key": {"type": "string", "maxLength": 100, "pattern": ID_PATTERN},
             },
         ),
         _resolve,
@@ -278,7 +281,10 @@ ACTIONS: dict[str, Action] = {
     "publish": Action(
         frozenset(Status),
         _triage,
-        _body(["summary"], {"summary": {"type": "string", "minLength": 5, "maxLength": 300}}),
+        _body(
+            ["summary"],
+            {"summary": {"type": "string", "minLength": 5, "maxLength": 300, "x-min-visible": 5}},
+        ),
         lambda s: s.case.publish_summary(s.actor, s.body["summary"], s.now),
     ),
 }
@@ -305,7 +311,7 @@ def allowed_actions(acting: Acting, case: Case) -> list[str]:
 
 
 def load_visible(deps: WorkflowDeps, acting: Acting, code: str) -> Case:
-    case = deps.cases.get(code)
+    case = deps.cases.get(code) if is_case_code(code) else None
     if case is None or not can_see(acting, case, deps.registry.current()):
         raise NotFound("No such case.", "case_not_found")
     return case
@@ -533,14 +539,21 @@ def act(
         )
     registry = deps.registry.current()
     policy = deps.rules.policy(case.category)
-    action.do(Step(deps, acting, case, body, now, policy, registry))
-    notifications = deps.messenger.notifications(case, registry, now)
-    record = retry.record(deps, acting, case, now) if retry else None
+    step = Step(deps, acting, case, body, now, policy, registry)
+    stored = False
     try:
-        deps.cases.save(case, notifications, now, record)
-    except IdempotencyKeyTaken:
-        assert retry is not None  # only a save with a record can meet another's key
-        return retry.winner(deps)
+        action.do(step)
+        notifications = deps.messenger.notifications(case, registry, now)
+        record = retry.record(deps, acting, case, now) if retry else None
+        try:
+            deps.cases.save(case, notifications, now, record)
+        except IdempotencyKeyTaken:
+            assert retry is not None  # only a save with a record can meet another's key
+            return retry.winner(deps)
+        stored = True
+    finally:
+        if step.written and not stored:
+            deps.photos.delete(step.written)
     return staff_view(deps, acting, case, with_timeline=True)
 
 
@@ -609,21 +622,24 @@ class _RetryKey:
         return dict(record.response or {})
 
 
-def _resolution_photos(deps: WorkflowDeps, case: Case, body: dict[str, Any]) -> tuple[str, ...]:
-    keys = tuple(body.get("photos", ()))
+def _resolution_photos(step: Step) -> tuple[str, ...]:
+    """The resolution's photos, cleaned as a report's are, kept under names of this attempt
+    (so removing them when the action is not stored never touches another's)."""
+    deps, case = step.deps, step.case
+    keys = tuple(step.body.get("photos", ()))
     if not keys:
         return ()
-    upload_key = intake.check_idempotency_key(body.get("upload_key"))
+    upload_key = intake.check_idempotency_key(step.body.get("upload_key"))
     folder = intake.report_folder(deps.vault, upload_key)
-    problems = intake.check_photos(deps.photos, folder, keys)
+    cleaned, problems = intake.clean_photos(
+        deps.photos, folder, keys, lambda: f"cases/{case.code}/resolution/{deps.ids.uuid()}"
+    )
     if problems:
         raise InvalidInput(
             "The photos have problems; nothing was changed.", "invalid_photos", problems
         )
-    targets = tuple(f"cases/{case.code}/resolution/{k.rsplit('/', 1)[1]}" for k in keys)
-    for source, target in zip(keys, targets, strict=True):
-        deps.photos.copy(source, target)
-    return targets
+    step.written.extend(photo.key for photo in cleaned)
+    return intake.keep_photos(deps.photos, cleaned)
 
 
 def reveal_phone(deps: WorkflowDeps, principal: Principal, code: str) -> dict[str, Any]:
@@ -640,9 +656,10 @@ def reveal_phone(deps: WorkflowDeps, principal: Principal, code: str) -> dict[st
 # -- the resident's rating -----------------------------------------------------------------
 
 
-def rate(deps: WorkflowDeps, code: str, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+def rate(deps: WorkflowDeps, code: str, token: str | None, body: Any) -> dict[str, Any]:
     """回访评价 by the resident, with the case token."""
-    case = deps.cases.get(code) if token else None
+    body = validate(RATING, body)
+    case = deps.cases.get(code) if token and is_case_code(code) else None
     if case is None or not hmac.compare_digest(
         case.token_hash, hashlib.sha256((token or "").encode()).hexdigest()
     ):
