@@ -259,7 +259,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Sign in with a WeCom or DingTalk one-time code; the work-chat user must be "
         "linked to an account",
         "requestBody": _body(WORK_CHAT_SIGN_IN),
-        "responses": {"200": _json("Tokens", TOKENS), **_errors(400, 401, 429, 503)},
+        "responses": {"200": _json("Tokens", TOKENS), **_errors(400, 401, 404, 429, 503)},
     },
     ("/auth/totp", "POST"): {
         "summary": "Start adding a second factor: a new secret and its otpauth:// URI",

@@ -30,6 +30,7 @@ from ..domain.clock import Clock, IdSource
 from ..domain.errors import (
     Conflict,
     Forbidden,
+    NotFound,
     RateLimited,
     Unauthorized,
     Unavailable,
@@ -288,6 +289,10 @@ def work_chat_sign_in(
     now = deps.clock.now()
     _limit_address(deps, source, now)
     kind = WorkChat(body["provider"])
+    if kind.value not in {p["provider"] for p in deps.work_chat.providers()}:
+        raise NotFound(
+            "This district does not offer that work-chat sign-in.", "work_chat_not_offered"
+        )
     try:
         user_id = deps.work_chat.user_id(kind, body["code"])
     except WorkChatUnavailable:
