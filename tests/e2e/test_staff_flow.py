@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, staff_tokens
 from tests.e2e.test_resident_flow import fill_report, photo_with_gps
 
 pytestmark = pytest.mark.e2e
@@ -244,3 +244,47 @@ def test_a_new_staff_member_chooses_a_password_at_the_first_sign_in_and_adds_a_s
     page.get_by_role("button", name="验证并登录").click()
     page.wait_for_url(re.compile(r".*#/staff$"))
     other.close()
+
+
+def staff_act(stack, username: str, code: str, action: str, **body) -> dict:
+    """A staff action through the API, as the SPA sends it (the version the actor saw)."""
+    headers = {"Authorization": f"Bearer {staff_tokens(stack.url, username)['access_token']}"}
+    seen = requests.get(f"{stack.url}/api/staff/cases/{code}", headers=headers, timeout=30).json()
+    answer = requests.post(
+        f"{stack.url}/api/staff/cases/{code}/actions/{action}",
+        json={"version": seen["version"], **body},
+        headers=headers,
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_the_district_decides_an_extension_from_its_page(stack, desk):
+    code = api_report(stack, "x001", "小区北门路灯杆倾斜，需要更换")["code"]
+    staff_act(stack, "community.c01", code, "whistle")
+    assert requests.post(f"{stack.url}/dev/jobs/dispatch", timeout=60).status_code == 200
+    claimed = staff_act(stack, "department.ludeng", code, "claim")
+    staff_act(stack, "department.ludeng", code, "extension", days=4, reason="灯杆需要厂家定制")
+
+    page = desk.new_page()
+    sign_in(page, stack, "district.admin", "/district")
+    request = page.get_by_test_id("extension-request").filter(has_text=code)
+    expect(request).to_contain_text("市路灯管理所")
+    expect(request).to_contain_text("4 个工作日")
+    expect(request).to_contain_text("灯杆需要厂家定制")
+    screenshot(page, "district-extensions")
+    request.get_by_test_id("approve-extension").click()
+    expect(page.get_by_test_id("extension-request").filter(has_text=code)).to_have_count(0)
+
+    headers = {
+        "Authorization": f"Bearer {staff_tokens(stack.url, 'district.admin')['access_token']}"
+    }
+    decided = requests.get(
+        f"{stack.url}/api/staff/cases/{code}", headers=headers, timeout=30
+    ).json()
+    assert decided["deadline"] > claimed["deadline"] and decided["extension"] is None
+    assert [e["kind"] for e in decided["timeline"]][-2:] == [
+        "extension_requested",
+        "extension_approved",
+    ]

@@ -175,6 +175,30 @@ def test_an_extension_is_asked_by_the_department_and_decided_by_the_district(api
     assert kinds[-2:] == ["extension_requested", "extension_approved"]
 
 
+def test_the_district_sees_every_waiting_extension_with_its_days_and_reason(api, wiring, robots):
+    codes = [report(api)["code"] for _ in range(2)]
+    for code in codes:
+        ok(act(api, COMMUNITY, code, "whistle"))
+    tick(wiring)
+    for code in codes:
+        ok(act(api, LUDENG, code, "claim"))
+    ok(act(api, LUDENG, codes[1], "extension", days=3, reason="等待供电公司停电检修"))
+    # Newer cases fill the district's recent list; the request is still found.
+    for _ in range(3):
+        report(api)
+
+    waiting = ok(staff_get(api, DISTRICT, "/staff/cases?view=extensions"))
+    [row] = waiting["items"]
+    assert row["code"] == codes[1]
+    assert row["extension"] == {"days": 3, "reason": "等待供电公司停电检修"}
+    assert row["deadline"] and row["department_id"] == "ludeng" and row["version"] >= 1
+    assert staff_get(api, LUDENG, "/staff/cases?view=extensions").status_code == 403
+
+    # Deciding from the list's row is the case's own action; the request leaves the list.
+    ok(act(api, DISTRICT, codes[1], "decide_extension", version=row["version"], approve=False))
+    assert ok(staff_get(api, DISTRICT, "/staff/cases?view=extensions"))["items"] == []
+
+
 def test_duplicates_are_suggested_and_can_be_merged(api):
     first = report(api)["code"]
     second = report(api, description="北门路灯不亮，已经好几天了")["code"]

@@ -422,10 +422,17 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
         "deadline": iso(case.deadline) if case.deadline else None,
         "overdue": bool(case.deadline and case.status in OPEN and now > case.deadline),
         "extension_pending": case.extension is not None,
+        "version": case.version,
+        # Staff lists only: what the department asked for, so the district decides in place.
+        "extension": (
+            {"days": case.extension.get("days"), "reason": case.extension.get("reason")}
+            if case.extension is not None
+            else None
+        ),
     }
 
 
-VIEWS = ("inbox", "community", "work", "department", "area", "district")
+VIEWS = ("inbox", "community", "work", "department", "area", "district", "extensions")
 
 
 def list_cases(
@@ -465,6 +472,9 @@ def list_cases(
     elif view == "district":
         principal.require(Role.DISTRICT)
         page = deps.cases.district_cases(registry.district.id, limit, cursor)
+    elif view == "extensions":
+        principal.require(Role.DISTRICT)
+        page = deps.cases.pending_extensions(limit, cursor)
     else:  # area: a grid worker's compound, or the compounds a property company manages
         compounds: tuple[str, ...] = tuple(
             registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
