@@ -93,8 +93,19 @@ def test_the_whole_story_from_report_to_closed(api, wiring, robots, clock):
     token = action_pass(code)
     opened = ok(link_get(api, code, token))
     assert opened["actions"] == ["claim", "return"]
+    assert opened["due"]["stage"] == "claim"
     claimed = ok(link_act(api, code, token, "claim", version=opened["version"]))
     assert claimed["status"] == "claimed"
+    # Staff read who acted through the link as the department, never as "link:ludeng".
+    handling = view(api, DISTRICT, code)
+    assert handling["handled_by"] == {
+        "id": "link:ludeng",
+        "name": "市路灯管理所",
+        "name_en": handling["handled_by"]["name_en"],
+        "via_link": True,
+    }
+    assert handling["timeline"][-1]["by"]["name"] == "市路灯管理所"
+    assert handling["due"] == {"stage": "resolve", "at": handling["deadline"]}
 
     photo = upload(api, "resolution-photos-01", camera_photo())
     resolved = ok(
@@ -133,6 +144,12 @@ def test_the_whole_story_from_report_to_closed(api, wiring, robots, clock):
         "rated",
         "closed",
     ]
+    closed = view(api, DISTRICT, code)
+    assert closed["due"] is None  # a finished case has no due date to show
+    rows = {
+        c["code"]: c for c in ok(staff_get(api, DISTRICT, "/staff/cases?view=district"))["items"]
+    }
+    assert rows[code]["due"] is None
     sms = [n for n in NotificationItem.by_case.query(code) if n.channel == "sms"]
     assert sorted(n.template for n in sms) == ["resident_resolved", "resident_whistled"]
     assert all("13812345678" not in n.recipient for n in sms)
