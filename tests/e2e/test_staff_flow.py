@@ -92,6 +92,34 @@ def test_sign_in_goes_back_to_the_page_asked_for_and_sign_out_leaves(stack, desk
     page.wait_for_url(re.compile(r".*#/signin"))
 
 
+def test_one_sign_in_serves_every_tab_and_sign_out_ends_them_all(stack, desk):
+    first = desk.new_page()
+    sign_in(first, stack, "community.c01", "/community")
+    # A second tab of the same browser is signed in already, and stays so after a reload.
+    second = desk.new_page()
+    second.goto(f"{stack.url}/#/community")
+    expect(second.get_by_test_id("signed-in-as")).to_contain_text("community.c01")
+    second.reload()
+    expect(second.get_by_test_id("signed-in-as")).to_contain_text("community.c01")
+    # Strings the staff pages load later reach what was drawn before them (no "nav.inbox").
+    expect(second.get_by_role("heading", level=1)).to_have_text("待分拨")
+    # The sign-in ends in the last quarter hour of the day: the page says so first.
+    second.evaluate(
+        """() => {
+            const tokens = JSON.parse(localStorage.getItem('whistle.staff'))
+            tokens.sessionEndsAt = Date.now() + 10 * 60_000
+            localStorage.setItem('whistle.staff', JSON.stringify(tokens))
+        }"""
+    )
+    second.reload()
+    expect(second.get_by_test_id("session-ending")).to_contain_text("分钟后到期")
+    screenshot(second, "staff-session-ending")
+    # Signing out in one tab signs out the other.
+    first.get_by_test_id("sign-out").click()
+    first.wait_for_url(re.compile(r".*#/signin"))
+    second.wait_for_url(re.compile(r".*#/signin"))
+
+
 def test_the_whole_story_from_a_phone_to_a_closed_case(stack, phone, desk, tmp_path: Path):
     # A resident reports a dark street light with a photo.
     resident = phone.new_page()
