@@ -17,13 +17,16 @@ const loaders = {
   },
 }
 
-export const i18n = reactive({ locale: 'zh-CN' })
+// `strings` counts the strings added later (staff pages): every text drawn before they came
+// is drawn again when they arrive.
+export const i18n = reactive({ locale: 'zh-CN', strings: 0 })
 
 function lookup(dictionary, key) {
   return key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), dictionary)
 }
 
 export function t(key, params = {}) {
+  void i18n.strings
   const text = lookup(messages[i18n.locale] ?? zhCN, key) ?? lookup(zhCN, key) ?? key
   return String(text).replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''))
 }
@@ -48,6 +51,7 @@ export async function extendMessages(load) {
   await Promise.all(
     Object.keys(messages).map(async (locale) => merge(messages[locale], await load(locale))),
   )
+  i18n.strings += 1
 }
 
 export async function setLocale(locale) {

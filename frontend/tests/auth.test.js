@@ -11,6 +11,7 @@ describe('staff sign-in', () => {
   let calls
   beforeEach(() => {
     sessionStorage.clear()
+    localStorage.clear()
     calls = []
   })
   afterEach(() => vi.unstubAllGlobals())
@@ -30,7 +31,7 @@ describe('staff sign-in', () => {
     serve([json(200, { username: 'clerk', access_token: 'a1', refresh_token: 'r1', expires_in: 900 })])
     await auth.setNewPassword('clerk', 'temp', 'Yushan-2026-ok')
     expect(calls[1].body).toEqual({ username: 'clerk', password: 'temp', new_password: 'Yushan-2026-ok' })
-    expect(JSON.parse(sessionStorage.getItem('whistle.staff')).refresh).toBe('r1')
+    expect(JSON.parse(localStorage.getItem('whistle.staff')).refresh).toBe('r1')
   })
 
   it('renews with the refresh token and keeps the new one, which replaces it', async () => {
@@ -45,6 +46,38 @@ describe('staff sign-in', () => {
     serve([json(401, { error: { code: 'invalid_token', message: 'x', details: [] } })])
     expect(await auth.accessToken({ force: true })).toBeNull()
     expect(auth.signedIn()).toBe(false)
+  })
+
+  it('shares one sign-in with the other tabs of the browser', async () => {
+    const auth = await freshAuth()
+    serve([json(200, { username: 'clerk', access_token: 'a1', refresh_token: 'r1', expires_in: 30, session_expires_in: 43200 })])
+    await auth.signIn('clerk', 'pw')
+    expect(auth.session.tokens.sessionEndsAt).toBeGreaterThan(Date.now() + 43000_000)
+    // Another tab renewed first (a refresh token works once): this tab takes its tokens.
+    const renewed = { ...auth.session.tokens, access: 'a2', refresh: 'r2', expiresAt: Date.now() + 900_000 }
+    localStorage.setItem('whistle.staff', JSON.stringify(renewed))
+    serve([])
+    expect(await auth.accessToken()).toBe('a2')
+    expect(calls).toHaveLength(1) // only the sign-in: no second use of r1
+    // Another tab signs out: this one is signed out as well.
+    localStorage.removeItem('whistle.staff')
+    window.dispatchEvent(new StorageEvent('storage', { key: 'whistle.staff', newValue: null }))
+    expect(auth.signedIn()).toBe(false)
+    // And signs in again: this one follows.
+    localStorage.setItem('whistle.staff', JSON.stringify(renewed))
+    window.dispatchEvent(new StorageEvent('storage', { key: 'whistle.staff', newValue: JSON.stringify(renewed) }))
+    expect(auth.session.tokens.access).toBe('a2')
+  })
+
+  it('keeps the sign-in when the API cannot be reached for a renewal', async () => {
+    const auth = await freshAuth()
+    serve([json(200, { username: 'clerk', access_token: 'a1', refresh_token: 'r1', expires_in: 30 })])
+    await auth.signIn('clerk', 'pw')
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('offline')
+    })
+    expect(await auth.accessToken()).toBe('a1')
+    expect(auth.signedIn()).toBe(true)
   })
 
   it('refuses a work-chat code this tab did not ask for', async () => {

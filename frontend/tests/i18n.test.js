@@ -30,3 +30,14 @@ describe('user-facing text', () => {
     i18n.locale = 'zh-CN'
   })
 })
+
+describe('strings added later', () => {
+  it('redraw what was drawn before they came', async () => {
+    const { computed } = await import('vue')
+    const { extendMessages } = await import('../src/i18n.js')
+    const title = computed(() => t('later.title'))
+    expect(title.value).toBe('later.title')
+    await extendMessages(async () => ({ later: { title: '待分拨' } }))
+    expect(title.value).toBe('待分拨')
+  })
+})

@@ -285,7 +285,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/staff/cases", "GET"): {
         "summary": "A work list: inbox (community, oldest first), community, work (department, "
-        "nearest deadline first), department, area (grid / property), district",
+        "nearest deadline first), department, area (grid / property), district, extensions "
+        "(district: extension requests awaiting a decision, nearest deadline first)",
         "security": STAFF,
         "parameters": [
             {"name": "view", "in": "query", "schema": {"enum": list(VIEWS)}},

@@ -317,10 +317,11 @@ class LocalStack:
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every message the local stack "sent" (and what is still waiting), newest first.
-        A bounded Scan is fine here: the dev outbox is a local tool, never a request path."""
+        A Scan is fine here: the dev outbox is a local tool, never a request path (it pages what
+        it shows)."""
         from ..core.adapters.tables import NotificationItem
 
-        items = sorted(NotificationItem.scan(limit=500), key=lambda i: i.created_at, reverse=True)
+        items = sorted(NotificationItem.scan(), key=lambda i: i.created_at, reverse=True)
         return [
             {
                 "at": i.created_at,

@@ -7,7 +7,9 @@ import html
 import json
 import mimetypes
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,21 @@ COMPRESSIBLE = (
     "image/svg+xml",
     "application/manifest+json",
 )
+OUTBOX_PAGE_SIZE = 50
+CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def china_time(text: str) -> str:
+    """An ISO time as the district reads it: China time, to the second."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -189,7 +206,7 @@ class LocalSite:
             response.headers["Cache-Control"] = "no-cache"
             return response
         if path == "/dev/outbox":
-            return self._outbox_page()
+            return self._outbox_page(request)
         if path == "/dev/received.json":
             return Response(
                 json.dumps(self._received(), ensure_ascii=False), content_type="application/json"
@@ -209,14 +226,25 @@ class LocalSite:
             if name not in ("dispatch", "metrics"):
                 return Response("Unknown job", status=404)
             result = self._run_job(name)
+            if request.form.get("back") == "outbox":
+                # The outbox page's buttons come back to it, saying what the job did.
+                done = urllib.parse.urlencode({"ran": name, "report": json.dumps(result)})
+                return Response(status=303, headers={"Location": f"/dev/outbox?{done}"})
             return Response(json.dumps(result), content_type="application/json")
         if request.method not in ("GET", "HEAD"):
             return Response("Method not allowed", status=405)
         return self._static(request)
 
-    def _outbox_page(self) -> Response:
+    def _outbox_page(self, request: Request) -> Response:
+        messages = self._outbox()
+        pages = max(1, -(-len(messages) // OUTBOX_PAGE_SIZE))
+        wanted = request.args.get("page", "1")
+        number = min(int(wanted), pages) if wanted.isascii() and wanted.isdigit() else 1
+        number = max(number, 1)
+        shown = messages[(number - 1) * OUTBOX_PAGE_SIZE : number * OUTBOX_PAGE_SIZE]
         rows = []
-        for message in self._outbox():
+        for message in shown:
+            message = {**message, "at": china_time(str(message.get("at", "")))}
             cells = {
                 k: html.escape(str(message.get(k, "")))
                 for k in (
@@ -247,6 +275,24 @@ class LocalSite:
         empty = (
             '<p class="empty">还没有发出任何邮件、短信或机器人消息。Nothing has been sent yet.</p>'
         )
+        paging = (
+            f'<p class="paging" data-testid="outbox-paging">共 {len(messages)} 条 · 第 {number}/{pages} 页 '
+            f"{len(messages)} messages · page {number} of {pages} "
+            + (f'<a href="/dev/outbox?page={number - 1}">← 较新 Newer</a> ' if number > 1 else "")
+            + (
+                f'<a href="/dev/outbox?page={number + 1}">较早 Older →</a>'
+                if number < pages
+                else ""
+            )
+            + "</p>"
+        )
+        ran = ""
+        if request.args.get("ran") in ("dispatch", "metrics"):
+            job = {"dispatch": "派单任务 Dispatch tick", "metrics": "夜间统计 Nightly metrics"}
+            ran = (
+                f'<p class="ran" role="status" data-testid="job-ran">已运行 {job[request.args["ran"]]}'
+                f"：<code>{html.escape(request.args.get('report', ''))}</code></p>"
+            )
         table = (
             (
                 "<table><thead><tr><th>时间 Time</th><th>渠道 Channel</th><th>收件人 To</th>"
@@ -257,6 +303,7 @@ class LocalSite:
             if rows
             else empty
         )
+        table = paging + table if rows else table
         page = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -267,13 +314,16 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #dcdfe6;padd
 vertical-align:top;text-align:left}}pre{{white-space:pre-wrap;margin:0}}
 .empty{{color:#646a73}}form{{display:inline-block;margin-right:.5rem}}
 .template{{margin:.3rem 0 0;color:#646a73;font-size:.9em}}h2{{margin-top:2rem}}
+.ran{{padding:.5rem .8rem;background:#eef6ee;border-radius:6px}}.paging a{{margin-left:.6rem}}
 </style></head><body>
 <h1>开发发件箱 <small>Dev outbox</small></h1>
-<p>本地环境“发出”的每一封邮件、每一条短信和机器人消息，最新的在前。仅用于本地开发。<br>
-Every email, SMS and webhook the local stack “sent”, newest first. Local development only.</p>
-<p><form method="post" action="/dev/jobs/dispatch">
+<p>本地环境“发出”的每一封邮件、每一条短信和机器人消息，最新的在前，时间为北京时间。仅用于本地开发。<br>
+Every email, SMS and webhook the local stack “sent”, newest first, in China time (UTC+8).
+Local development only.</p>
+{ran}
+<p><form method="post" action="/dev/jobs/dispatch"><input type="hidden" name="back" value="outbox">
 <button>运行派单任务 Run dispatch tick</button></form>
-<form method="post" action="/dev/jobs/metrics">
+<form method="post" action="/dev/jobs/metrics"><input type="hidden" name="back" value="outbox">
 <button>运行夜间统计 Run nightly metrics</button></form>
 <a href="/">返回首页 Back to Whistle</a></p>
 {table}
@@ -291,14 +341,14 @@ Every email, SMS and webhook the local stack “sent”, newest first. Local dev
         e = html.escape
         sms_rows = "".join(
             f'<tr data-testid="sms-received" data-template-code="{e(r["template_code"])}">'
-            f"<td>{e(r['at'])}</td><td>{e(r['phone'])}</td><td>{e(r['sign_name'])}</td>"
+            f"<td>{e(china_time(r['at']))}</td><td>{e(r['phone'])}</td><td>{e(r['sign_name'])}</td>"
             f"<td>{e(r['template_code'])}</td>"
             f'<td data-testid="sms-params">{e(json.dumps(r["params"], ensure_ascii=False))}</td>'
             f"<td>{e(r['text'])}</td></tr>"
             for r in received.get("sms", [])
         )
         mail_rows = "".join(
-            f'<tr data-testid="mail-received"><td>{e(r["at"])}</td><td>{e(r["from"])}</td>'
+            f'<tr data-testid="mail-received"><td>{e(china_time(r["at"]))}</td><td>{e(r["from"])}</td>'
             f"<td>{e(', '.join(r['to']))}</td><td><b>{e(r['subject'])}</b>"
             f"<pre>{e(r['body'])}</pre></td></tr>"
             for r in received.get("mail", [])

@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, staff_tokens
 from tests.e2e.test_resident_flow import fill_report, photo_with_gps
 
 pytestmark = pytest.mark.e2e
@@ -90,6 +90,34 @@ def test_sign_in_goes_back_to_the_page_asked_for_and_sign_out_leaves(stack, desk
     page.wait_for_url(re.compile(r".*#/signin"))
     page.goto(f"{stack.url}/#/department")
     page.wait_for_url(re.compile(r".*#/signin"))
+
+
+def test_one_sign_in_serves_every_tab_and_sign_out_ends_them_all(stack, desk):
+    first = desk.new_page()
+    sign_in(first, stack, "community.c01", "/community")
+    # A second tab of the same browser is signed in already, and stays so after a reload.
+    second = desk.new_page()
+    second.goto(f"{stack.url}/#/community")
+    expect(second.get_by_test_id("signed-in-as")).to_contain_text("community.c01")
+    second.reload()
+    expect(second.get_by_test_id("signed-in-as")).to_contain_text("community.c01")
+    # Strings the staff pages load later reach what was drawn before them (no "nav.inbox").
+    expect(second.get_by_role("heading", level=1)).to_have_text("待分拨")
+    # The sign-in ends in the last quarter hour of the day: the page says so first.
+    second.evaluate(
+        """() => {
+            const tokens = JSON.parse(localStorage.getItem('whistle.staff'))
+            tokens.sessionEndsAt = Date.now() + 10 * 60_000
+            localStorage.setItem('whistle.staff', JSON.stringify(tokens))
+        }"""
+    )
+    second.reload()
+    expect(second.get_by_test_id("session-ending")).to_contain_text("分钟后到期")
+    screenshot(second, "staff-session-ending")
+    # Signing out in one tab signs out the other.
+    first.get_by_test_id("sign-out").click()
+    first.wait_for_url(re.compile(r".*#/signin"))
+    second.wait_for_url(re.compile(r".*#/signin"))
 
 
 def test_the_whole_story_from_a_phone_to_a_closed_case(stack, phone, desk, tmp_path: Path):
@@ -244,3 +272,47 @@ def test_a_new_staff_member_chooses_a_password_at_the_first_sign_in_and_adds_a_s
     page.get_by_role("button", name="验证并登录").click()
     page.wait_for_url(re.compile(r".*#/staff$"))
     other.close()
+
+
+def staff_act(stack, username: str, code: str, action: str, **body) -> dict:
+    """A staff action through the API, as the SPA sends it (the version the actor saw)."""
+    headers = {"Authorization": f"Bearer {staff_tokens(stack.url, username)['access_token']}"}
+    seen = requests.get(f"{stack.url}/api/staff/cases/{code}", headers=headers, timeout=30).json()
+    answer = requests.post(
+        f"{stack.url}/api/staff/cases/{code}/actions/{action}",
+        json={"version": seen["version"], **body},
+        headers=headers,
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_the_district_decides_an_extension_from_its_page(stack, desk):
+    code = api_report(stack, "x001", "小区北门路灯杆倾斜，需要更换")["code"]
+    staff_act(stack, "community.c01", code, "whistle")
+    assert requests.post(f"{stack.url}/dev/jobs/dispatch", timeout=60).status_code == 200
+    claimed = staff_act(stack, "department.ludeng", code, "claim")
+    staff_act(stack, "department.ludeng", code, "extension", days=4, reason="灯杆需要厂家定制")
+
+    page = desk.new_page()
+    sign_in(page, stack, "district.admin", "/district")
+    request = page.get_by_test_id("extension-request").filter(has_text=code)
+    expect(request).to_contain_text("市路灯管理所")
+    expect(request).to_contain_text("4 个工作日")
+    expect(request).to_contain_text("灯杆需要厂家定制")
+    screenshot(page, "district-extensions")
+    request.get_by_test_id("approve-extension").click()
+    expect(page.get_by_test_id("extension-request").filter(has_text=code)).to_have_count(0)
+
+    headers = {
+        "Authorization": f"Bearer {staff_tokens(stack.url, 'district.admin')['access_token']}"
+    }
+    decided = requests.get(
+        f"{stack.url}/api/staff/cases/{code}", headers=headers, timeout=30
+    ).json()
+    assert decided["deadline"] > claimed["deadline"] and decided["extension"] is None
+    assert [e["kind"] for e in decided["timeline"]][-2:] == [
+        "extension_requested",
+        "extension_approved",
+    ]

@@ -236,6 +236,15 @@ def test_a_refresh_token_is_used_once_and_a_reuse_ends_every_session(api):
 
 def test_a_sign_in_ends_after_a_working_day_however_often_it_is_refreshed(api, clock):
     current = tokens(api, staff_member(api))
+    assert current["session_expires_in"] == 12 * 3600  # the SPA warns before this
+    clock.advance(hours=11, minutes=55)
+    late = ok(post(api, "/auth/refresh", {"refresh_token": current["refresh_token"]}))
+    assert late["session_expires_in"] == 5 * 60
+    assert late["expires_in"] == 5 * 60  # no access token outlives the sign-in's end
+    clock.advance(minutes=5)
+    assert post(api, "/auth/refresh", {"refresh_token": late["refresh_token"]}).status_code == 401
+
+    current = tokens(api, "clerk.zhao")
     for _ in range(3):
         clock.advance(hours=4)
         response = post(api, "/auth/refresh", {"refresh_token": current["refresh_token"]})

@@ -93,8 +93,19 @@ def test_the_whole_story_from_report_to_closed(api, wiring, robots, clock):
     token = action_pass(code)
     opened = ok(link_get(api, code, token))
     assert opened["actions"] == ["claim", "return"]
+    assert opened["due"]["stage"] == "claim"
     claimed = ok(link_act(api, code, token, "claim", version=opened["version"]))
     assert claimed["status"] == "claimed"
+    # Staff read who acted through the link as the department, never as "link:ludeng".
+    handling = view(api, DISTRICT, code)
+    assert handling["handled_by"] == {
+        "id": "link:ludeng",
+        "name": "市路灯管理所",
+        "name_en": handling["handled_by"]["name_en"],
+        "via_link": True,
+    }
+    assert handling["timeline"][-1]["by"]["name"] == "市路灯管理所"
+    assert handling["due"] == {"stage": "resolve", "at": handling["deadline"]}
 
     photo = upload(api, "resolution-photos-01", camera_photo())
     resolved = ok(
@@ -133,6 +144,12 @@ def test_the_whole_story_from_report_to_closed(api, wiring, robots, clock):
         "rated",
         "closed",
     ]
+    closed = view(api, DISTRICT, code)
+    assert closed["due"] is None  # a finished case has no due date to show
+    rows = {
+        c["code"]: c for c in ok(staff_get(api, DISTRICT, "/staff/cases?view=district"))["items"]
+    }
+    assert rows[code]["due"] is None
     sms = [n for n in NotificationItem.by_case.query(code) if n.channel == "sms"]
     assert sorted(n.template for n in sms) == ["resident_resolved", "resident_whistled"]
     assert all("13812345678" not in n.recipient for n in sms)
@@ -173,6 +190,30 @@ def test_an_extension_is_asked_by_the_department_and_decided_by_the_district(api
     assert approved["deadline"] > claimed["deadline"] and approved["extension"] is None
     kinds = [e["kind"] for e in approved["timeline"]]
     assert kinds[-2:] == ["extension_requested", "extension_approved"]
+
+
+def test_the_district_sees_every_waiting_extension_with_its_days_and_reason(api, wiring, robots):
+    codes = [report(api)["code"] for _ in range(2)]
+    for code in codes:
+        ok(act(api, COMMUNITY, code, "whistle"))
+    tick(wiring)
+    for code in codes:
+        ok(act(api, LUDENG, code, "claim"))
+    ok(act(api, LUDENG, codes[1], "extension", days=3, reason="等待供电公司停电检修"))
+    # Newer cases fill the district's recent list; the request is still found.
+    for _ in range(3):
+        report(api)
+
+    waiting = ok(staff_get(api, DISTRICT, "/staff/cases?view=extensions"))
+    [row] = waiting["items"]
+    assert row["code"] == codes[1]
+    assert row["extension"] == {"days": 3, "reason": "等待供电公司停电检修"}
+    assert row["deadline"] and row["department_id"] == "ludeng" and row["version"] >= 1
+    assert staff_get(api, LUDENG, "/staff/cases?view=extensions").status_code == 403
+
+    # Deciding from the list's row is the case's own action; the request leaves the list.
+    ok(act(api, DISTRICT, codes[1], "decide_extension", version=row["version"], approve=False))
+    assert ok(staff_get(api, DISTRICT, "/staff/cases?view=extensions"))["items"] == []
 
 
 def test_duplicates_are_suggested_and_can_be_merged(api):

@@ -1,10 +1,12 @@
 // Staff sign-in through Whistle's own API (/api/auth/…), the same in every region: username
 // and password (and the 6-digit code of a second factor), a new password at the first
 // sign-in and after a reset, sign-in with WeCom or DingTalk, token refresh, sign-out.
-// Tokens live in this tab's session storage only (session/staff.js); the API checks every
-// request itself.
+// Tokens are shared by the browser's tabs (session/staff.js): one tab at a time renews them
+// (a Web Lock), the others take the renewed ones, since a refresh token works only once. The
+// API checks every request itself.
+import { watch } from 'vue'
 import { ApiError, request, useStaffAuth } from '../api.js'
-import { saveTokens as save, session, signedIn } from '../session/staff.js'
+import { saveTokens as save, session, signedIn, storedTokens } from '../session/staff.js'
 
 // The session itself is session/staff.js's; re-exported for callers that sign in and then look.
 export { session, signedIn }
@@ -40,6 +42,8 @@ function remember(result) {
     access: result.access_token,
     refresh: result.refresh_token,
     expiresAt: Date.now() + result.expires_in * 1000,
+    // When the sign-in itself ends (a working day): the staff pages warn before.
+    sessionEndsAt: result.session_expires_in ? Date.now() + result.session_expires_in * 1000 : null,
   })
 }
 
@@ -62,17 +66,31 @@ export async function setNewPassword(username, password, newPassword, totp) {
 
 let refreshing = null
 
+/** Run `work` while no other tab of this browser renews the tokens. */
+function oneTabAtATime(work) {
+  const locks = globalThis.navigator?.locks
+  return locks ? locks.request('whistle.staff.refresh', work) : work()
+}
+
 /** A fresh access token, refreshed a minute before it expires; null when signed out. */
 export async function accessToken({ force = false } = {}) {
   const tokens = session.tokens
   if (!tokens) return null
   if (!force && tokens.expiresAt - Date.now() > 60_000) return tokens.access
-  refreshing ??= auth('refresh', { refresh_token: tokens.refresh })
-    .then((result) => {
-      remember(result)
-      return session.tokens.access
-    })
-    .catch(() => {
+  const seen = tokens.refresh
+  refreshing ??= oneTabAtATime(async () => {
+    // Another tab may have renewed (or signed out) while this one waited: use what it left.
+    const current = storedTokens()
+    if (!current || current.refresh !== seen) {
+      session.tokens = current
+      return current?.access ?? null
+    }
+    remember(await auth('refresh', { refresh_token: current.refresh }))
+    return session.tokens.access
+  })
+    .catch((error) => {
+      // Unreachable is not refused: keep the sign-in and let the request fail as it will.
+      if (error instanceof SignInError && error.code === 'network') return session.tokens?.access ?? null
       save(null)
       return null
     })
@@ -159,4 +177,16 @@ export function installStaffAuth(router) {
     if (to.meta.staff && !signedIn()) return { name: 'signin', query: { next: to.fullPath } }
     return true
   })
+  // Signed out in another tab, or the sign-in ended: this tab leaves the staff pages too.
+  watch(
+    () => session.tokens,
+    (tokens) => {
+      const here = router.currentRoute.value
+      if (!tokens && here.meta.staff) router.push({ name: 'signin', query: { next: here.fullPath } })
+    },
+  )
+  // Renewed in the background, so a page left open keeps working through the day.
+  setInterval(() => {
+    if (session.tokens) accessToken()
+  }, 30_000)
 }

@@ -224,6 +224,10 @@ class DynamoCaseStore:
     def district_cases(self, district: str, limit: int, cursor: str | None) -> Page:
         return _page(CaseItem.by_district, district, False, limit, cursor)
 
+    def pending_extensions(self, limit: int, cursor: str | None) -> Page:
+        """Cases whose extension request awaits the district, the nearest deadline first."""
+        return _page(CaseItem.extensions, "pending", True, limit, cursor)
+
     def recent_in_compound(self, compound: str, since: datetime, limit: int) -> list[Case]:
         query = CaseItem.by_compound.query(
             compound, CaseItem.created_at >= iso(since), scan_index_forward=False, limit=limit
@@ -368,6 +372,7 @@ def case_to_item(case: Case) -> CaseItem:
             else None
         ),
         overdue_flag="overdue" if case.overdue and case.status in OPEN else None,
+        extension_flag="pending" if case.extension is not None else None,
         event_count=case.event_count,
     )
     if case.version is not None:

@@ -107,6 +107,7 @@ class CaseItem(Model):
     inbox_community = UnicodeAttribute(null=True)
     open_department = UnicodeAttribute(null=True)
     overdue_flag = UnicodeAttribute(null=True)  # "overdue" while a stage's limit has passed
+    extension_flag = UnicodeAttribute(null=True)  # "pending" while an extension awaits the district
     event_count = NumberAttribute(default=0)
     version = VersionAttribute()
 
@@ -118,6 +119,7 @@ class CaseItem(Model):
     by_district = _index("district-created", "district", "created_at", "CaseItem")()
     due = _index("due-timer", "timer_shard", "timer_at", "CaseItem")()
     overdue = _index("overdue-deadline", "overdue_flag", "deadline", "CaseItem")()
+    extensions = _index("extension-deadline", "extension_flag", "deadline", "CaseItem")()
 
 
 def shard(prefix: str, key: str, shards: int) -> str:

@@ -199,26 +199,31 @@ def _limit_address(deps: IdentityDeps, source: str | None, now: datetime) -> Non
 def _signed_in(deps: IdentityDeps, account: Account, now: datetime) -> dict[str, Any]:
     deps.lockouts.clear(account.username)
     refresh = deps.ids.token(32)  # 256 bits
+    ends = session_end(now, deps.settings.session_hours)
     deps.sessions.add(
         RefreshRecord(
             token_hash=refresh_token_hash(refresh),
             username=account.username,
             generation=account.generation,
             issued_at=now,
-            expires_at=session_end(now, deps.settings.session_hours),
+            expires_at=ends,
         )
     )
-    return _tokens(deps, account, refresh, now)
+    return _tokens(deps, account, refresh, now, ends)
 
 
-def _tokens(deps: IdentityDeps, account: Account, refresh: str, now: datetime) -> dict[str, Any]:
+def _tokens(
+    deps: IdentityDeps, account: Account, refresh: str, now: datetime, ends: datetime
+) -> dict[str, Any]:
     access, expires = deps.access.issue(account.username, account.generation, now)
     return {
         "username": account.username,
         "token_type": "Bearer",
         "access_token": access,
-        "expires_in": int((expires - now).total_seconds()),
+        "expires_in": int((min(expires, ends) - now).total_seconds()),
         "refresh_token": refresh,
+        # When the sign-in itself ends (no refresh goes past it): the SPA warns before.
+        "session_expires_in": int((ends - now).total_seconds()),
     }
 
 
@@ -249,7 +254,7 @@ def refresh(deps: IdentityDeps, body: dict[str, Any]) -> dict[str, Any]:
     if not deps.sessions.rotate(record, rotated, now):
         _revoke(deps, account, now)  # used by another request meanwhile
         raise _session_over()
-    return _tokens(deps, account, token, now)
+    return _tokens(deps, account, token, now, record.expires_at)
 
 
 def sign_out(deps: IdentityDeps, principal: Principal) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.cases import FINAL, OPEN, Actor, Case, Policy, Satisfaction, Status
+from ..domain.cases import FINAL, OPEN, Actor, Case, Policy, Satisfaction, Stage, Status
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import is_case_code
 from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
@@ -349,6 +349,7 @@ def staff_view(
             ],
             "routed_department": registry.route(case.category, case.community),
             "handler": case.handler,
+            "handled_by": who(case.handler, registry),
             "local_by": case.local_by,
             "merged_into": case.merged_into,
             "stage": case.stage.value if case.stage else None,
@@ -377,6 +378,7 @@ def staff_view(
                 "status": e.status_after.value,
                 "actor_role": e.actor.role,
                 "actor": e.actor.id,
+                "by": who(e.actor.id, registry),
                 "note": e.note,
                 "data": e.data,
             }
@@ -393,6 +395,31 @@ def _resolution(deps: WorkflowDeps, case: Case) -> dict[str, Any] | None:
         deps.photos.url(k, intake.PHOTO_URL_EXPIRES_SECONDS) for k in resolution.get("photos", [])
     ]
     return resolution
+
+
+# The stages whose time limit staff work to; a closed case's retention clock is nobody's due date.
+_DUE_STAGES = {Stage.TRIAGE, Stage.CLAIM, Stage.RESOLVE, Stage.RATING}
+
+
+def _due(case: Case) -> dict[str, Any] | None:
+    """The current stage's time limit, named by its stage; none on a finished case."""
+    if case.status in FINAL or case.stage not in _DUE_STAGES or case.deadline is None:
+        return None
+    assert case.stage is not None
+    return {"stage": case.stage.value, "at": iso(case.deadline)}
+
+
+def who(actor_id: str | None, registry: Registry) -> dict[str, Any] | None:
+    """How staff see who acted: a department acting through its action link is the
+    department's name ("via link"), a staff member their username."""
+    if not actor_id:
+        return None
+    if actor_id.startswith("link:"):
+        department = registry.departments.get(actor_id.removeprefix("link:"))
+        name = department.name if department else actor_id.removeprefix("link:")
+        name_en = department.name_en if department else name
+        return {"id": actor_id, "name": name, "name_en": name_en, "via_link": True}
+    return {"id": actor_id, "name": actor_id, "name_en": actor_id, "via_link": False}
 
 
 def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
@@ -421,11 +448,19 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
         "updated_at": iso(case.updated_at),
         "deadline": iso(case.deadline) if case.deadline else None,
         "overdue": bool(case.deadline and case.status in OPEN and now > case.deadline),
+        "due": _due(case),
         "extension_pending": case.extension is not None,
+        "version": case.version,
+        # Staff lists only: what the department asked for, so the district decides in place.
+        "extension": (
+            {"days": case.extension.get("days"), "reason": case.extension.get("reason")}
+            if case.extension is not None
+            else None
+        ),
     }
 
 
-VIEWS = ("inbox", "community", "work", "department", "area", "district")
+VIEWS = ("inbox", "community", "work", "department", "area", "district", "extensions")
 
 
 def list_cases(
@@ -465,6 +500,9 @@ def list_cases(
     elif view == "district":
         principal.require(Role.DISTRICT)
         page = deps.cases.district_cases(registry.district.id, limit, cursor)
+    elif view == "extensions":
+        principal.require(Role.DISTRICT)
+        page = deps.cases.pending_extensions(limit, cursor)
     else:  # area: a grid worker's compound, or the compounds a property company manages
         compounds: tuple[str, ...] = tuple(
             registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
