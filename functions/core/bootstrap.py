@@ -246,6 +246,8 @@ class Wiring:
             cases=self.cases,
             intake=self.intake,
             public_url=self.settings.public_url,
+            messenger=self.messenger,
+            photos=self.photos,
         )
 
     @cached_property

@@ -108,6 +108,7 @@ class CaseItem(Model):
     open_department = UnicodeAttribute(null=True)
     overdue_flag = UnicodeAttribute(null=True)  # "overdue" while a stage's limit has passed
     event_count = NumberAttribute(default=0)
+    client_reference = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_community = _index("community-created", "community", "created_at", "CaseItem")()

@@ -5,31 +5,48 @@ record — never a phone number, a name or a resident's own words.
 Whistle's states in Open311 terms: `open` while the community or a department has the case or
 the resident is asked to rate it (submitted, local, whistled, dispatched, claimed, resolved);
 `closed` once it is closed, rejected or merged into another case.
+
+mySociety's extensions (what FixMyStreet speaks, perllib/Open311.pm in mysociety/fixmystreet):
+`servicerequestupdates` lists every public change of every request in a window, with the
+extended status of EXTENDED_STATUS, and takes a front end's updates on a request — a comment,
+a photo, or "not fixed" from the client that filed it, which reopens the case as the
+resident's own rating would.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.cases import FINAL, Case, Channel, Location
+from ..domain.cases import FINAL, Actor, Case, CaseEvent, Channel, Location, Satisfaction, Status
 from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
 from ..domain.codes import is_case_code
 from ..domain.errors import DomainError, ErrorDetail, Forbidden, InvalidInput, NotFound
+from ..domain.phone import normalise_mobile
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
-from ..ports import ApiKeyStore, CaseStore
+from ..ports import ApiKeyStore, CaseStore, PhotoStore
+from ..schemas import OPEN311_UPDATE, validate
 from . import intake
+from .notify import Messenger
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
 MAX_IDS = 100
 MAX_WINDOW = timedelta(days=90)
 NEAREST_COMPOUND_M = 800.0
+MAX_UPDATES = 1000
+MAX_UPDATES_WINDOW = timedelta(days=31)
+DEFAULT_UPDATES_WINDOW = timedelta(days=1)
+# A client's own id of its report: what `attribute[fixmystreet_id]` and the like carry. Only
+# an id is kept — anything else (words, names) is dropped, never published.
+CLIENT_REFERENCES = ("attribute[fixmystreet_id]", "attribute[client_reference]")
+_REFERENCE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,8 @@ class Open311Deps:
     cases: CaseStore
     intake: intake.IntakeDeps
     public_url: str
+    messenger: Messenger
+    photos: PhotoStore
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -189,9 +208,14 @@ def check_key(keys: ApiKeyStore, api_key: str | None) -> dict[str, Any]:
 def post_request(
     deps: Open311Deps, form: dict[str, str], idempotency_key: str | None
 ) -> dict[str, Any]:
-    """Create a case from a GeoReport POST, through the resident form's use case and checks."""
+    """Create a case from a GeoReport POST, through the resident form's use case and checks.
+
+    Where the standard makes a field optional Whistle is tolerant, because a front end such as
+    FixMyStreet retries a refused report forever: contact fields it cannot use (a number that
+    is not a mainland mobile, e-mail, names) are dropped and the report is accepted."""
     client = check_key(deps.keys, form.get("api_key"))
     registry = deps.intake.registry.current()
+    check_jurisdiction(registry, form)
     category = _category(registry, form.get("service_code", ""))
     compound_id = form.get("attribute[compound]", "").strip()
     location = None
@@ -232,7 +256,7 @@ def post_request(
         "description": form.get("description", ""),
         "consent": True,  # the client's operator collects consent under its key's terms
     }
-    if form.get("phone"):
+    if usable_mobile(form.get("phone")):
         body["phone"] = form["phone"]
     if location is not None:
         body["location"] = {"lat": location.lat, "lng": location.lng}
@@ -244,8 +268,35 @@ def post_request(
         Channel.OPEN311,
         reporter=f"open311:{client['id']}",
         source=f"key:{client['id']}",
+        client_reference=client_reference(form),
     )
     return {"service_request_id": receipt.code, "service_notice": "", "account_id": None}
+
+
+def check_jurisdiction(registry: Registry, form: dict[str, str]) -> None:
+    """`jurisdiction_id` is optional; when sent it must be this district's id."""
+    given = form.get("jurisdiction_id", "").strip()
+    if given and given != registry.district.id:
+        raise NotFound(
+            f"This server serves jurisdiction_id {registry.district.id}, not {given}.",
+            "unknown_jurisdiction",
+            [ErrorDetail("jurisdiction_id", "unknown_jurisdiction", registry.district.id)],
+        )
+
+
+def usable_mobile(raw: str | None) -> bool:
+    try:
+        return bool(raw) and bool(normalise_mobile(raw or ""))
+    except InvalidInput:
+        return False
+
+
+def client_reference(form: dict[str, str]) -> str | None:
+    for name in CLIENT_REFERENCES:
+        value = form.get(name, "").strip()
+        if _REFERENCE.fullmatch(value):
+            return value
+    return None
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -282,6 +333,7 @@ def public_request(case: Case, registry: Registry, photo_url: Any = None) -> dic
         "lat": compound.lat if compound else None,
         "long": compound.lng if compound else None,
         "media_url": None,
+        "client_reference": case.client_reference,
     }
 
 
@@ -306,18 +358,7 @@ def list_requests(deps: Open311Deps, query: dict[str, str]) -> list[dict[str, An
         # Read in batches (one BatchGetItem per 100 codes), in the order asked.
         found = deps.cases.get_many([i for i in ids if is_case_code(i)])
         return [public_request(found[i], registry) for i in ids if i in found]
-    now = deps.clock.now()
-    try:
-        end = parse_iso(query["end_date"]) if query.get("end_date") else now
-        start = parse_iso(query["start_date"]) if query.get("start_date") else end - MAX_WINDOW
-        if end.tzinfo is None or start.tzinfo is None:
-            raise ValueError
-    except ValueError:
-        raise InvalidInput(
-            "start_date and end_date are W3C datetimes with a time zone.",
-            "invalid_date",
-            [ErrorDetail("start_date", "invalid_date", "e.g. 2026-11-01T00:00:00+08:00")],
-        ) from None
+    start, end = _window(query, deps.clock.now(), MAX_WINDOW)
     if end < start or end - start > MAX_WINDOW:
         raise InvalidInput(
             "The date range is at most 90 days.",
@@ -344,6 +385,151 @@ def list_requests(deps: Open311Deps, query: dict[str, str]) -> list[dict[str, An
         if len(out) >= MAX_RESULTS:
             break
     return out
+
+
+# -- mySociety's update extensions ---------------------------------------------------------
+
+# Each public event of a case as mySociety's extended status (README: "Open311"). Events not
+# listed (reminders, escalations, chasing, extension requests, ratings, a client's own
+# updates, phone look-ups) are internal and never listed. `published` and any event without
+# its own entry take the status the case is in.
+EXTENDED_STATUS = {
+    "reported": "OPEN",
+    "returned": "FOR_TRIAGE",  # 退单: back to the community to triage again
+    "local": "IN_PROGRESS",  # the community, property company or grid worker fixes it
+    "whistled": "INVESTIGATING",  # 吹哨: referred to a department
+    "dispatched": "INVESTIGATING",  # the department is alerted
+    "claimed": "IN_PROGRESS",  # 认领
+    "extension_approved": "ACTION_SCHEDULED",  # a later deadline was agreed
+    "resolved": "FIXED",  # 办结
+    "reopened": "REOPEN",  # the resident (or the filing client) said it is not fixed
+    "closed": "FIXED",  # confirmed or unrated after the rating week: it stays fixed
+    "rejected": "CLOSED",  # 不予受理
+    "merged": "DUPLICATE",
+    "published": None,
+}
+STATUS_EXTENDED = {
+    Status.SUBMITTED: "OPEN",
+    Status.LOCAL: "IN_PROGRESS",
+    Status.WHISTLED: "INVESTIGATING",
+    Status.DISPATCHED: "INVESTIGATING",
+    Status.CLAIMED: "IN_PROGRESS",
+    Status.RESOLVED: "FIXED",
+    Status.CLOSED: "FIXED",
+    Status.REJECTED: "CLOSED",
+    Status.MERGED: "DUPLICATE",
+}
+# Only these events' notes are public: the department's resolution note and the summary staff
+# wrote for the public record. Every other note (a reason, a resident's comment) stays inside.
+PUBLIC_NOTES = {"resolved", "published"}
+
+
+def update_id(event: CaseEvent) -> str:
+    """Stable: a case's events are numbered once and never renumbered."""
+    return f"{event.case_code}-{event.seq}"
+
+
+def public_update(event: CaseEvent, photos: PhotoStore) -> dict[str, Any]:
+    extended = EXTENDED_STATUS[event.kind] or STATUS_EXTENDED[event.status_after]
+    keys = event.data.get("photo_keys") or [] if event.kind == "resolved" else []
+    return {
+        "update_id": update_id(event),
+        "service_request_id": event.case_code,
+        # mySociety's `status` is the extended status (FixMyStreet maps it to its own states);
+        # plain GeoReport's open/closed is beside it.
+        "status": extended,
+        "request_status": "closed" if event.status_after in FINAL else "open",
+        "updated_datetime": w3c(event.at),
+        "description": event.note if event.kind in PUBLIC_NOTES else None,
+        "media_url": photos.url(keys[0], intake.PHOTO_URL_EXPIRES_SECONDS) if keys else None,
+        "external_status_code": event.kind,
+    }
+
+
+def _window(query: dict[str, str], now: datetime, default: timedelta) -> tuple[datetime, datetime]:
+    try:
+        end = parse_iso(query["end_date"]) if query.get("end_date") else now
+        start = parse_iso(query["start_date"]) if query.get("start_date") else end - default
+        if end.tzinfo is None or start.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        raise InvalidInput(
+            "start_date and end_date are W3C datetimes with a time zone.",
+            "invalid_date",
+            [ErrorDetail("start_date", "invalid_date", "e.g. 2026-11-01T00:00:00+08:00")],
+        ) from None
+    return start, end
+
+
+def list_updates(deps: Open311Deps, query: dict[str, str]) -> list[dict[str, Any]]:
+    """GET servicerequestupdates: every public change of every request between start_date and
+    end_date (a day up to now by default), oldest first. A fixed number of reads per window:
+    one per China day and shard of the events' day index, whatever the cases' histories."""
+    check_key(deps.keys, query.get("api_key"))
+    start, end = _window(query, deps.clock.now(), DEFAULT_UPDATES_WINDOW)
+    if end < start or end - start > MAX_UPDATES_WINDOW:
+        raise InvalidInput(
+            "The date range of updates is at most 31 days.",
+            "invalid_range",
+            [ErrorDetail("end_date", "invalid_range", "At most 31 days after start_date.")],
+        )
+    events = deps.cases.events_between(start, end, MAX_UPDATES * 5)
+    public = [e for e in events if e.kind in EXTENDED_STATUS]
+    if len(public) > MAX_UPDATES or len(events) >= MAX_UPDATES * 5:
+        # Refused rather than cut: a client that keeps the last time it saw would skip the rest.
+        raise InvalidInput(
+            f"More than {MAX_UPDATES} updates in this window; ask for a shorter one.",
+            "too_many_updates",
+            [ErrorDetail("start_date", "too_many_updates", "Ask for a shorter window.")],
+        )
+    return [public_update(e, deps.photos) for e in public]
+
+
+def post_update(deps: Open311Deps, form: dict[str, str]) -> dict[str, Any]:
+    """POST servicerequestupdates: a front end's update on a request — a comment, or "not
+    fixed" — answered with Whistle's update id. The client's own `update_id` makes it
+    idempotent: the same update sent again gets the same answer and changes nothing.
+
+    "Not fixed" reopens the case as the resident's own rating would, when the client filed
+    the case and the case awaits the rating: status REOPEN, or OPEN dated after the
+    resolution (FixMyStreet without extended statuses says OPEN for a reopened report; an OPEN
+    written before our resolution only crossed it and is a comment)."""
+    client = check_key(deps.keys, form.get("api_key"))
+    registry = deps.intake.registry.current()
+    check_jurisdiction(registry, form)
+    form = validate(OPEN311_UPDATE, form)
+    code = form["service_request_id"]
+    case = deps.cases.get(code) if is_case_code(code) else None
+    if case is None:
+        raise NotFound(f"No service request {code}.", "not_found")
+    reference = f"{client['id']}:{form['update_id']}"
+    for event in deps.cases.timeline(code):
+        if event.kind == "client_update" and event.data.get("reference") == reference:
+            return {"update_id": update_id(event)}
+    now = deps.clock.now()
+    description = form.get("description", "").strip() or None
+    recorded = case.client_update(Actor("open311", client["id"]), reference, description, (), now)
+    if _not_fixed(case, client, form):
+        case.rate(False, Satisfaction.NOT, None, now, deps.intake.rules.policy(case.category))
+    # The case's version guards the save: a concurrent copy of this update fails as stale
+    # (409) and its retry finds the stored one above.
+    deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+    return {"update_id": update_id(recorded)}
+
+
+def _not_fixed(case: Case, client: dict[str, Any], form: dict[str, str]) -> bool:
+    if case.status is not Status.RESOLVED or case.reporter != f"open311:{client['id']}":
+        return False
+    status = form.get("status", "").strip().upper()
+    if status == "REOPEN":
+        return True
+    if status != "OPEN" or not case.resolution:
+        return False
+    try:
+        written = parse_iso(form.get("updated_datetime", ""))
+    except ValueError:
+        return False
+    return written.tzinfo is not None and written > parse_iso(case.resolution["at"])
 
 
 def token(deps: Open311Deps, value: str) -> list[dict[str, Any]]:
