@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         CaseStore,
         CounterStore,
         MailSender,
+        MediaFetcher,
         NotificationStore,
         PhoneVault,
         PhotoStore,
@@ -248,6 +249,17 @@ class Wiring:
             public_url=self.settings.public_url,
             messenger=self.messenger,
             photos=self.photos,
+            media=self.media,
+        )
+
+    @cached_property
+    def media(self) -> MediaFetcher:
+        from .adapters.media_fetch import SafeFetcher
+        from .services.intake import MAX_PHOTO_BYTES, PHOTO_TYPES
+
+        # Plain http only on a developer's machine; in AWS a client's photo comes over https.
+        return SafeFetcher(
+            frozenset(PHOTO_TYPES), MAX_PHOTO_BYTES, allow_http=self.settings.stage == "local"
         )
 
     @cached_property

@@ -200,6 +200,28 @@ class PhotoStore(Protocol):
     def url(self, key: str, expires_in: int) -> str: ...
 
 
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A photo fetched from a client's `media_url`, before it is cleaned like every photo."""
+
+    data: bytes
+    content_type: str
+
+
+class MediaRefused(Exception):
+    """Why a `media_url` was not fetched: `code` is stable for clients."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class MediaFetcher(Protocol):
+    def fetch(self, url: str) -> FetchedMedia:
+        """The image at `url`; MediaRefused for a URL, an address or a body not allowed."""
+        ...
+
+
 class PhoneVault(Protocol):
     def seal_phone(self, number: str) -> SealedPhone: ...
 

@@ -15,7 +15,10 @@ import xmltodict
 
 from functions.core.domain.clock import parse_iso
 from tests.conftest import bearer
+from tests.images import metadata_of
 from tests.integration.flows import DISTRICT, LUDENG, act, ok, tick, view
+from tests.media_server import fetcher, media_server
+from tests.media_server import url as media_url
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # FixMyStreet's ForceArray: these elements are lists even when one is sent.
@@ -60,7 +63,7 @@ class FixMyStreet:
     def service_meta_info(self, code: str) -> dict[str, Any]:
         return parsed(self.get(f"services/{code}.xml").body)
 
-    def send_service_request(self, fixmystreet_id: int) -> str:
+    def send_service_request(self, fixmystreet_id: int, **extra: str) -> str:
         """_populate_service_request_params: FixMyStreet's text, its user's contact details
         (a UK number and an e-mail Whistle cannot use), the point, its own id as attribute."""
         response = self.post(
@@ -76,6 +79,7 @@ class FixMyStreet:
                 "lat": "31.650000",
                 "long": "118.500000",
                 "attribute[fixmystreet_id]": str(fixmystreet_id),
+                **extra,
             },
         )
         assert response.status_code == 201, response.body
@@ -281,3 +285,78 @@ def _new_key(api: Any, name: str) -> str:
         body=json.dumps({"name": name}).encode(),
     )
     return str(json.loads(issued.body)["api_key"])
+
+
+@pytest.fixture
+def photos_online(wiring: Any) -> Any:
+    """media_url fetched from the test's server on 127.0.0.1, names from the test's table."""
+    with media_server() as server:
+        wiring.__dict__["media"] = fetcher()
+        wiring.__dict__.pop("open311", None)
+        yield server
+
+
+def stored_objects() -> list[str]:
+    import boto3
+
+    listed = boto3.client("s3").list_objects_v2(Bucket="whistle-local-photos")
+    return [entry["Key"] for entry in listed.get("Contents", [])]
+
+
+def test_a_media_url_photo_is_kept_without_its_metadata(api, photos_online, fixmystreet):
+    import boto3
+
+    request_id = fixmystreet.send_service_request(
+        fixmystreet_id=8, media_url=media_url(photos_online, "/photo.jpg")
+    )
+    case = view(api, DISTRICT, request_id)
+    assert len(case["photos"]) == 1
+    [kept] = [k for k in stored_objects() if k.startswith("cases/")]
+    data = boto3.client("s3").get_object(Bucket="whistle-local-photos", Key=kept)["Body"].read()
+    assert metadata_of(data) == {}  # the camera's GPS position is gone
+
+    posted = fixmystreet.post_service_request_update(
+        request_id,
+        12,
+        status="CLOSED",
+        updated_datetime="2026-11-27T02:00:00Z",
+        media_url=media_url(photos_online, "/photo.jpg"),
+    )
+    assert posted.status_code == 201, posted.body
+    timeline = view(api, DISTRICT, request_id)["timeline"]
+    [update] = [e for e in timeline if e["kind"] == "client_update"]
+    assert len(update["data"]["photo_keys"]) == 1
+    [update_photo] = [k for k in stored_objects() if "/updates/" in k]
+    assert update_photo == update["data"]["photo_keys"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "why"),
+    [
+        ("/photo.jpg", "metadata.test", "link-local"),
+        ("/photo.jpg", "intranet.test", "private"),
+        ("/to/metadata.test", "photos.fms.test", "metadata.test resolves to a private"),
+        ("/big.jpg", "photos.fms.test", "larger than 8 MB"),
+        ("/page.html", "photos.fms.test", "not a JPEG, PNG or WebP"),
+        ("/disguised.jpg", "photos.fms.test", "not a photo"),
+    ],
+)
+def test_a_refused_media_url_stores_nothing_and_says_why(
+    api, photos_online, fixmystreet, path, host, why
+):
+    response = fixmystreet.post(
+        "requests.json",
+        {
+            "service_code": "104",
+            "lat": "31.65",
+            "long": "118.50",
+            "description": "路口的路灯坏了好几天",
+            "media_url": media_url(photos_online, path, host),
+        },
+    )
+    assert response.status_code == 400
+    [error] = json.loads(response.body)
+    assert error["description"].startswith("media_url:") and why in error["description"]
+    assert stored_objects() == []
+    listed = api.get("/open311/v2/requests.json?status=open")
+    assert json.loads(listed.body) == []

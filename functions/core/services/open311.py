@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,9 +29,10 @@ from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
 from ..domain.codes import is_case_code
 from ..domain.errors import DomainError, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ..domain.phone import normalise_mobile
+from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
-from ..ports import ApiKeyStore, CaseStore, PhotoStore
+from ..ports import ApiKeyStore, CaseStore, MediaFetcher, MediaRefused, PhotoStore
 from ..schemas import OPEN311_UPDATE, validate
 from . import intake
 from .notify import Messenger
@@ -58,6 +60,7 @@ class Open311Deps:
     public_url: str
     messenger: Messenger
     photos: PhotoStore
+    media: MediaFetcher
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -260,6 +263,18 @@ def post_request(
         body["phone"] = form["phone"]
     if location is not None:
         body["location"] = {"lat": location.lat, "lng": location.lng}
+    if form.get("media_url"):
+        # The photo is staged as a resident's upload is, under the report's key, and filed
+        # through the same checks; a retried POST names the same key and the same photo.
+        if idempotency_key is None:
+            canonical = json.dumps({**form, "api_key": client["id"]}, sort_keys=True)
+            idempotency_key = f"o311-{deps.intake.vault.keyed_hash('open311-form', canonical)[:40]}"
+        data, content_type = fetch_photo(deps, form["media_url"])
+        folder = intake.report_folder(deps.intake.vault, idempotency_key)
+        name = deps.intake.vault.keyed_hash("open311-media", form["media_url"])[:32]
+        staged = f"incoming/{folder}/{name}.{intake.PHOTO_TYPES[content_type]}"
+        deps.photos.put(staged, data, content_type)
+        body["photos"] = [staged]
     # Limited per key: a client's reports all come from its own servers' addresses.
     receipt = intake.file_report(
         deps.intake,
@@ -271,6 +286,20 @@ def post_request(
         client_reference=client_reference(form),
     )
     return {"service_request_id": receipt.code, "service_notice": "", "account_id": None}
+
+
+def fetch_photo(deps: Open311Deps, url: str) -> tuple[bytes, str]:
+    """A client's photo fetched safely (MediaFetcher) and rewritten without its metadata, as
+    every photo Whistle keeps; a clear 400 naming media_url otherwise, with nothing stored."""
+    try:
+        fetched = deps.media.fetch(url)
+        return clean_photo(fetched.data, fetched.content_type), fetched.content_type
+    except (MediaRefused, PhotoProblem) as refused:
+        raise InvalidInput(
+            "media_url was not used; nothing was stored.",
+            "invalid_media",
+            [ErrorDetail("media_url", refused.code, str(refused))],
+        ) from None
 
 
 def check_jurisdiction(registry: Registry, form: dict[str, str]) -> None:
@@ -507,13 +536,26 @@ def post_update(deps: Open311Deps, form: dict[str, str]) -> dict[str, Any]:
         if event.kind == "client_update" and event.data.get("reference") == reference:
             return {"update_id": update_id(event)}
     now = deps.clock.now()
+    photos: tuple[str, ...] = ()
+    if form.get("media_url"):
+        data, content_type = fetch_photo(deps, form["media_url"])
+        extension = intake.PHOTO_TYPES[content_type]
+        photos = (f"cases/{code}/updates/{deps.intake.ids.uuid()}.{extension}",)
+        deps.photos.put(photos[0], data, content_type)
     description = form.get("description", "").strip() or None
-    recorded = case.client_update(Actor("open311", client["id"]), reference, description, (), now)
+    actor = Actor("open311", client["id"])
+    recorded = case.client_update(actor, reference, description, photos, now)
     if _not_fixed(case, client, form):
         case.rate(False, Satisfaction.NOT, None, now, deps.intake.rules.policy(case.category))
-    # The case's version guards the save: a concurrent copy of this update fails as stale
-    # (409) and its retry finds the stored one above.
-    deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+    stored = False
+    try:
+        # The case's version guards the save: a concurrent copy of this update fails as
+        # stale (409) and its retry finds the stored one above.
+        deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+        stored = True
+    finally:
+        if photos and not stored:
+            deps.photos.delete(list(photos))
     return {"update_id": update_id(recorded)}
 
 
