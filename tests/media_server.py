@@ -57,6 +57,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/plain", b"no")
 
+    def do_POST(self) -> None:  # a 311 client's callback receiver
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        status = self.server.callback_status  # type: ignore[attr-defined]
+        if status == 200:
+            self.server.received.append((dict(self.headers), body))  # type: ignore[attr-defined]
+        self._send(status, "text/plain", b"ok" if status == 200 else b"down")
+
     def _send(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -72,6 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
 def media_server() -> Iterator[Any]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.hits = []  # type: ignore[attr-defined]
+    server.received = []  # type: ignore[attr-defined]
+    server.callback_status = 200  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

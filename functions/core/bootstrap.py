@@ -16,6 +16,7 @@ from .domain.clock import Clock, IdSource, SecureIds, SystemClock
 if TYPE_CHECKING:
     from .adapters.account_store import CachedAccounts
     from .ports import (
+        ApiKeyStore,
         CalendarSource,
         CaseStore,
         CounterStore,
@@ -118,9 +119,10 @@ class Wiring:
 
     @cached_property
     def transport(self) -> Transport:
-        from .adapters.transports import ChannelTransport
+        from .adapters.transports import Callbacks, ChannelTransport
 
-        return ChannelTransport(self.sms, self.mail, self.robots, self.vault)
+        callbacks = Callbacks(self.api_keys, self.vault, self.media.post)
+        return ChannelTransport(self.sms, self.mail, self.robots, self.vault, callbacks)
 
     @cached_property
     def robots(self) -> RobotSender:
@@ -184,9 +186,17 @@ class Wiring:
 
     @cached_property
     def messenger(self) -> Messenger:
-        from .services.notify import Messenger
 
-        return Messenger(self.ids, self.vault, self.settings.public_url, self.settings.signing_key)
+        from .services.open311 import Open311Messenger
+
+        return Open311Messenger(
+            self.ids,
+            self.vault,
+            self.settings.public_url,
+            self.settings.signing_key,
+            keys=self.api_keys,
+            photos=self.photos,
+        )
 
     @cached_property
     def workflow(self) -> WorkflowDeps:
@@ -237,19 +247,25 @@ class Wiring:
         return OutboxDeps(clock=self.clock, notifications=self.notifications)
 
     @cached_property
-    def open311(self) -> Open311Deps:
+    def api_keys(self) -> ApiKeyStore:
         from .adapters.registry_store import DynamoApiKeyStore
+
+        return DynamoApiKeyStore()
+
+    @cached_property
+    def open311(self) -> Open311Deps:
         from .services.open311 import Open311Deps
 
         return Open311Deps(
             clock=self.clock,
-            keys=DynamoApiKeyStore(),
+            keys=self.api_keys,
             cases=self.cases,
             intake=self.intake,
             public_url=self.settings.public_url,
             messenger=self.messenger,
             photos=self.photos,
             media=self.media,
+            allow_http=self.settings.stage == "local",
         )
 
     @cached_property

@@ -217,8 +217,14 @@ class MediaRefused(Exception):
 
 
 class MediaFetcher(Protocol):
+    """The server's requests to URLs a 311 client gave: its photos, its callback."""
+
     def fetch(self, url: str) -> FetchedMedia:
         """The image at `url`; MediaRefused for a URL, an address or a body not allowed."""
+        ...
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """POST under the same rules; MediaRefused "no_answer" when it went out unanswered."""
         ...
 
 
@@ -241,6 +247,7 @@ class MessageChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     WEBHOOK = "webhook"  # a work-chat robot
+    CALLBACK = "callback"  # a 311 client's callback URL: a public change of a case it filed
 
 
 class DeliveryStatus(StrEnum):
@@ -371,6 +378,12 @@ class RobotSender(Protocol):
     deduplicates: bool
 
     def send_robot(self, notification: Notification, now: datetime) -> None: ...
+
+
+class CallbackSender(Protocol):
+    deduplicates: bool
+
+    def send_callback(self, notification: Notification, now: datetime) -> None: ...
 
 
 # -- metrics -----------------------------------------------------------------------------------

@@ -334,6 +334,7 @@ API_KEY: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["name"],
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 1}
+        "name": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 1},
+        "callback_url": {"type": "string", "maxLength": 500, "pattern": "^https?://[^\\s]+$"},
     },
 }

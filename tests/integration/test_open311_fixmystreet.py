@@ -360,3 +360,86 @@ def test_a_refused_media_url_stores_nothing_and_says_why(
     assert stored_objects() == []
     listed = api.get("/open311/v2/requests.json?status=open")
     assert json.loads(listed.body) == []
+
+
+@pytest.fixture
+def receiver(wiring: Any) -> Any:
+    """A 311 client's callback receiver on 127.0.0.1; pushes go through the real outbox and
+    the real sender, names resolved through the test's table."""
+    with media_server() as server:
+        wiring.__dict__["media"] = fetcher()
+        for built in ("open311", "transport", "dispatch"):
+            wiring.__dict__.pop(built, None)
+        yield server
+
+
+def client_with_callback(api: Any, server: Any) -> tuple[FixMyStreet, str]:
+    issued = api.post(
+        "/staff/open311/keys",
+        headers={"Content-Type": "application/json", **bearer(*DISTRICT)},
+        body=json.dumps(
+            {"name": "FixMyStreet（测试）", "callback_url": media_url(server, "/callback")}
+        ).encode(),
+    )
+    assert issued.status_code == 201, issued.body
+    key = json.loads(issued.body)["api_key"]
+    return FixMyStreet(api, key), key.split(".", 1)[1]
+
+
+def test_each_public_change_is_pushed_signed_to_the_clients_callback(api, wiring, clock, receiver):
+    from functions.core.adapters.transports import callback_signature
+
+    client, secret = client_with_callback(api, receiver)
+    request_id = client.send_service_request(fixmystreet_id=31)
+    ok(act(api, DISTRICT, request_id, "whistle"))
+    tick(wiring)  # dispatches (a second public change) and sends what is due
+    tick(wiring)
+    pushed = [json.loads(body) for _, body in receiver.received]
+    assert [(p["service_request_id"], p["status"]) for p in pushed] == [
+        (request_id, "INVESTIGATING"),
+        (request_id, "INVESTIGATING"),
+    ]
+    assert [p["external_status_code"] for p in pushed] == ["whistled", "dispatched"]
+    for headers, body in receiver.received:
+        signature = callback_signature(secret, headers["X-Whistle-Timestamp"], body)
+        assert headers["X-Whistle-Signature"] == f"sha256={signature}"
+    # The feed and the push agree on the update ids.
+    feed = client.service_request_updates(clock.now() - timedelta(hours=1), clock.now())
+    assert [p["update_id"] for p in pushed] == [u["update_id"] for u in feed[1:]]
+    listed = json.loads(api.get("/staff/open311/keys", headers=bearer(*DISTRICT)).body)
+    assert all("sealed_secret" not in k and "hash" not in k for k in listed["items"])
+
+
+def test_a_push_to_a_failing_receiver_is_retried_then_flagged(api, wiring, clock, receiver):
+    client, _ = client_with_callback(api, receiver)
+    request_id = client.send_service_request(fixmystreet_id=32)
+    receiver.callback_status = 500
+    ok(act(api, DISTRICT, request_id, "reject", reason="不属于本区"))
+    for _ in range(6):
+        tick(wiring)
+        clock.advance(minutes=10)
+    assert receiver.received == []
+    troubled = json.loads(api.get("/staff/notifications", headers=bearer(*DISTRICT)).body)
+    [flagged] = [n for n in troubled["items"] if n["channel"] == "callback"]
+    assert flagged["case"] == request_id and flagged["trouble"] == "failed"
+    assert flagged["attempts"] == 5 and "500" in flagged["error"]
+
+
+def test_a_push_whose_dispatch_run_died_is_delivered_once(api, wiring, clock, receiver):
+    from functions.core.services.dispatch import SEND_LEASE
+
+    client, _ = client_with_callback(api, receiver)
+    request_id = client.send_service_request(fixmystreet_id=33)
+    ok(act(api, DISTRICT, request_id, "reject", reason="不属于本区"))
+    [push] = [n for n in wiring.notifications.pending(clock.now(), 50) if n.channel == "callback"]
+    # A dispatch run took the push and died before recording anything.
+    assert wiring.notifications.lease(push, clock.now(), clock.now() + SEND_LEASE)
+    tick(wiring)
+    assert receiver.received == []  # still in the dead run's hands
+    clock.advance(seconds=SEND_LEASE.total_seconds() + 1)
+    for _ in range(3):
+        tick(wiring)
+        clock.advance(minutes=1)
+    [(headers, body)] = receiver.received
+    assert headers["X-Whistle-Delivery"] == push.id
+    assert json.loads(body)["status"] == "CLOSED"

@@ -109,3 +109,11 @@ def test_a_fetch_past_its_time_limit_is_refused(server):
     with pytest.raises(MediaRefused) as refused:  # the clock is injected; no test waits
         fetcher(clock=lambda: next(ticks)).fetch(url(server, "/photo.jpg"))
     assert refused.value.code == "too_slow"
+
+
+def test_a_post_goes_to_a_public_address_only(server):
+    status, _ = fetcher().post(url(server, "/callback"), b"{}", {"X-Test": "1"})
+    assert status == 200 and server.received[-1][1] == b"{}"
+    with pytest.raises(MediaRefused) as refused:
+        fetcher().post("http://metadata.test/callback", b"{}", {})
+    assert refused.value.code == "private_address"

@@ -85,15 +85,32 @@ class SafeFetcher:
                 connection.close()
         raise MediaRefused("too_many_redirects", "media_url redirects too many times.")
 
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """POST to a public address under the same rules (a client's callback); a redirect is
+        not followed. MediaRefused "no_answer" when the request went out and no answer came."""
+        deadline = self._clock() + self._timeout
+        connection, response = self._open(url, deadline, "POST", body, headers)
+        try:
+            return response.status, response.read(CHUNK)
+        except (OSError, http.client.HTTPException):
+            raise MediaRefused("no_answer", "The answer could not be read.") from None
+        finally:
+            connection.close()
+
     def _open(
-        self, url: str, deadline: float
+        self,
+        url: str,
+        deadline: float,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         parts = urlsplit(url)
         schemes = ("https", "http") if self._allow_http else ("https",)
         if parts.scheme not in schemes or not parts.hostname:
-            raise MediaRefused("insecure_url", "media_url must be an https URL.")
+            raise MediaRefused("insecure_url", "The URL must be an https URL.")
         if parts.username or parts.password:
-            raise MediaRefused("insecure_url", "media_url must not carry a user or password.")
+            raise MediaRefused("insecure_url", "The URL must not carry a user or password.")
         host = parts.hostname
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -119,21 +136,26 @@ class SafeFetcher:
             target += f"?{parts.query}"
         default_port = port == (443 if parts.scheme == "https" else 80)
         try:
+            connection.connect()
+        except OSError:
+            connection.close()
+            raise MediaRefused("fetch_failed", f"Could not connect to {host}.") from None
+        try:
             connection.request(
-                "GET",
+                method,
                 target,
+                body=body,
                 headers={
                     "Host": host if default_port else f"{host}:{port}",
                     "Accept": ", ".join(sorted(self._types)),
                     "User-Agent": "Whistle-Open311/1",
+                    **(headers or {}),
                 },
             )
             return connection, connection.getresponse()
         except (OSError, http.client.HTTPException):
             connection.close()
-            raise MediaRefused(
-                "fetch_failed", f"media_url could not be fetched from {host}."
-            ) from None
+            raise MediaRefused("no_answer", f"{host} sent no answer.") from None
 
     def _body(self, response: http.client.HTTPResponse, deadline: float) -> FetchedMedia:
         if response.status != 200:

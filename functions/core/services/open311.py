@@ -20,9 +20,11 @@ import hmac
 import json
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..domain.cases import FINAL, Actor, Case, CaseEvent, Channel, Location, Satisfaction, Status
 from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
@@ -32,7 +34,15 @@ from ..domain.phone import normalise_mobile
 from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
-from ..ports import ApiKeyStore, CaseStore, MediaFetcher, MediaRefused, PhotoStore
+from ..ports import (
+    ApiKeyStore,
+    CaseStore,
+    MediaFetcher,
+    MediaRefused,
+    MessageChannel,
+    Notification,
+    PhotoStore,
+)
 from ..schemas import OPEN311_UPDATE, validate
 from . import intake
 from .notify import Messenger
@@ -61,6 +71,7 @@ class Open311Deps:
     messenger: Messenger
     photos: PhotoStore
     media: MediaFetcher
+    allow_http: bool = False  # local mode: a client's URLs may be plain http
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -153,27 +164,50 @@ def definition(registry: Registry, service_code: str) -> dict[str, Any]:
 # -- posting -----------------------------------------------------------------------------------
 
 
-def issue_key(keys: ApiKeyStore, principal: Principal, name: str, now: datetime) -> dict[str, Any]:
-    """A new API key for a 311 client; the secret is shown once, only its hash is kept."""
+def issue_key(deps: Open311Deps, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """A new API key for a 311 client; the secret is shown once. Its hash checks the key; the
+    secret itself is kept sealed only to sign pushes to the client's `callback_url`, if any."""
     principal.require(Role.DISTRICT)
-    if not name.strip():
+    name = str(body.get("name", "")).strip()
+    if not name:
         raise InvalidInput(
             "Name the client.", "required", [ErrorDetail("name", "required", "Name the client.")]
         )
+    callback = body.get("callback_url")
+    if callback is not None:
+        parts = urlsplit(callback)
+        schemes = ("https", "http") if deps.allow_http else ("https",)
+        if parts.scheme not in schemes or not parts.hostname or parts.username:
+            raise InvalidInput(
+                "The callback URL must be an https URL.",
+                "invalid_callback_url",
+                [ErrorDetail("callback_url", "invalid_callback_url", "https://…")],
+            )
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(24)
-    keys.put(
+    deps.keys.put(
         key_id,
         {
             "id": key_id,
-            "name": name.strip(),
+            "name": name,
             "hash": hashlib.sha256(secret.encode()).hexdigest(),
-            "created_at": iso(now),
+            "sealed_secret": deps.intake.vault.seal("open311-key", secret),
+            "callback_url": callback,
+            "created_at": iso(deps.clock.now()),
             "created_by": principal.username,
             "revoked_at": None,
         },
     )
-    return {"id": key_id, "name": name.strip(), "api_key": f"{key_id}.{secret}"}
+    return {
+        "id": key_id,
+        "name": name,
+        "api_key": f"{key_id}.{secret}",
+        "callback_url": callback,
+    }
+
+
+def _shown(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("hash", "sealed_secret")}
 
 
 def revoke_key(
@@ -185,12 +219,12 @@ def revoke_key(
         raise NotFound("No such API key.", "not_found")
     data["revoked_at"] = data.get("revoked_at") or iso(now)
     keys.put(key_id, data)
-    return {k: v for k, v in data.items() if k != "hash"}
+    return _shown(data)
 
 
 def list_keys(keys: ApiKeyStore, principal: Principal) -> list[dict[str, Any]]:
     principal.require(Role.DISTRICT)
-    return [{k: v for k, v in data.items() if k != "hash"} for data in keys.all()]
+    return [_shown(data) for data in keys.all()]
 
 
 def check_key(keys: ApiKeyStore, api_key: str | None) -> dict[str, Any]:
@@ -572,6 +606,52 @@ def _not_fixed(case: Case, client: dict[str, Any], form: dict[str, str]) -> bool
     except ValueError:
         return False
     return written.tzinfo is not None and written > parse_iso(case.resolution["at"])
+
+
+# -- pushes ------------------------------------------------------------------------------------
+
+CALLBACKS = uuid.UUID("0b7f3f55-8f0e-4c53-a3a2-5b1f6c3e2d71")  # namespace of push ids
+
+
+@dataclass(frozen=True)
+class Open311Messenger(Messenger):
+    """The messages a transition asks for and, for a case a 311 client filed with a callback
+    URL, each public change pushed to that URL — written in the transition's own transaction
+    like every message of the outbox, so none is lost, and under an id derived from the update
+    so none is stored twice."""
+
+    keys: ApiKeyStore | None = None
+    photos: PhotoStore | None = None
+
+    def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
+        return super().notifications(case, registry, now) + self.pushes(case, now)
+
+    def pushes(self, case: Case, now: datetime) -> list[Notification]:
+        public = [e for e in case.new_events if e.kind in EXTENDED_STATUS]
+        reporter = case.reporter or ""
+        if not public or self.keys is None or self.photos is None:
+            return []
+        if case.channel is not Channel.OPEN311 or not reporter.startswith("open311:"):
+            return []
+        key = self.keys.get(reporter.removeprefix("open311:"))
+        if key is None or key.get("revoked_at") or not key.get("callback_url"):
+            return []
+        url = str(key["callback_url"])
+        return [
+            Notification(
+                id=uuid.uuid5(CALLBACKS, f"{key['id']}:{update_id(event)}").hex,
+                case_code=case.code,
+                channel=MessageChannel.CALLBACK,
+                recipient=url,
+                recipient_display=f"{key['name']} ({urlsplit(url).hostname})",
+                template="open311_update",
+                subject="",
+                body=json.dumps(public_update(event, self.photos), ensure_ascii=False),
+                created_at=now,
+                params={"key": str(key["id"]), "update_id": update_id(event)},
+            )
+            for event in public
+        ]
 
 
 def token(deps: Open311Deps, value: str) -> list[dict[str, Any]]:
