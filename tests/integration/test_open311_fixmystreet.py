@@ -120,15 +120,19 @@ class FixMyStreet:
         return self.post("servicerequestupdates.xml", params)
 
 
-@pytest.fixture
-def fixmystreet(api: Any) -> FixMyStreet:
+def issue_key(api: Any, name: str, **extra: str) -> str:
     issued = api.post(
         "/staff/open311/keys",
         headers={"Content-Type": "application/json", **bearer(*DISTRICT)},
-        body=json.dumps({"name": "FixMyStreet（测试）"}).encode(),
+        body=json.dumps({"name": name, **extra}).encode(),
     )
     assert issued.status_code == 201, issued.body
-    return FixMyStreet(api, json.loads(issued.body)["api_key"])
+    return str(json.loads(issued.body)["api_key"])
+
+
+@pytest.fixture
+def fixmystreet(api: Any) -> FixMyStreet:
+    return FixMyStreet(api, issue_key(api, "FixMyStreet（测试）"))
 
 
 def test_fixmystreet_sends_a_report_follows_it_and_reopens_it(api, wiring, clock, fixmystreet):
@@ -211,7 +215,7 @@ def test_a_comment_that_crossed_the_resolution_or_comes_from_another_client_only
         request_id, 1, updated_datetime=written_before
     )
     assert crossed.status_code == 201, crossed.body
-    other = FixMyStreet(api, _new_key(api, "另一个前端（测试）"))
+    other = FixMyStreet(api, issue_key(api, "另一个前端（测试）"))
     by_other = other.post_service_request_update(
         request_id, 1, status="REOPEN", updated_datetime=w3c_utc(clock.now())
     )
@@ -276,15 +280,6 @@ def test_the_update_feed_in_json_needs_a_key_and_a_sane_window(api, clock, fixmy
         )
     )
     assert too_long.status_code == 400 and "end_date" in json.loads(too_long.body)[0]["description"]
-
-
-def _new_key(api: Any, name: str) -> str:
-    issued = api.post(
-        "/staff/open311/keys",
-        headers={"Content-Type": "application/json", **bearer(*DISTRICT)},
-        body=json.dumps({"name": name}).encode(),
-    )
-    return str(json.loads(issued.body)["api_key"])
 
 
 @pytest.fixture
@@ -374,15 +369,7 @@ def receiver(wiring: Any) -> Any:
 
 
 def client_with_callback(api: Any, server: Any) -> tuple[FixMyStreet, str]:
-    issued = api.post(
-        "/staff/open311/keys",
-        headers={"Content-Type": "application/json", **bearer(*DISTRICT)},
-        body=json.dumps(
-            {"name": "FixMyStreet（测试）", "callback_url": media_url(server, "/callback")}
-        ).encode(),
-    )
-    assert issued.status_code == 201, issued.body
-    key = json.loads(issued.body)["api_key"]
+    key = issue_key(api, "FixMyStreet（测试）", callback_url=media_url(server, "/callback"))
     return FixMyStreet(api, key), key.split(".", 1)[1]
 
 
