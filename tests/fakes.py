@@ -147,6 +147,10 @@ class FakeCaseStore:
     def timeline(self, code: str) -> list[CaseEvent]:
         return list(self.events.get(code, []))
 
+    def events_between(self, start: datetime, end: datetime, limit: int) -> list[CaseEvent]:
+        found = [e for events in self.events.values() for e in events if start <= e.at <= end]
+        return sorted(found, key=lambda e: (e.at, e.case_code, e.seq))[:limit]
+
 
 class FakePhotoStore:
     def __init__(self) -> None:

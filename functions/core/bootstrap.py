@@ -16,10 +16,12 @@ from .domain.clock import Clock, IdSource, SecureIds, SystemClock
 if TYPE_CHECKING:
     from .adapters.account_store import CachedAccounts
     from .ports import (
+        ApiKeyStore,
         CalendarSource,
         CaseStore,
         CounterStore,
         MailSender,
+        MediaFetcher,
         NotificationStore,
         PhoneVault,
         PhotoStore,
@@ -117,9 +119,10 @@ class Wiring:
 
     @cached_property
     def transport(self) -> Transport:
-        from .adapters.transports import ChannelTransport
+        from .adapters.transports import Callbacks, ChannelTransport
 
-        return ChannelTransport(self.sms, self.mail, self.robots, self.vault)
+        callbacks = Callbacks(self.api_keys, self.vault, self.media.post)
+        return ChannelTransport(self.sms, self.mail, self.robots, self.vault, callbacks)
 
     @cached_property
     def robots(self) -> RobotSender:
@@ -183,9 +186,17 @@ class Wiring:
 
     @cached_property
     def messenger(self) -> Messenger:
-        from .services.notify import Messenger
 
-        return Messenger(self.ids, self.vault, self.settings.public_url, self.settings.signing_key)
+        from .services.open311 import Open311Messenger
+
+        return Open311Messenger(
+            self.ids,
+            self.vault,
+            self.settings.public_url,
+            self.settings.signing_key,
+            keys=self.api_keys,
+            photos=self.photos,
+        )
 
     @cached_property
     def workflow(self) -> WorkflowDeps:
@@ -236,16 +247,35 @@ class Wiring:
         return OutboxDeps(clock=self.clock, notifications=self.notifications)
 
     @cached_property
-    def open311(self) -> Open311Deps:
+    def api_keys(self) -> ApiKeyStore:
         from .adapters.registry_store import DynamoApiKeyStore
+
+        return DynamoApiKeyStore()
+
+    @cached_property
+    def open311(self) -> Open311Deps:
         from .services.open311 import Open311Deps
 
         return Open311Deps(
             clock=self.clock,
-            keys=DynamoApiKeyStore(),
+            keys=self.api_keys,
             cases=self.cases,
             intake=self.intake,
             public_url=self.settings.public_url,
+            messenger=self.messenger,
+            photos=self.photos,
+            media=self.media,
+            allow_http=self.settings.stage == "local",
+        )
+
+    @cached_property
+    def media(self) -> MediaFetcher:
+        from .adapters.media_fetch import SafeFetcher
+        from .services.intake import MAX_PHOTO_BYTES, PHOTO_TYPES
+
+        # Plain http only on a developer's machine; in AWS a client's photo comes over https.
+        return SafeFetcher(
+            frozenset(PHOTO_TYPES), MAX_PHOTO_BYTES, allow_http=self.settings.stage == "local"
         )
 
     @cached_property

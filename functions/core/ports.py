@@ -82,6 +82,10 @@ class CaseStore(Protocol):
 
     def timeline(self, code: str) -> list[CaseEvent]: ...
 
+    def events_between(self, start: datetime, end: datetime, limit: int) -> list[CaseEvent]:
+        """Every case's events in a window, oldest first, in a fixed number of reads per day."""
+        ...
+
     def inbox(self, community: str, limit: int, cursor: str | None) -> Page: ...
 
     def community_cases(self, community: str, limit: int, cursor: str | None) -> Page: ...
@@ -198,6 +202,34 @@ class PhotoStore(Protocol):
     def url(self, key: str, expires_in: int) -> str: ...
 
 
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A photo fetched from a client's `media_url`, before it is cleaned like every photo."""
+
+    data: bytes
+    content_type: str
+
+
+class MediaRefused(Exception):
+    """Why a `media_url` was not fetched: `code` is stable for clients."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class MediaFetcher(Protocol):
+    """The server's requests to URLs a 311 client gave: its photos, its callback."""
+
+    def fetch(self, url: str) -> FetchedMedia:
+        """The image at `url`; MediaRefused for a URL, an address or a body not allowed."""
+        ...
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """POST under the same rules; MediaRefused "no_answer" when it went out unanswered."""
+        ...
+
+
 class PhoneVault(Protocol):
     def seal_phone(self, number: str) -> SealedPhone: ...
 
@@ -217,6 +249,7 @@ class MessageChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     WEBHOOK = "webhook"  # a work-chat robot
+    CALLBACK = "callback"  # a 311 client's callback URL: a public change of a case it filed
 
 
 class DeliveryStatus(StrEnum):
@@ -347,6 +380,12 @@ class RobotSender(Protocol):
     deduplicates: bool
 
     def send_robot(self, notification: Notification, now: datetime) -> None: ...
+
+
+class CallbackSender(Protocol):
+    deduplicates: bool
+
+    def send_callback(self, notification: Notification, now: datetime) -> None: ...
 
 
 # -- metrics -----------------------------------------------------------------------------------

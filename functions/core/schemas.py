@@ -174,6 +174,29 @@ STAFF_REPORT: dict[str, Any] = {
     "required": ["category", "compound", "address", "description", "consent"],
 }
 
+# A 311 client's update on a request (mySociety's servicerequestupdates extension), form fields
+# as strings. Fields Whistle does not use (names, e-mail, title…) are allowed and ignored.
+OPEN311_UPDATE: dict[str, Any] = {
+    "type": "object",
+    "required": ["api_key", "service_request_id", "update_id"],
+    "properties": {
+        "api_key": {"type": "string", "minLength": 1, "maxLength": 200},
+        "jurisdiction_id": {"type": "string", "maxLength": 64},
+        "service_request_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": ID_PATTERN,
+        },
+        "update_id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN},
+        "status": {"type": "string", "maxLength": 40},
+        "updated_datetime": {"type": "string", "maxLength": 40},
+        "description": {"type": "string", "maxLength": 2000},
+        "media_url": {"type": "string", "maxLength": 2000},
+    },
+    "additionalProperties": {"type": "string", "maxLength": 2000},
+}
+
 INVITE: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -311,6 +334,7 @@ API_KEY: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["name"],
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 1}
+        "name": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 1},
+        "callback_url": {"type": "string", "maxLength": 500, "pattern": "^https?://[^\\s]+$"},
     },
 }

@@ -325,7 +325,7 @@ def issue_open311_key() -> Response:
     principal = principal_of(request)
     principal.require(Role.DISTRICT)
     body = validate(API_KEY, json_body(request))
-    issued = open311.issue_key(wiring().open311.keys, principal, body["name"], wiring().clock.now())
+    issued = open311.issue_key(wiring().open311, principal, body)
     return respond(issued, 201, PRIVATE)
 
 

@@ -9,6 +9,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 ITEM_OF = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "attributes": "attribute",
     "values": "value",
     "errors": "error",

@@ -50,6 +50,20 @@ def _georeport(handler: Callable[..., Response]) -> Callable[..., Response]:
     return wrapped
 
 
+def _form(raw: bytes | str | None) -> dict[str, str]:
+    raw = raw or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("The request body is too large.", "body_too_large")
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    if not form:
+        raise InvalidInput(
+            "Send the request as a form (application/x-www-form-urlencoded).",
+            "invalid_request",
+        )
+    return form
+
+
 def register(intake: Blueprint) -> None:
     def query() -> dict[str, str]:
         params = intake.current_request.query_params
@@ -65,20 +79,19 @@ def register(intake: Blueprint) -> None:
         registry = deps.intake.registry.current()
         request = intake.current_request
         if request.method == "POST":
+            form = _form(request.raw_body)
+            if name == "servicerequestupdates":
+                posted = service.post_update(deps, form)
+                return _answer(extension, "service_request_updates", [posted], 201)
             if name != "requests":
-                raise NotFound("Only requests can be posted.", "not_found")
-            raw = request.raw_body or b""
-            if len(raw) > MAX_BODY_BYTES:
-                raise PayloadTooLarge("The request body is too large.", "body_too_large")
-            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-            form = dict(parse_qsl(text, keep_blank_values=True))
-            if not form:
-                raise InvalidInput(
-                    "Send the request as a form (application/x-www-form-urlencoded).",
-                    "invalid_request",
-                )
+                raise NotFound("Only requests and updates can be posted.", "not_found")
             created = service.post_request(deps, form, request.headers.get("idempotency-key"))
             return _answer(extension, "service_requests", [created], 201)
+        service.check_jurisdiction(registry, query())
+        if name == "servicerequestupdates":
+            return _answer(
+                extension, "service_request_updates", service.list_updates(deps, query())
+            )
         if name == "discovery":
             return _answer(
                 extension,
@@ -104,6 +117,7 @@ def register(intake: Blueprint) -> None:
     def open311_service(service_code: str) -> Response:
         code, extension = _split(service_code)
         registry = wiring().open311.intake.registry.current()
+        service.check_jurisdiction(registry, query())
         return _answer(
             extension,
             "service_definition",
@@ -115,6 +129,7 @@ def register(intake: Blueprint) -> None:
     @_georeport
     def open311_request(request_id: str) -> Response:
         code, extension = _split(request_id)
+        service.check_jurisdiction(wiring().open311.intake.registry.current(), query())
         return _answer(
             extension,
             "service_requests",

@@ -481,21 +481,29 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"200": _json("The new message's id"), **_errors(401, 403, 404, 409)},
     },
     ("/open311/v2/{resource}", "GET"): {
-        "summary": "Open311 GeoReport v2: discovery.{json,xml}, services.{json,xml} and "
+        "summary": "Open311 GeoReport v2: discovery.{json,xml}, services.{json,xml}, "
         "requests.{json,xml} (filters service_request_id, service_code, start_date, end_date, "
-        "status). Also served at /open311/v2/ outside /api.",
+        "status) and mySociety's servicerequestupdates.{json,xml} (api_key, start_date, "
+        "end_date: every public change in the window, oldest first). Every resource takes "
+        "jurisdiction_id. Also served at /open311/v2/ outside /api.",
         "parameters": [RESOURCE],
-        "responses": {"200": _geo("The resource"), **_geo_errors(400, 404)},
+        "responses": {"200": _geo("The resource"), **_geo_errors(400, 403, 404)},
     },
     ("/open311/v2/{resource}", "POST"): {
         "summary": "Open311 GeoReport v2: POST requests.{json,xml} (form-encoded, api_key "
-        "required): creates a case through the resident form's checks",
+        "required): creates a case through the resident form's checks; POST "
+        "servicerequestupdates.{json,xml} (mySociety's extension: service_request_id, the "
+        "client's update_id, description, status, updated_datetime, media_url) records a "
+        "client's update, idempotent on its update_id",
         "parameters": [RESOURCE, OPTIONAL_KEY],
         "requestBody": {
             "required": True,
             "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
         },
-        "responses": {"201": _geo("The service request id"), **_geo_errors(400, 403, 404, 429)},
+        "responses": {
+            "201": _geo("The service request id, or the update id"),
+            **_geo_errors(400, 403, 404, 409, 413, 429),
+        },
     },
     ("/open311/v2/services/{service_code}", "GET"): {
         "summary": "Open311 GeoReport v2: a service definition with its attributes",

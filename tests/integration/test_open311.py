@@ -146,7 +146,7 @@ def test_a_retried_post_files_one_case(api, api_key):
         ({"lat": None, "long": None}, 400, "lat"),
         ({"lat": "40.0", "long": "116.4"}, 400, "lat"),  # Beijing: not in the district
         ({"lat": "north"}, 400, "lat"),
-        ({"phone": "12345"}, 400, "phone"),
+        ({"jurisdiction_id": "beijing"}, 404, "jurisdiction_id"),
     ],
 )
 def test_posting_errors_are_listed_with_their_codes_in_both_formats(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -22,7 +22,7 @@ from ..domain.cases import (
     Timer,
     TimerKind,
 )
-from ..domain.clock import china_date, iso, parse_iso
+from ..domain.clock import CHINA_TZ, china_date, iso, parse_iso
 from ..domain.errors import Conflict
 from ..ports import (
     CodeTaken,
@@ -35,6 +35,7 @@ from ..ports import (
 )
 from .notification_store import notification_item
 from .tables import (
+    DAY_SHARDS,
     DUE_SHARDS,
     CaseItem,
     CounterItem,
@@ -203,6 +204,21 @@ class DynamoCaseStore:
 
     def timeline(self, code: str) -> list[CaseEvent]:
         return [event_from_item(i) for i in EventItem.query(code, consistent_read=True)]
+
+    def events_between(self, start: datetime, end: datetime, limit: int) -> list[CaseEvent]:
+        """Every case's events in a window, oldest first: one Query per China day and shard of
+        the day index, so a window costs the same however long the cases' histories are."""
+        events: list[CaseEvent] = []
+        day, last = start.astimezone(CHINA_TZ).date(), end.astimezone(CHINA_TZ).date()
+        while day <= last:
+            for number in range(DAY_SHARDS):
+                query = EventItem.by_day.query(
+                    f"{day.isoformat()}#{number}", EventItem.at.between(start, end), limit=limit
+                )
+                events.extend(event_from_item(i) for i in query)
+            day += timedelta(days=1)
+        events.sort(key=lambda e: (e.at, e.case_code, e.seq))
+        return events[:limit]
 
     def inbox(self, community: str, limit: int, cursor: str | None) -> Page:
         """Cases awaiting the community's triage, oldest first."""
@@ -374,6 +390,7 @@ def case_to_item(case: Case) -> CaseItem:
         overdue_flag="overdue" if case.overdue and case.status in OPEN else None,
         extension_flag="pending" if case.extension is not None else None,
         event_count=case.event_count,
+        client_reference=case.client_reference,
     )
     if case.version is not None:
         item.version = case.version
@@ -429,6 +446,7 @@ def case_from_item(item: CaseItem) -> Case:
         closed_at=_opt_time(item.closed_at),
         version=item.version,
         event_count=int(item.event_count),
+        client_reference=item.client_reference,
     )
 
 

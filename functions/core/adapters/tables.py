@@ -109,6 +109,7 @@ class CaseItem(Model):
     overdue_flag = UnicodeAttribute(null=True)  # "overdue" while a stage's limit has passed
     extension_flag = UnicodeAttribute(null=True)  # "pending" while an extension awaits the district
     event_count = NumberAttribute(default=0)
+    client_reference = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_community = _index("community-created", "community", "created_at", "CaseItem")()

@@ -19,8 +19,11 @@ from typing import Any
 
 from ..config import Settings
 from ..ports import (
+    ApiKeyStore,
+    CallbackSender,
     Limiter,
     MailSender,
+    MediaRefused,
     MessageChannel,
     Notification,
     PhoneVault,
@@ -90,15 +93,25 @@ class ChannelTransport:
     """The dispatch job's one door to the outside: each message to its channel's sender."""
 
     def __init__(
-        self, sms: SmsSender, mail: MailSender, robots: RobotSender, vault: PhoneVault
+        self,
+        sms: SmsSender,
+        mail: MailSender,
+        robots: RobotSender,
+        vault: PhoneVault,
+        callbacks: CallbackSender | None = None,
     ) -> None:
         self._sms = sms
         self._mail = mail
         self._robots = robots
         self._vault = vault
+        self._callbacks = callbacks
 
     def send(self, notification: Notification, now: datetime) -> None:
-        if notification.channel is MessageChannel.EMAIL:
+        if notification.channel is MessageChannel.CALLBACK:
+            if self._callbacks is None:
+                raise TransientError("no callback sender is configured")
+            self._callbacks.send_callback(notification, now)
+        elif notification.channel is MessageChannel.EMAIL:
             self._mail.send_mail(notification)
         elif notification.channel is MessageChannel.SMS:
             # The number is kept sealed in the outbox and opened only for the provider.
@@ -107,6 +120,8 @@ class ChannelTransport:
             self._robots.send_robot(notification, now)
 
     def deduplicates(self, notification: Notification) -> bool:
+        if notification.channel is MessageChannel.CALLBACK:
+            return self._callbacks is not None and self._callbacks.deduplicates
         if notification.channel is MessageChannel.EMAIL:
             return self._mail.deduplicates
         if notification.channel is MessageChannel.SMS:
@@ -145,3 +160,45 @@ class Robots:
         status, body = self._post(url, json.dumps(payload, ensure_ascii=False).encode(), headers)
         if not robot_accepted(kind, status, body):
             raise TransientError(f"robot answered {status}")
+
+
+def callback_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """What a 311 client checks: HMAC-SHA256 with its API key's secret over "timestamp." and
+    the body, hex, as `X-Whistle-Signature: sha256=…`."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class Callbacks:
+    """Pushes to a 311 client's callback URL: the update as JSON, signed with its key's secret,
+    POSTed only to a public address (the same rules as fetching a client's photo)."""
+
+    # Each push carries its delivery id and the update's stable update_id: a receiver drops a
+    # second copy, so a push whose answer was lost is sent again rather than flagged.
+    deduplicates = True
+
+    def __init__(self, keys: ApiKeyStore, vault: PhoneVault, post: Post) -> None:
+        self._keys = keys
+        self._vault = vault
+        self._post = post
+
+    def send_callback(self, n: Notification, now: datetime) -> None:
+        key = self._keys.get(n.params.get("key", ""))
+        if key is None or key.get("revoked_at") or not key.get("sealed_secret"):
+            raise TransientError("the API key was revoked or cannot sign")
+        secret = self._vault.open("open311-key", key["sealed_secret"])
+        timestamp = str(int(now.timestamp()))
+        body = n.body.encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Whistle-Delivery": n.id,
+            "X-Whistle-Timestamp": timestamp,
+            "X-Whistle-Signature": f"sha256={callback_signature(secret, timestamp, body)}",
+        }
+        try:
+            status, _ = self._post(n.recipient, body, headers)
+        except MediaRefused as refused:
+            if refused.code == "no_answer":
+                raise Uncertain(str(refused)) from None
+            raise TransientError(str(refused)) from None
+        if not 200 <= status < 300:
+            raise TransientError(f"callback answered {status}")

@@ -187,6 +187,7 @@ class NewReport:
     location: Location | None = None
     channel: Channel = Channel.RESIDENT
     reporter: str | None = None
+    client_reference: str | None = None  # a 311 client's own id of the report
 
 
 @dataclass
@@ -227,6 +228,7 @@ class Case:
     rating: dict[str, Any] | None = None
     public_summary: str | None = None  # what staff chose to tell the public record, if anything
     reopen_count: int = 0
+    client_reference: str | None = None  # the filing 311 client's own id of the report
     resident_told: tuple[str, ...] = ()  # the SMS a resident got: each at most once
     dispatched_at: datetime | None = None
     closed_at: datetime | None = None
@@ -276,6 +278,7 @@ class Case:
             updated_at=at,
             urgent=category.urgent,
             district=registry.district.id,
+            client_reference=report.client_reference,
         )
         actor = (
             Actor(report.channel.value, report.reporter) if report.reporter else Actor.resident()
@@ -536,7 +539,13 @@ class Case:
             at,
             Status.RESOLVED,
             note=note.strip(),
-            data={"on_time": on_time, "photos": len(photos), "local": self.local_by is not None},
+            data={
+                "on_time": on_time,
+                "photos": len(photos),
+                "local": self.local_by is not None,
+                # The public update feed links the resolution photo from the event alone.
+                "photo_keys": list(photos),
+            },
             duration_from=self.stage_started,
         )
         self._tell_resident("resident_resolved")
@@ -586,6 +595,21 @@ class Case:
             else Notice("community", "reopened")
         )
         self._enter(Stage.RESOLVE, at, policy, policy.limits.resolve)
+
+    def client_update(
+        self, actor: Actor, reference: str, note: str | None, photos: tuple[str, ...], at: datetime
+    ) -> CaseEvent:
+        """An update a 311 client sent on behalf of its user (a comment, a photo): kept on the
+        timeline for staff, never published. `reference` is the client's own id of the update,
+        so a retried update is recognised."""
+        return self._record(
+            "client_update",
+            actor,
+            at,
+            self.status,
+            note=_clean(note),
+            data={"reference": reference, "photo_keys": list(photos)},
+        )
 
     # -- the district --------------------------------------------------------------------------
 

@@ -184,9 +184,11 @@ def file_report(
     channel: Channel = Channel.RESIDENT,
     reporter: str | None = None,
     source: str | None = None,
+    client_reference: str | None = None,
 ) -> Receipt:
     """File a new case, whichever door it came through. The same key and body give back the
-    same case; never a second one.
+    same case; never a second one. `client_reference` is a 311 client's own id of the report,
+    kept so the client can match its report (two references are two reports).
 
     `source` is the sender's network address (or an Open311 client's key); it and the phone
     number are rate-limited (only keyed hashes of either are counted). A 311 client that
@@ -198,11 +200,14 @@ def file_report(
         skip = {d.field.split("/")[0] for d in malformed}
         known = _registry_check(registry, body, skip).problems if isinstance(body, dict) else []
         raise InvalidInput(_REFUSED, "invalid_report", malformed + known)
-    body_fingerprint = _fingerprint(deps, {**body, "reporter": reporter} if reporter else body)
+    who = {"reporter": reporter, "client_reference": client_reference}
+    body_fingerprint = _fingerprint(
+        deps, {**body, **{k: v for k, v in who.items() if v is not None}}
+    )
     if key is None and channel is Channel.OPEN311:
         key = f"o311-{body_fingerprint[:40]}"
     key = check_idempotency_key(key)
-    report = _new_report(body, channel, reporter)
+    report = replace(_new_report(body, channel, reporter), client_reference=client_reference)
     now = deps.clock.now()
     folder = report_folder(deps.vault, key)
     try:

@@ -360,6 +360,7 @@ def staff_view(
             "rating": case.rating,
             "public_summary": case.public_summary,
             "reopen_count": case.reopen_count,
+            "client_reference": case.client_reference,
             "version": case.version,
             "actions": allowed_actions(acting, case),
             "can_reveal_phone": bool(
