@@ -323,3 +323,17 @@ def test_for_a_china_region_nothing_names_ses_or_sns_and_an_icp_domain_is_requir
         "MinimumProtocolVersion": "TLSv1.2_2021",
     }
     assert china["Outputs"]["SiteUrl"]["Value"] == {"Fn::Sub": "https://${DomainName}"}
+
+
+def test_kept_data_is_kept_except_when_a_first_creation_rolls_back(merged):
+    resources = merged["Resources"]
+    kept = {n: r for n, r in resources.items() if r.get("UpdateReplacePolicy") == "Retain"}
+    assert "PhotoBucket" in kept and len(kept) == len(MODELS) + 1
+    for name, resource in kept.items():
+        # Kept when the stack goes; removed when its creation fails, so the next deployment
+        # does not collide with a named table or bucket left behind.
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate", name
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            protection = resource["Properties"]["DeletionProtectionEnabled"]
+            assert protection == {"Fn::If": ["ProtectData", True, False]}
+    assert merged["Parameters"]["ProtectData"]["Default"] == "true"
