@@ -215,6 +215,7 @@ class Wiring:
             rules=self.rules,
             registry=self.registry,
             messenger=self.messenger,
+            photos=self.photos,
         )
 
     @cached_property
