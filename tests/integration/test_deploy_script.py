@@ -427,27 +427,21 @@ def test_in_china_the_preflight_wants_the_domain_and_an_uploaded_certificate(chi
 # -- a stack CloudFormation cannot deploy over ---------------------------------------------------
 
 
+def stuck(project: dict[str, Any], status: str, failure: str) -> str:
+    """What the deployment says about an application stack in `status` that failed so."""
+    state = {"status": {"whistle-prod": status}, "failure": {"whistle-prod": failure}}
+    return refused(project, state)
+
+
 def test_a_first_creation_that_rolled_back_is_detected_with_its_cause_and_the_way_out(project):
-    stderr = refused(
-        project,
-        {
-            "status": {"whistle-prod": "ROLLBACK_COMPLETE"},
-            "failure": {"whistle-prod": "Distribution\tYour account must be verified"},
-        },
-    )
+    stderr = stuck(project, "ROLLBACK_COMPLETE", "Distribution\tYour account must be verified")
     assert "whistle-prod is ROLLBACK_COMPLETE" in stderr
     assert "It failed at: Distribution Your account must be verified" in stderr
     assert "aws cloudformation delete-stack --stack-name whistle-prod" in stderr
 
 
 def test_a_failed_update_rollback_is_detected_and_continued_never_deleted(project):
-    stderr = refused(
-        project,
-        {
-            "status": {"whistle-prod": "UPDATE_ROLLBACK_FAILED"},
-            "failure": {"whistle-prod": "CasesTable\tResource was modified outside"},
-        },
-    )
+    stderr = stuck(project, "UPDATE_ROLLBACK_FAILED", "CasesTable\tResource was modified outside")
     assert "continue-update-rollback --stack-name whistle-prod" in stderr
     assert "Never delete this stack" in stderr and "delete-stack --stack-name" not in stderr
 
