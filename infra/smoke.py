@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 TIMEOUT = 30
@@ -160,6 +161,22 @@ def local_jobs(site: str) -> JobRunner:
     return run
 
 
+def scheduled_event(region: str | None) -> bytes:
+    """What EventBridge hands a scheduled function (Chalice reads every field)."""
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region or "",
+        "resources": [],
+        "detail": {"smoke": True},
+    }
+    return json.dumps(event).encode()
+
+
 def lambda_jobs(stage: str, region: str | None) -> JobRunner:
     import boto3
 
@@ -169,7 +186,9 @@ def lambda_jobs(stage: str, region: str | None) -> JobRunner:
 
     def run(job: str) -> dict[str, Any]:
         logical_id = {"dispatch": "DispatchTick", "nightly": "NightlyMetrics"}[job]
-        answer = client.invoke(FunctionName=function_name(stage, logical_id), Payload=b"{}")
+        answer = client.invoke(
+            FunctionName=function_name(stage, logical_id), Payload=scheduled_event(region)
+        )
         payload = json.loads(answer["Payload"].read() or b"null")
         if answer.get("FunctionError"):
             raise SmokeFailure(f"the function failed: {str(payload)[:300]}")

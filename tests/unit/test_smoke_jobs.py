@@ -17,9 +17,11 @@ class FakeLambda:
     def __init__(self, answers: dict[str, dict[str, Any]]) -> None:
         self.answers = answers
         self.invoked: list[str] = []
+        self.events: list[dict[str, Any]] = []
 
     def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:
         self.invoked.append(FunctionName)
+        self.events.append(json.loads(Payload))
         answer = self.answers[FunctionName]
         return {**answer, "Payload": io.BytesIO(json.dumps(answer["payload"]).encode())}
 
@@ -43,6 +45,11 @@ def test_the_jobs_of_a_stage_are_its_lambda_functions(fake):
     assert smoke.jobs(run)("https://x") == "sent 0, dead 0, errors 0"
     assert smoke.nightly(run)("https://x") == "counted 2026-11-26"
     assert fake.invoked == ["whistle-prod-dispatch-tick", "whistle-prod-nightly-metrics"]
+    # A scheduled event as EventBridge sends it: Chalice's handler reads every field.
+    from chalice.app import CloudWatchEvent
+
+    for event in fake.events:
+        assert CloudWatchEvent(event, None).detail_type == "Scheduled Event"
 
 
 def test_a_job_that_reports_errors_or_fails_fails_the_smoke_test(fake):
