@@ -10,7 +10,7 @@ NPM := npm --prefix frontend
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js
 
 .PHONY: dev test lint typecheck unit integration e2e frontend-test build frontend system-deps \
-	bench package deploy lock clean
+	bench package deploy smoke lock clean
 
 ## dev: serve the SPA, the API and local AWS on http://127.0.0.1:$(PORT) (Ctrl-C stops; data kept)
 ## (WHISTLE_PROFILE=china make dev: SMS to a local Alibaba Cloud SMS stand-in, mail to an SMTP sink)
@@ -85,9 +85,17 @@ BENCH_TOOLS := tests/bench/tools
 package: $(VENV)/.installed
 	$(BIN)/python -m infra package --stage $(STAGE) --region $(REGION)
 
-## deploy: package, then deploy it and the SPA with the AWS CLI (make deploy STAGE=prod)
+## deploy: preflight, package, deploy it and the SPA with the AWS CLI, then the smoke test
+## (make deploy STAGE=prod)
 deploy: package frontend/dist/index.html
 	STAGE=$(STAGE) REGION=$(REGION) PYTHON=$(BIN)/python infra/deploy.sh
+	$(MAKE) --no-print-directory smoke STAGE=$(STAGE) REGION=$(REGION) URL="$$(cat build/$(STAGE)/site-url)"
+
+## smoke: check a running site end to end, changing nothing a clerk would see
+## (make smoke URL=https://… STAGE=prod; make smoke URL=http://127.0.0.1:8000 for make dev)
+smoke: $(VENV)/.installed
+	@test -n "$(URL)" || { echo "say which site: make smoke URL=https://… STAGE=prod"; exit 2; }
+	$(BIN)/python -m infra smoke --url "$(URL)" --stage "$(STAGE)" --region "$(REGION)"
 
 ## bench: measure the budgets of DESIGN §9 and write BENCHMARKS.md (several minutes)
 bench: $(VENV)/.installed frontend/dist/index.html system-deps $(BENCH_TOOLS)/node_modules/.installed

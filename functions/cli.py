@@ -4,6 +4,8 @@ whistle dev                      serve the whole product locally (what `make dev
 whistle registry validate FILE   check a registry file, listing every problem
 whistle registry load FILE       validate and load a registry file into the tables
 whistle staff create-district    the first district account (prints its temporary password)
+whistle first-run                day one of a stage: the registry, the first district account,
+                                 and what to do next
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         "and AWS_REGION of the environment; default: the running local stack",
     )
 
+    day_one = commands.add_parser(
+        "first-run",
+        help="day one of a stage: load the district's registry, create the first district "
+        "account and print what to do next (safe to run again)",
+    )
+    day_one.add_argument("--registry", type=Path, required=True, help="the registry file")
+    for flag in ("--username", "--name", "--email"):
+        day_one.add_argument(flag, required=True, help="of the first district account")
+    day_one.add_argument(
+        "--stage",
+        help="a deployed stage (AWS credentials and AWS_REGION of the environment); "
+        "default: the running local stack",
+    )
+
     args = parser.parse_args(argv)
     if args.command == "dev":
         from .local.stack import StackOptions, run
@@ -95,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(args)
     if args.command == "staff":
         return _create_district(args)
+    if args.command == "first-run":
+        return _first_run(args)
     return 2  # pragma: no cover - argparse requires a command
 
 
@@ -113,13 +132,67 @@ def _registry(args: argparse.Namespace) -> int:
         for detail in error.details:
             print(f"  {detail.field}: {detail.message}", file=sys.stderr)
         return 1
-    label = " (sample data)" if registry.sample else ""
     outcome = "loaded" if args.action == "load" else "valid"
-    print(
-        f"{args.file}: registry {registry.version}{label} — {outcome}: "
+    print(f"{args.file}: {_summary(registry, outcome)}")
+    return 0
+
+
+def _summary(registry: Any, outcome: str) -> str:
+    label = " (sample data)" if registry.sample else ""
+    return (
+        f"registry {registry.version}{label} — {outcome}: "
         f"{len(registry.communities)} communities, {len(registry.compounds)} compounds, "
         f"{len(registry.departments)} departments, {len(registry.categories)} categories"
     )
+
+
+NEXT_STEPS = """
+Next:
+  1. Sign in at {site}/#/signin as {username} with the temporary password; choose a new one
+     and turn on the authenticator code (账号安全).
+  2. Invite the community, department, grid and property accounts (账号管理 / Staff accounts).
+  3. Confirm the alarm subscription e-mail AWS sent to AlarmEmail, or no alarm reaches anyone.
+  4. Check the whole site: make smoke URL={site}{stage_arg}
+  5. Read README "Operating Whistle": what each alarm means and what to do."""
+
+
+def _first_run(args: argparse.Namespace) -> int:
+    """Day one, scripted: each step is safe to run again (the registry is replaced as a
+    whole; an existing account is kept)."""
+    from .core import bootstrap
+    from .core.domain.errors import Conflict, InvalidInput
+    from .core.services.staff import create_district_account
+
+    site = ""
+    if args.stage:
+        _use_stage(args.stage)
+        built = Path(__file__).resolve().parents[1] / "build" / args.stage / "site-url"
+        site = built.read_text().strip() if built.exists() else ""
+    document = json.loads(args.registry.read_text(encoding="utf-8"))
+    try:
+        registry = _load(document, use_env=bool(args.stage))
+    except InvalidInput as error:
+        print(f"{args.registry}: {error.message}", file=sys.stderr)
+        for detail in error.details:
+            print(f"  {detail.field}: {detail.message}", file=sys.stderr)
+        return 1
+    print(f"1/2 {_summary(registry, 'loaded')}")
+    if registry.sample and args.stage:
+        print("    This is SAMPLE data: load the district's own registry before going live.")
+    try:
+        created = create_district_account(
+            bootstrap.wiring().identity, args.username.strip(), args.name, args.email
+        )
+    except Conflict as error:
+        print(f"2/2 district account {args.username}: {error.message} Kept as it is.")
+    else:
+        print(
+            f"2/2 district account {created['username']} created. "
+            f"Temporary password (shown once): {created['temporary_password']}"
+        )
+    site = site or bootstrap.wiring().settings.public_url or "<the site>"
+    stage_arg = f" STAGE={args.stage}" if args.stage else ""
+    print(NEXT_STEPS.format(site=site, username=args.username, stage_arg=stage_arg))
     return 0
 
 

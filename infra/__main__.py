@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--sms-provider", default="sns")
     check.add_argument("--mail-provider", default="ses")
 
+    smoke = commands.add_parser("smoke", help="check a running site end to end (make smoke)")
+    smoke.add_argument("--url", required=True, help="the site, e.g. https://whistle.example.cn")
+    smoke.add_argument("--stage", help="whose Lambda functions run the jobs (not for make dev)")
+    smoke.add_argument("--region")
+
     args = parser.parse_args(argv)
     if args.command == "package":
         from .package import ROOT, ZIP_BUDGET_BYTES, package
@@ -83,6 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"the secrets parameter has the settings of {args.sms_provider} and {args.mail_provider}"
         )
+    elif args.command == "smoke":
+        from .smoke import SmokeFailure
+        from .smoke import smoke as run_smoke
+
+        try:
+            return 0 if run_smoke(args.url, args.stage, args.region) else 1
+        except SmokeFailure as error:
+            print(f"smoke: {error}", file=sys.stderr)
+            return 2
     elif args.command == "new-secrets":
         from .site import dumps, new_secrets
 

@@ -7,6 +7,12 @@
 #   3. the application stack                                     build/<stage>/template.json
 #   4. the SPA: hashed assets cached for a year, then config.json and index.html (no-cache)
 #
+# Before any of that, preflight checks that change nothing: neither stack is stuck in a
+# state CloudFormation cannot deploy over (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED…), the
+# required parameters are set, the sender's address is verified, SMS can reach residents
+# (SNS sandbox, monthly spend limit) and the certificate exists. Each problem is listed with
+# what to do; `make smoke` then checks the running site (`make deploy` runs it at its end).
+#
 # Needs AWS CLI v2 and credentials for the target account; parameters come from
 # infra/<stage>.parameters (Key=Value lines, see infra/parameters.example).
 set -euo pipefail
@@ -46,6 +52,147 @@ deployed_parameter() {  # deployed_parameter STACK KEY: the value the stack runs
     --query "Stacks[0].Parameters[?ParameterKey=='$2'].ParameterValue | [0]" --output text \
     2>/dev/null | sed 's/^None$//' || true
 }
+
+parameter() {  # parameter KEY DEFAULT: the value in $PARAMETERS, or DEFAULT
+  local value
+  value=$(sed -n "s/^$1=//p" "$PARAMETERS" | tail -1)
+  value=${value%$'\r'}
+  echo "${value:-$2}"
+}
+case "$REGION" in
+  cn-*) sms_provider=$(parameter SmsProvider aliyun); mail_provider=$(parameter MailProvider smtp) ;;
+  *) sms_provider=$(parameter SmsProvider sns); mail_provider=$(parameter MailProvider ses) ;;
+esac
+
+# -- preflight: nothing is changed until every check passes ------------------------------------
+step "preflight"
+problems=()
+problem() { problems+=("$*"); }
+
+stack_status() {  # stack_status STACK: its status, or NONE when there is no such stack
+  local answer
+  if answer=$(aws cloudformation describe-stacks --stack-name "$1" \
+      --query "Stacks[0].StackStatus" --output text 2>&1); then
+    echo "$answer"
+  elif grep -q "does not exist" <<<"$answer"; then
+    echo NONE
+  else
+    die "cannot read the state of stack $1: $answer"
+  fi
+}
+
+failure() {  # failure STACK INDEX: a failed resource and why (-1: the oldest, 0: the latest)
+  aws cloudformation describe-stack-events --stack-name "$1" \
+    --query "StackEvents[?ends_with(ResourceStatus, '_FAILED')] | [$2].[LogicalResourceId, ResourceStatusReason]" \
+    --output text 2>/dev/null | sed 's/^None.*//' | tr '\t' ' ' || true
+}
+
+check_stack() {  # check_stack STACK: can a deployment proceed over its state ($status)?
+  local why=""
+  status=$(stack_status "$1")
+  case "$status" in
+    ROLLBACK_*) why=$(failure "$1" -1) ;;
+    *_FAILED) why=$(failure "$1" 0) ;;
+  esac
+  why=${why:+ It failed at: $why.}
+  case "$status" in
+    ROLLBACK_COMPLETE|ROLLBACK_FAILED)
+      problem "stack $1 is $status: its first creation failed and rolled back.$why" \
+        "It holds no data (tables and buckets are kept only once created). Fix the cause, then" \
+        "delete it and deploy again: aws cloudformation delete-stack --stack-name $1 &&" \
+        "aws cloudformation wait stack-delete-complete --stack-name $1 && make deploy STAGE=$STAGE" ;;
+    UPDATE_ROLLBACK_FAILED)
+      problem "stack $1 is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback.$why" \
+        "Fix the cause (often a resource changed by hand), then: aws cloudformation" \
+        "continue-update-rollback --stack-name $1 (add --resources-to-skip LOGICAL_ID for a" \
+        "resource that cannot be rolled back), wait for UPDATE_ROLLBACK_COMPLETE, and deploy again." \
+        "Never delete this stack: its tables and photo bucket hold the district's data." ;;
+    DELETE_FAILED)
+      problem "stack $1 is DELETE_FAILED.$why Finish deleting it in the CloudFormation console," \
+        "or deploy it under another stage name." ;;
+    *_IN_PROGRESS)
+      problem "stack $1 is $status: another deployment is running. Wait for it to finish:" \
+        "aws cloudformation describe-stacks --stack-name $1 --query Stacks[0].StackStatus" ;;
+  esac
+}
+check_stack "$BOOTSTRAP"
+check_stack "$STACK"
+app_status=$status
+
+[ -n "$(parameter AlarmEmail '')" ] ||
+  problem "AlarmEmail is empty in $PARAMETERS: alarms would reach nobody."
+sender=$(parameter SenderEmail '')
+[ -n "$sender" ] ||
+  problem "SenderEmail is empty in $PARAMETERS: departments would get no e-mail alerts."
+
+case "$REGION" in
+  cn-*)
+    [ -n "$(parameter DomainName '')" ] ||
+      problem "DomainName is empty in $PARAMETERS: the China regions need the site's ICP-filed domain."
+    certificate=$(parameter IamCertificateId '')
+    if [ -z "$certificate" ]; then
+      problem "IamCertificateId is empty in $PARAMETERS: upload the domain's certificate to IAM" \
+        "(aws iam upload-server-certificate --path /cloudfront/whistle/ …) and put its id here."
+    else
+      path=$(aws iam list-server-certificates --path-prefix /cloudfront/ \
+        --query "ServerCertificateMetadataList[?ServerCertificateId=='$certificate'].Path | [0]" \
+        --output text)
+      [ -n "$path" ] && [ "$path" != None ] ||
+        problem "no server certificate $certificate under the IAM path /cloudfront/: CloudFront" \
+          "uses only certificates uploaded with --path /cloudfront/…"
+    fi ;;
+  *)
+    domain=$(parameter DomainName '')
+    certificate=$(parameter CertificateArn '')
+    if [ -n "$domain" ] && [ -z "$certificate" ]; then
+      problem "DomainName is $domain but CertificateArn is empty: request an ACM certificate" \
+        "for it in us-east-1."
+    elif [ -n "$certificate" ]; then
+      status=$(aws acm describe-certificate --region us-east-1 --certificate-arn "$certificate" \
+        --query Certificate.Status --output text 2>&1) || status="missing ($status)"
+      [ "$status" = ISSUED ] ||
+        problem "certificate $certificate is $status, not ISSUED: finish its DNS validation."
+    fi ;;
+esac
+
+if [ "$mail_provider" = ses ] && [ -n "$sender" ]; then
+  ses_region=$(parameter SesRegion "$REGION")
+  verified=False
+  for identity in "$sender" "${sender#*@}"; do
+    answer=$(aws sesv2 get-email-identity --region "$ses_region" --email-identity "$identity" \
+      --query VerifiedForSendingStatus --output text 2>/dev/null) || answer=False
+    [ "$answer" = True ] && verified=True
+  done
+  [ "$verified" = True ] ||
+    problem "SES in $ses_region has not verified $sender or ${sender#*@}: verify one" \
+      "(aws sesv2 create-email-identity --email-identity ${sender#*@}, then its DNS records)."
+  production=$(aws sesv2 get-account --region "$ses_region" --query ProductionAccessEnabled \
+    --output text)
+  [ "$production" = True ] || [ -n "${ALLOW_SANDBOX:-}" ] ||
+    problem "SES in $ses_region is in its sandbox: mail reaches verified addresses only." \
+      "Request production access, or deploy a trial stage anyway with ALLOW_SANDBOX=1."
+fi
+
+if [ "$sms_provider" = sns ]; then
+  sandbox=$(aws sns get-sms-sandbox-account-status --query IsInSandbox --output text)
+  [ "$sandbox" = False ] || [ -n "${ALLOW_SANDBOX:-}" ] ||
+    problem "SNS SMS is in its sandbox in $REGION: residents get no texts. Request production" \
+      "access (SNS console, Text messaging), or deploy a trial stage anyway with ALLOW_SANDBOX=1."
+  limit=$(aws sns get-sms-attributes --attributes MonthlySpendLimit \
+    --query attributes.MonthlySpendLimit --output text)
+  limit=${SMS_MONTHLY_SPEND_LIMIT:-$limit}
+  [[ "$limit" =~ ^[0-9]+$ ]] || limit=1
+  [ "$limit" -gt 1 ] ||
+    problem "the SNS monthly SMS spend limit is USD $limit (the account's default): texts stop" \
+      "after a dollar. Raise the account's quota, then set SMS_MONTHLY_SPEND_LIMIT=… make deploy."
+fi
+
+if [ "${#problems[@]}" -gt 0 ]; then
+  echo "deploy: preflight found ${#problems[@]} problem(s); nothing was changed:" >&2
+  for line in "${problems[@]}"; do echo "  - $line" >&2; done
+  exit 1
+fi
+echo "stacks, parameters, certificate, sender and SMS look ready"
 
 step "bootstrap stack $BOOTSTRAP"
 aws cloudformation deploy --stack-name "$BOOTSTRAP" --template-file infra/bootstrap.yaml \
@@ -108,15 +255,6 @@ fi
 # SMS and mail providers other than SNS and SES (in the China regions, Alibaba Cloud SMS and an
 # SMTP relay) take their settings from the secrets parameter; the dispatch function refuses to
 # start without them, so the deployment stops here first.
-parameter() {  # parameter KEY DEFAULT: the value in $PARAMETERS, or DEFAULT
-  local value
-  value=$(sed -n "s/^$1=//p" "$PARAMETERS" | tail -1)
-  echo "${value:-$2}"
-}
-case "$REGION" in
-  cn-*) sms_provider=$(parameter SmsProvider aliyun); mail_provider=$(parameter MailProvider smtp) ;;
-  *) sms_provider=$(parameter SmsProvider sns); mail_provider=$(parameter MailProvider ses) ;;
-esac
 if [ "$sms_provider" != sns ] || [ "$mail_provider" != ses ]; then
   step "secrets parameter: settings for $sms_provider and $mail_provider"
   # Through a pipe, so the secrets never appear on a command line or in the output.
@@ -129,7 +267,7 @@ fi
 # The China template has no SesRegion, SmsSenderId, SmsSignName… : a line for a parameter the
 # packaged template does not declare is left out (CloudFormation would refuse the lot).
 declared=" $("$PYTHON" -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1])).get("Parameters", {"*": 0})))' "$BUILD/template.json") "
-overrides=("SecretsKeyArn=$secrets_key")
+overrides=("SecretsKeyArn=$secrets_key" "ProtectData=true")
 while IFS= read -r line || [ -n "$line" ]; do
   line=${line%$'\r'}
   case "$line" in ''|'#'*) continue ;; esac
@@ -158,13 +296,23 @@ deploy_stack() {
 }
 
 step "application stack $STACK"
-deploy_stack "${overrides[@]}"
+if [ "$app_status" = NONE ]; then
+  # Created without the tables' deletion protection, so that a creation that fails rolls
+  # back to nothing (RetainExceptOnCreate); the second pass below turns it on.
+  deploy_stack "${overrides[@]}" "ProtectData=false"
+else
+  deploy_stack "${overrides[@]}"
+fi
 site=$(output "$STACK" SiteUrl)
+again=()
 if [ -z "$given_public_url" ] && [ "$(deployed_parameter "$STACK" PublicUrl)" != "$site" ]; then
   # The site's address exists only once CloudFront does; links in notifications and the
   # photo bucket's CORS rule need it, so the first deployment is followed by a second.
-  step "application stack $STACK: PublicUrl=$site"
-  deploy_stack "${overrides[@]}" "PublicUrl=$site"
+  again+=("PublicUrl=$site")
+fi
+if [ "$app_status" = NONE ] || [ "${#again[@]}" -gt 0 ]; then
+  step "application stack $STACK: ${again[*]:-}${again[*]:+, }tables protected from deletion"
+  deploy_stack "${overrides[@]}" "${again[@]}"
 fi
 
 step "the SPA"
@@ -186,10 +334,11 @@ aws s3 cp "$DIST/index.html" "s3://$bucket/index.html" --only-show-errors \
 aws cloudfront create-invalidation --distribution-id "$distribution" \
   --paths "/" "/index.html" "/config.json" >/dev/null
 
-if [ -n "${SMS_MONTHLY_SPEND_LIMIT:-}" ]; then
+if [ -n "${SMS_MONTHLY_SPEND_LIMIT:-}" ] && [ "$sms_provider" = sns ]; then
   step "SMS settings: transactional, at most USD $SMS_MONTHLY_SPEND_LIMIT a month"
   aws sns set-sms-attributes \
     --attributes "DefaultSMSType=Transactional,MonthlySpendLimit=$SMS_MONTHLY_SPEND_LIMIT"
 fi
 
-echo "Whistle $STAGE is deployed: $site"
+echo "$site" >"$BUILD/site-url"
+echo "Whistle $STAGE is deployed: $site (make smoke URL=$site STAGE=$STAGE checks it)"

@@ -84,7 +84,12 @@ def merge(
         },
     )
     _add(template, "Conditions", hand.get("Conditions", {}))
-    _add(template, "Resources", table_resources(_need(stage_env, "WHISTLE_TABLE_PREFIX")))
+    protected = {"Fn::If": ["ProtectData", True, False]}
+    _add(
+        template,
+        "Resources",
+        table_resources(_need(stage_env, "WHISTLE_TABLE_PREFIX"), protected),
+    )
     _add(template, "Resources", hand.get("Resources", {}))
     _add(template, "Outputs", hand.get("Outputs", {}))
     resources = template["Resources"]

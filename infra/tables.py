@@ -94,17 +94,24 @@ def table_properties(base: str, model: type[Model], table_prefix: str) -> dict[s
     return properties
 
 
-def table_resources(table_prefix: str) -> dict[str, Any]:
-    """One `AWS::DynamoDB::Table` per model, kept when the stack or the resource goes away."""
+def table_resources(table_prefix: str, protected: Any = True) -> dict[str, Any]:
+    """One `AWS::DynamoDB::Table` per model, kept when the stack or the resource goes away,
+    but not when the stack's creation is rolled back (`RetainExceptOnCreate`): a first
+    deployment that fails leaves nothing behind that the next one would collide with.
+    `protected` is the tables' deletion protection (a condition in the application stack,
+    off while the stack is first created, so that such a rollback can delete them)."""
     unknown_ttl = set(TTL_ATTRIBUTES) - set(MODELS)
     if unknown_ttl:
         raise ValueError(f"TTL_ATTRIBUTES names tables without a model: {sorted(unknown_ttl)}")
     return {
         table_logical_id(base): {
             "Type": "AWS::DynamoDB::Table",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
-            "Properties": table_properties(base, model, table_prefix),
+            "Properties": {
+                **table_properties(base, model, table_prefix),
+                "DeletionProtectionEnabled": protected,
+            },
         }
         for base, model in MODELS.items()
     }

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from .services.calendar import CalendarDeps
     from .services.dispatch import DispatchDeps
+    from .services.health import ReadinessDeps
     from .services.identity import IdentityDeps
     from .services.intake import IntakeDeps
     from .services.metrics import MetricsDeps
@@ -225,6 +226,7 @@ class Wiring:
             rules=self.rules,
             registry=self.registry,
             messenger=self.messenger,
+            photos=self.photos,
         )
 
     @cached_property
@@ -238,6 +240,28 @@ class Wiring:
             registry=self.registry,
             cases=self.cases,
             outbox=self.notifications,
+        )
+
+    @cached_property
+    def readiness(self) -> ReadinessDeps:
+        """One small read (or round trip) of each dependency, past every cache."""
+        from .adapters.registry_store import DynamoRegistryStore
+        from .services.health import ReadinessDeps
+
+        def secrets() -> bool:
+            sealed = self.vault.seal("readiness", "ready")
+            return self.vault.open("readiness", sealed) == "ready" and bool(
+                self.settings.signing_key
+            )
+
+        return ReadinessDeps(
+            probes={
+                "registry": lambda: bool(DynamoRegistryStore().load().categories),
+                "cases": lambda: self.cases.get("YS-00000000-0000"),
+                "notifications": lambda: self.notifications.get("readiness"),
+                "photos": lambda: self.photos.stat("readiness/probe"),
+                "secrets": secrets,
+            }
         )
 
     @cached_property

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from chalice.app import Request, Response, handle_extra_types
 
+from . import telemetry
 from .domain.errors import DomainError, ErrorDetail, InvalidInput, PayloadTooLarge
 
 log = logging.getLogger("whistle")
@@ -168,6 +169,19 @@ def error_shape(event: Any, get_response: Callable[[Any], Response]) -> Response
             message = "Something went wrong; please retry."
         keep = {k: str(v) for k, v in response.headers.items() if k.lower() != "content-type"}
         return error_response(response.status_code, code, message, headers=keep)
+    return response
+
+
+def request_context(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: every log line of a request carries its id (API Gateway's, which its
+    own logs carry too), and so does the response (X-Request-Id), so a resident's or a
+    clerk's "it failed" leads to the lines that say why."""
+    telemetry.configure_logging()
+    request_id = str((event.context or {}).get("requestId") or telemetry.new_id())
+    telemetry.clear()
+    telemetry.bind(request_id=request_id)
+    response = get_response(event)
+    response.headers["X-Request-Id"] = request_id
     return response
 
 

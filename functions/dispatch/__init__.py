@@ -5,11 +5,13 @@ timed dispatch job (every minute) that alerts, reminds, escalates and sends.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from chalice.app import Blueprint, Rate, Response
 
+from ..core import telemetry
 from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
 from ..core.domain.staff import Role
@@ -383,6 +385,10 @@ def put_calendar(year: str) -> Response:
 
 @dispatch.schedule(Rate(1, unit=Rate.MINUTES), name="dispatch_tick")
 def dispatch_tick(event: Any) -> dict[str, Any]:
-    report = dispatch_service.tick(wiring().dispatch).as_dict()
-    log.info("dispatch tick %s", report)
+    telemetry.start_job("dispatch", event)
+    deps = wiring().dispatch
+    report = dispatch_service.tick(deps).as_dict()
+    stamp = int(deps.clock.now().timestamp() * 1000)
+    telemetry.job_metrics(report, telemetry.DISPATCH_METRICS, wiring().settings.stage, stamp)
+    log.info("dispatch tick %s", json.dumps(report))
     return report

@@ -11,6 +11,7 @@ from chalice.app import Blueprint, Response
 from ..core.bootstrap import wiring
 from ..core.http import api, json_body, respond, source_address
 from ..core.schemas import NEW_UPLOAD, validate
+from ..core.services import health as health_service
 from ..core.services import intake as use_cases
 from ..core.services import workflow
 from .openapi import openapi_document
@@ -25,6 +26,14 @@ PRIVATE = {"Cache-Control": "no-store, private"}
 @api
 def health() -> Response:
     return respond({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@intake.route("/health/ready", methods=["GET"])
+@api
+def ready() -> Response:
+    """Each dependency read once: ok or failed, no detail (the log has it)."""
+    report, is_ready = health_service.readiness(wiring().readiness)
+    return respond(report, 200 if is_ready else 503, {"Cache-Control": "no-store"})
 
 
 @intake.route("/registry", methods=["GET"])

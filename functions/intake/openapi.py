@@ -176,11 +176,30 @@ def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
+READINESS: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"enum": ["ready", "not_ready"]},
+        "checks": {
+            "type": "object",
+            "additionalProperties": {"enum": ["ok", "failed"]},
+        },
+    },
+}
+
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/health", "GET"): {
         "summary": "Liveness check",
         "responses": {
             "200": _json("OK", {"type": "object", "properties": {"status": {"const": "ok"}}})
+        },
+    },
+    ("/health/ready", "GET"): {
+        "summary": "Readiness: each dependency (tables, photo bucket, secrets) read once",
+        "responses": {
+            "200": _json("Every dependency answered", READINESS),
+            "503": _json("At least one dependency failed (named, without detail)", READINESS),
         },
     },
     ("/registry", "GET"): {

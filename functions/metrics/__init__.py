@@ -3,11 +3,13 @@ reads, property-fee figures (两升一降) and the public results board (晾晒�
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from chalice.app import Blueprint, Cron, Response
 
+from ..core import telemetry
 from ..core.auth import principal_of, staff_authorizer
 from ..core.bootstrap import wiring
 from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
@@ -108,7 +110,10 @@ def public_board() -> Response:
 
 @metrics.schedule(Cron(30, 16, "*", "*", "?", "*"), name="nightly_metrics")
 def nightly_metrics(event: Any) -> dict[str, Any]:
+    telemetry.start_job("nightly", event)
     deps = wiring().metrics
-    report = service.run_day(deps, service.yesterday(deps.clock))
-    log.info("nightly metrics %s", report)
+    report = service.nightly(deps)
+    stamp = int(deps.clock.now().timestamp() * 1000)
+    telemetry.job_metrics(report, telemetry.NIGHTLY_METRICS, wiring().settings.stage, stamp)
+    log.info("nightly metrics %s", json.dumps(report))
     return report

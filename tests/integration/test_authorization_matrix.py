@@ -43,6 +43,7 @@ def row(default: int, **overrides: int) -> dict[str, int]:
 # (method, route) → (path with placeholders, body, expected status by caller)
 MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
     ("GET", "/health"): ("/health", None, row(200)),
+    ("GET", "/health/ready"): ("/health/ready", None, row(200)),
     ("GET", "/registry"): ("/registry", None, row(200)),
     ("GET", "/openapi.json"): ("/openapi.json", None, row(200)),
     ("POST", "/uploads"): ("/uploads", {"content_type": "image/jpeg", "size": 10}, row(201)),

@@ -63,6 +63,32 @@ if args[:2] == ["cloudformation", "deploy"]:
     overrides = overrides[: next((i for i, a in enumerate(overrides) if a.startswith("--")), None)]
     state["deployed"][stack] = dict(o.split("=", 1) for o in overrides)
     answer()
+if args[:2] == ["cloudformation", "describe-stacks"] and "StackStatus" in value_of("--query"):
+    stack = value_of("--stack-name")
+    status = state.get("status", {}).get(stack)
+    if status is None and stack in state["deployed"]:
+        status = "UPDATE_COMPLETE"
+    if status is None:
+        print(f"An error occurred (ValidationError): Stack with id {stack} does not exist",
+              file=sys.stderr)
+        state_path.write_text(json.dumps(state))
+        sys.exit(254)
+    answer(status)
+if args[:2] == ["cloudformation", "describe-stack-events"]:
+    answer(state.get("failure", {}).get(value_of("--stack-name"), "None"))
+if args[:2] == ["sesv2", "get-email-identity"]:
+    answer("False" if value_of("--email-identity") in state.get("unverified", []) else "True")
+if args[:2] == ["sesv2", "get-account"]:
+    answer("False" if state.get("ses_sandbox") else "True")
+if args[:2] == ["sns", "get-sms-sandbox-account-status"]:
+    answer("True" if state.get("sms_sandbox") else "False")
+if args[:2] == ["sns", "get-sms-attributes"]:
+    answer(state.get("spend_limit", "100"))
+if args[:2] == ["iam", "list-server-certificates"]:
+    uploaded = state.get("server_certificates", ["ASCAEXAMPLE1234567"])
+    answer("/cloudfront/whistle/" if value_of("--query").split("'")[1] in uploaded else "None")
+if args[:2] == ["acm", "describe-certificate"]:
+    answer(state.get("certificate_status", "ISSUED"))
 if args[:2] == ["cloudformation", "describe-stacks"]:
     stack = value_of("--stack-name")
     query = value_of("--query")
@@ -107,7 +133,10 @@ def project(tmp_path: Path) -> dict[str, Any]:
     (dist / "index.html").write_text("<!doctype html>")
     (dist / "assets" / "index-abc.js").write_text("console.log(1)")
     parameters = tmp_path / "prod.parameters"
-    parameters.write_text("# comment\n\nSenderEmail=whistle@example.gov.cn\nDomainName=\n")
+    parameters.write_text(
+        "# comment\n\nSenderEmail=whistle@example.gov.cn\nDomainName=\n"
+        "AlarmEmail=ops@example.gov.cn\n"
+    )
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(tmp_path),
@@ -157,6 +186,10 @@ def test_a_first_deployment_bootstraps_creates_the_secrets_deploys_and_uploads_t
         "whistle-prod",
     ]
     assert "PublicUrl=https://d123.cloudfront.net" in deploys[2]
+    # Created without the tables' deletion protection (a failed creation rolls back to
+    # nothing), which the second pass turns on.
+    assert deploys[1][-2:] == ["ProtectData=false", "--no-fail-on-empty-changeset"]
+    assert "ProtectData=true" in deploys[2] and "ProtectData=false" not in deploys[2]
     assert "SenderEmail=whistle@example.gov.cn" in deploys[1]
     assert "SecretsKeyArn=arn:aws:kms:us-east-1:123:key/k" in deploys[1]
     assert "CAPABILITY_AUTO_EXPAND" in deploys[1]
@@ -206,6 +239,8 @@ def test_a_second_deployment_keeps_the_secrets_and_deploys_once(project):
     calls = deploy(project)
     assert "ssm put-parameter" not in commands(calls)
     assert commands(calls).count("cloudformation deploy") == 2  # bootstrap + application
+    application = [c["args"] for c in calls if c["args"][:2] == ["cloudformation", "deploy"]][-1]
+    assert "whistle-prod" in application and "ProtectData=true" in application
 
 
 def test_a_stage_made_by_an_older_release_gets_the_keys_it_lacks_and_keeps_the_others(project):
@@ -259,6 +294,7 @@ def china(project: dict[str, Any]) -> dict[str, Any]:
     Path(project["env"]["PARAMETERS"]).write_text(
         "DomainName=whistle.yushan.example.gov.cn\nIamCertificateId=ASCAEXAMPLE1234567\n"
         "SenderEmail=whistle@yushan.example.gov.cn\nSesRegion=\nSmsSignName=雨山区吹哨\n"
+        "AlarmEmail=ops@yushan.example.gov.cn\n"
     )
     return project
 
@@ -299,3 +335,117 @@ def test_in_china_with_the_settings_in_the_secrets_the_deployment_goes_ahead(chi
     # Parameters the China template does not declare are left out, not refused.
     assert "DomainName=whistle.yushan.example.gov.cn" in deploys[1]
     assert not [a for a in deploys[1] if a.startswith(("SesRegion=", "SmsSignName="))]
+
+
+# -- preflight: a deployment that cannot succeed changes nothing --------------------------------
+
+CHANGES = ("cloudformation deploy", "ssm put-parameter", "cloudformation package", "s3 sync")
+
+
+def refused(project: dict[str, Any], state: dict[str, Any] | None = None) -> str:
+    if state is not None:
+        project["state"].write_text(json.dumps({"calls": [], "deployed": {}, **state}))
+    result = run_deploy(project)
+    assert result.returncode != 0, result.stdout
+    calls = json.loads(project["state"].read_text())["calls"]
+    assert not set(commands(calls)) & set(CHANGES), commands(calls)
+    assert "nothing was changed" in result.stderr
+    return result.stderr
+
+
+def set_parameter(project: dict[str, Any], line: str) -> None:
+    path = Path(project["env"]["PARAMETERS"])
+    path.write_text(path.read_text() + line + "\n")
+
+
+@pytest.mark.parametrize(
+    ("setting", "state", "says"),
+    [
+        ("AlarmEmail=", {}, "AlarmEmail is empty"),
+        ("SenderEmail=", {}, "SenderEmail is empty"),
+        (
+            "",
+            {"unverified": ["whistle@example.gov.cn", "example.gov.cn"]},
+            "has not verified whistle@example.gov.cn",
+        ),
+        ("", {"ses_sandbox": True}, "SES in us-east-1 is in its sandbox"),
+        ("", {"sms_sandbox": True}, "SNS SMS is in its sandbox"),
+        ("", {"spend_limit": "1"}, "spend limit is USD 1"),
+        ("DomainName=whistle.example.gov.cn", {}, "CertificateArn is empty"),
+        (
+            "CertificateArn=arn:aws:acm:us-east-1:123:certificate/c",
+            {"certificate_status": "PENDING_VALIDATION"},
+            "is PENDING_VALIDATION, not ISSUED",
+        ),
+    ],
+)
+def test_preflight_refuses_each_missing_setting_before_changing_anything(
+    project, setting, state, says
+):
+    if setting:
+        set_parameter(project, setting)
+    assert says in refused(project, state)
+
+
+def test_preflight_lists_every_problem_at_once(project):
+    set_parameter(project, "AlarmEmail=")
+    stderr = refused(project, {"sms_sandbox": True, "ses_sandbox": True})
+    assert "3 problem(s)" in stderr
+
+
+def test_a_trial_stage_may_go_ahead_in_the_sandboxes_when_asked(project):
+    project["state"].write_text(
+        json.dumps({"calls": [], "deployed": {}, "sms_sandbox": True, "ses_sandbox": True})
+    )
+    project["env"]["ALLOW_SANDBOX"] = "1"
+    assert commands(deploy(project)).count("cloudformation deploy") == 3
+
+
+def test_a_spend_limit_given_with_the_deployment_satisfies_the_preflight_and_is_set(project):
+    project["state"].write_text(json.dumps({"calls": [], "deployed": {}, "spend_limit": "1"}))
+    project["env"]["SMS_MONTHLY_SPEND_LIMIT"] = "50"
+    calls = deploy(project)
+    (attributes,) = [c["args"] for c in calls if c["args"][:2] == ["sns", "set-sms-attributes"]]
+    assert "MonthlySpendLimit=50" in attributes[-1]
+
+
+def test_in_china_the_preflight_wants_the_domain_and_an_uploaded_certificate(china):
+    Path(china["env"]["PARAMETERS"]).write_text(
+        "DomainName=\nIamCertificateId=\nSenderEmail=whistle@yushan.example.gov.cn\n"
+        "AlarmEmail=ops@yushan.example.gov.cn\n"
+    )
+    stderr = refused(china, {})
+    assert "DomainName is empty" in stderr and "IamCertificateId is empty" in stderr
+    assert "SES" not in stderr and "SNS" not in stderr  # Alibaba Cloud SMS and SMTP there
+    Path(china["env"]["PARAMETERS"]).write_text(
+        "DomainName=whistle.yushan.example.gov.cn\nIamCertificateId=ASCANOTUPLOADED0000\n"
+        "SenderEmail=whistle@yushan.example.gov.cn\nAlarmEmail=ops@yushan.example.gov.cn\n"
+    )
+    assert "no server certificate ASCANOTUPLOADED0000" in refused(china, {})
+
+
+# -- a stack CloudFormation cannot deploy over ---------------------------------------------------
+
+
+def stuck(project: dict[str, Any], status: str, failure: str) -> str:
+    """What the deployment says about an application stack in `status` that failed so."""
+    state = {"status": {"whistle-prod": status}, "failure": {"whistle-prod": failure}}
+    return refused(project, state)
+
+
+def test_a_first_creation_that_rolled_back_is_detected_with_its_cause_and_the_way_out(project):
+    stderr = stuck(project, "ROLLBACK_COMPLETE", "Distribution\tYour account must be verified")
+    assert "whistle-prod is ROLLBACK_COMPLETE" in stderr
+    assert "It failed at: Distribution Your account must be verified" in stderr
+    assert "aws cloudformation delete-stack --stack-name whistle-prod" in stderr
+
+
+def test_a_failed_update_rollback_is_detected_and_continued_never_deleted(project):
+    stderr = stuck(project, "UPDATE_ROLLBACK_FAILED", "CasesTable\tResource was modified outside")
+    assert "continue-update-rollback --stack-name whistle-prod" in stderr
+    assert "Never delete this stack" in stderr and "delete-stack --stack-name" not in stderr
+
+
+def test_a_deployment_already_running_is_waited_for(project):
+    stderr = refused(project, {"status": {"whistle-prod-bootstrap": "UPDATE_IN_PROGRESS"}})
+    assert "another deployment is running" in stderr

@@ -228,7 +228,7 @@ def test_the_buckets_are_private_and_encrypted_and_abandoned_uploads_expire(temp
     rules = resources["PhotoBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     staging = [r for r in rules if r.get("Prefix") == "incoming/"]
     assert staging and staging[0]["Status"] == "Enabled" and staging[0]["ExpirationInDays"] <= 7
-    assert resources["PhotoBucket"]["DeletionPolicy"] == "Retain"
+    assert resources["PhotoBucket"]["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_cloudfront_serves_the_spa_and_forwards_api_unchanged_compressed(template):

@@ -3,6 +3,7 @@ retention purge — and sending that loses nothing and sends nothing twice."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -248,3 +249,46 @@ def test_a_staff_action_between_lease_and_save_wins_over_the_tick(api, wiring, r
     assert kinds(api, DISTRICT, code)[-1] == "chased"
     tick(wiring)  # the timer is still due: the next tick fires it, once
     assert kinds(api, DISTRICT, code).count("dispatched") == 1
+
+
+def test_the_retention_purge_deletes_the_reports_and_the_resolutions_photos(
+    api, wiring, robots, clock
+):
+    import uuid
+
+    import boto3
+
+    from tests.images import photo
+    from tests.integration.test_intake_api import post_case, upload_photo
+    from tests.integration.test_intake_api import report as report_body
+
+    def objects(code: str) -> list[str]:
+        s3 = boto3.client("s3")
+        listed = s3.list_objects_v2(Bucket=wiring.settings.photo_bucket, Prefix="cases/")
+        return [o["Key"] for o in listed.get("Contents", []) if o["Key"] in keys]
+
+    key = uuid.uuid4().hex
+    staged = upload_photo(api, key, photo())
+    filed = post_case(api, report_body(photos=[staged]), key=key)
+    assert filed.status_code == 201, filed.body
+    code = json.loads(filed.body)["code"]
+    ok(act(api, DISTRICT, code, "whistle"))
+    tick(wiring)
+    ok(act(api, LUDENG, code, "claim"))
+    upload_key = uuid.uuid4().hex
+    staged = upload_photo(api, upload_key, photo())
+    ok(act(api, LUDENG, code, "resolve", note="已更换灯泡", photos=[staged], upload_key=upload_key))
+    keys = wiring.cases.get(code).photo_keys()
+    assert len(objects(code)) == 2
+    clock.advance(days=7, hours=1)
+    tick(wiring)  # closed unrated
+    clock.advance(days=179)
+    tick(wiring)
+    assert len(objects(code)) == 2  # the retention has not ended yet
+    clock.advance(days=1, hours=1)
+    assert tick(wiring)["errors"] == 0
+    assert objects(code) == []
+    case = view(api, DISTRICT, code)
+    assert case["photos"] == [] and case["resolution"]["photos"] == []
+    assert kinds(api, DISTRICT, code)[-1] == "phone_purged"
+    tick(wiring)  # nothing left to do, nothing fails

@@ -86,3 +86,53 @@ def test_the_first_district_account_is_made_against_the_stage_and_asks_for_a_pas
     }
     again = create("x", "x@y.cn")
     assert again == 1 and "exists" in capsys.readouterr().err
+
+
+def test_first_run_loads_the_registry_makes_the_account_and_says_what_next_twice_safely(
+    prod_stage, capsys
+):
+    from functions.cli import main
+    from functions.core import bootstrap
+    from tests.fakes import ROOT
+
+    argv = [
+        "first-run",
+        "--stage",
+        "prod",
+        "--registry",
+        str(ROOT / "functions" / "local" / "data" / "sample-registry.json"),
+        "--username",
+        "district.li",
+        "--name",
+        "李主任",
+        "--email",
+        "li@yushan.example.gov.cn",
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "1/2 registry" in printed and "loaded" in printed and "SAMPLE data" in printed
+    assert "2/2 district account district.li created" in printed
+    assert "make smoke URL=" in printed and "STAGE=prod" in printed
+    wiring = bootstrap.wiring()
+    assert wiring.settings.table_name("registry") == "whistle-prod-registry"
+    assert wiring.registry.current().categories
+    assert wiring.identity.accounts.get("district.li").must_change_password
+
+    assert main(argv) == 0  # a second run after a half-finished first one
+    again = capsys.readouterr().out
+    assert "exists. Kept as it is." in again and "Temporary password" not in again
+
+
+def test_first_run_refuses_a_registry_with_problems_and_creates_no_account(
+    prod_stage, capsys, tmp_path
+):
+    from functions.cli import main
+    from functions.core import bootstrap
+
+    broken = tmp_path / "registry.json"
+    broken.write_text(json.dumps({"version": "x"}))
+    argv = ["first-run", "--stage", "prod", "--registry", str(broken)]
+    argv += ["--username", "district.zhao", "--name", "李", "--email", "li@example.gov.cn"]
+    assert main(argv) == 1
+    assert "registry.json" in capsys.readouterr().err
+    assert bootstrap.wiring().identity.accounts.get("district.zhao") is None

@@ -117,7 +117,7 @@ def test_the_stack_outputs_every_table_name_and_arn(created):
 def test_every_table_keeps_its_data_when_the_stack_or_the_resource_goes():
     for resource in data_template(PREFIX)["Resources"].values():
         properties = resource["Properties"]
-        assert resource["DeletionPolicy"] == "Retain"
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
         assert resource["UpdateReplacePolicy"] == "Retain"
         assert properties["PointInTimeRecoverySpecification"] == {
             "PointInTimeRecoveryEnabled": True

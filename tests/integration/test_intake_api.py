@@ -319,3 +319,27 @@ def test_the_phone_number_never_reaches_the_logs(api, caplog):
     post_case(api, report(phone="13812345678", category="dragons"), key="another-key-01")
     assert PHONE not in caplog.text
     assert "5678" not in "".join(r.getMessage() for r in caplog.records if "whistle" in r.name)
+
+
+def test_readiness_reads_each_dependency_and_names_the_one_that_fails(api, wiring):
+    ready = api.get("/health/ready")
+    assert ready.status_code == 200 and ready.headers["Cache-Control"] == "no-store"
+    body = json.loads(ready.body)
+    assert body == {
+        "status": "ready",
+        "checks": {
+            "registry": "ok",
+            "cases": "ok",
+            "notifications": "ok",
+            "photos": "ok",
+            "secrets": "ok",
+        },
+    }
+    from functions.core.adapters.photo_store import S3PhotoStore
+
+    # The photo bucket gone (or not yet created, or not granted): readiness says so.
+    wiring.__dict__["photos"] = S3PhotoStore(wiring.client("s3"), "no-such-bucket")
+    broken = api.get("/health/ready")
+    assert broken.status_code == 503
+    assert json.loads(broken.body)["checks"] == {**body["checks"], "photos": "failed"}
+    assert b"no-such-bucket" not in broken.body

@@ -176,6 +176,11 @@ def sids(template: dict[str, Any], role_id: str) -> dict[str, str | None]:
 def test_only_the_api_may_read_and_write_photos_and_only_the_dispatch_job_may_send(merged):
     assert "Photos" in by_sid(merged, "ApiHandlerRole")
     assert "Photos" not in by_sid(merged, "DispatchTickRole")
+    # The retention purge deletes case photos, and may do nothing else with the bucket.
+    purge = by_sid(merged, "DispatchTickRole")["PhotoPurge"]
+    assert purge["Action"] == "s3:DeleteObject"
+    assert purge["Resource"] == {"Fn::Sub": "${PhotoBucket.Arn}/cases/*"}
+    assert "PhotoPurge" not in by_sid(merged, "ApiHandlerRole")
     dispatch = sids(merged, "DispatchTickRole")
     # SES and SNS only when they are the chosen providers.
     assert dispatch["Email"] == "UseSes" and dispatch["Sms"] == "UseSns"
@@ -303,6 +308,7 @@ def test_for_a_china_region_nothing_names_ses_or_sns_and_an_icp_domain_is_requir
     china = merge(chalice_template(), "prod", STAGE_ENV, region="cn-north-1")
     assert set(sids(china, "DispatchTickRole")) == {
         "OwnLogs",
+        "PhotoPurge",
         "TablesRead",
         "TablesWrite",
         "Secrets",
@@ -323,3 +329,17 @@ def test_for_a_china_region_nothing_names_ses_or_sns_and_an_icp_domain_is_requir
         "MinimumProtocolVersion": "TLSv1.2_2021",
     }
     assert china["Outputs"]["SiteUrl"]["Value"] == {"Fn::Sub": "https://${DomainName}"}
+
+
+def test_kept_data_is_kept_except_when_a_first_creation_rolls_back(merged):
+    resources = merged["Resources"]
+    kept = {n: r for n, r in resources.items() if r.get("UpdateReplacePolicy") == "Retain"}
+    assert "PhotoBucket" in kept and len(kept) == len(MODELS) + 1
+    for name, resource in kept.items():
+        # Kept when the stack goes; removed when its creation fails, so the next deployment
+        # does not collide with a named table or bucket left behind.
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate", name
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            protection = resource["Properties"]["DeletionProtectionEnabled"]
+            assert protection == {"Fn::If": ["ProtectData", True, False]}
+    assert merged["Parameters"]["ProtectData"]["Default"] == "true"

@@ -434,6 +434,7 @@ class Case:
             self._close_for_good(at, policy)
         elif timer.kind is TimerKind.PURGE:
             self.purge_phone(at)
+            self._forget_photos()
         return True
 
     # -- the department ------------------------------------------------------------------------
@@ -652,6 +653,16 @@ class Case:
         if not self.phone.ciphertext:
             raise IllegalTransition("The phone number was already deleted.", "phone_purged")
         self._record("phone_revealed", actor, at, self.status)
+
+    def photo_keys(self) -> tuple[str, ...]:
+        """Every photo of the case in the photo store: the report's and the resolution's."""
+        return (*self.photos, *(self.resolution or {}).get("photos", ()))
+
+    def _forget_photos(self) -> None:
+        """Retention ended: the photos go with the phone number (the job deletes the files)."""
+        self.photos = ()
+        if self.resolution and self.resolution.get("photos"):
+            self.resolution = {**self.resolution, "photos": []}
 
     def purge_phone(self, at: datetime) -> None:
         """Retention ended: keep only the masked form."""

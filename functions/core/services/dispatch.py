@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..domain.cases import TimerKind
 from ..domain.clock import Clock
 from ..domain.errors import Conflict
 from ..ports import (
@@ -29,6 +30,7 @@ from ..ports import (
     DeliveryStatus,
     Notification,
     NotificationStore,
+    PhotoStore,
     RegistrySource,
     Throttled,
     Transport,
@@ -57,6 +59,7 @@ class DispatchDeps:
     rules: Rules
     registry: RegistrySource
     messenger: Messenger
+    photos: PhotoStore  # the retention purge deletes a case's photos
 
 
 @dataclass
@@ -102,9 +105,15 @@ def fire_timers(deps: DispatchDeps, report: TickReport) -> None:
             report.skipped += 1  # another tick has it, or it changed since the query
             continue
         try:
+            purging = case.timer is not None and case.timer.kind is TimerKind.PURGE
+            photos = case.photo_keys() if purging else ()
             if not case.on_timer(now, deps.rules.policy(case.category)):
                 report.skipped += 1
                 continue
+            if photos:
+                # Before the save: if it fails, the timer fires again and deletes again
+                # (deleting is idempotent); after it, a failure would leave the files behind.
+                deps.photos.delete(list(photos))
             deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
             report.fired += 1
         except Conflict as error:

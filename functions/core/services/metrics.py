@@ -132,6 +132,16 @@ def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[s
     return {"job": "metrics", "day": day.isoformat(), "events": len(events), "items": written}
 
 
+def nightly(deps: MetricsDeps) -> dict[str, Any]:
+    """The nightly job: yesterday's figures, and how long after that day ended they were
+    ready (the operator's measure of a late or missed night)."""
+    day = yesterday(deps.clock)
+    report = run_day(deps, day)
+    day_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), CHINA_TZ)
+    lag = (deps.clock.now() - day_end).total_seconds()
+    return {**report, "finished": 1, "lag_seconds": round(max(lag, 0.0), 3)}
+
+
 def rollup(deps: MetricsDeps, day: date) -> None:
     """Month from its days, quarter from its months, year from its quarters; the backlog of
     a longer period is that of its last part."""
