@@ -607,5 +607,10 @@ def _public_event(event: CaseEvent) -> dict[str, Any]:
         "at": iso(event.at),
         "kind": event.kind,
         "status": event.status_after.value,
-        "note": event.note if event.kind in ("rejected", "resolved", "local") else None,
+        "note": event.note if event.kind in ("rejected", "resolved", "local", "rated") else None,
+        "rating": (
+            {"resolved": event.data.get("resolved"), "satisfaction": event.data.get("satisfaction")}
+            if event.kind == "rated"
+            else None
+        ),
     }
