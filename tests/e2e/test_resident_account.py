@@ -183,3 +183,25 @@ def test_another_numbers_session_does_not_open_a_case(stack, small_phone, desk):
     page.goto(f"{stack.url}/#/case/{theirs}")
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_test_id("case-status")).to_have_count(0)
+
+
+def test_an_urgent_kind_says_what_to_do_right_now_before_the_form(stack, small_phone):
+    page = small_phone.new_page()
+    page.goto(stack.url)
+    page.click("[data-category=street_light]")
+    expect(page.get_by_test_id("urgent-guidance")).to_have_count(0)
+    page.click("[data-category=elevator]")
+    guidance = page.get_by_test_id("urgent-guidance")
+    expect(guidance).to_contain_text("96333")
+    expect(guidance.locator("a[href='tel:96333']")).to_be_visible()
+    page.click("[data-category=fire_safety]")
+    expect(guidance.locator("a[href='tel:119']")).to_be_visible()
+    # Shown right under the kinds, before the rest of the form.
+    box = guidance.bounding_box()
+    assert (
+        box["width"] <= 360 and box["y"] < page.locator("input[name=address]").bounding_box()["y"]
+    )
+    screenshot(page, "resident-urgent-guidance-360")
+    english(page)
+    expect(guidance).to_contain_text("call 119 now")
+    screenshot(page, "resident-urgent-guidance-360-en")

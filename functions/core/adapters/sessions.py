@@ -54,17 +54,7 @@ class HmacAccessTokens:
         self._lifetime = lifetime_seconds
 
     def issue(self, username: str, generation: int, now: datetime) -> tuple[str, datetime]:
-        issued = int(now.timestamp())
-        expires = issued + self._lifetime
-        claims = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": username,
-            "gen": generation,
-            "iat": issued,
-            "exp": expires,
-        }
-        return encode(claims, self._key), datetime.fromtimestamp(expires, UTC)
+        return _issue(self._key, self._lifetime, now, aud=AUDIENCE, sub=username, gen=generation)
 
     def verify(self, token: str, now: datetime) -> AccessClaims:
         claims = decode(token, self._key, AUDIENCE, now)
@@ -73,6 +63,14 @@ class HmacAccessTokens:
         if not isinstance(generation, int) or not isinstance(username, str) or not username:
             raise _rejected()
         return AccessClaims(username, generation, datetime.fromtimestamp(claims["exp"], UTC))
+
+
+def _issue(key: bytes, lifetime: int, now: datetime, **claims: Any) -> tuple[str, datetime]:
+    """A token of these claims from `now` for `lifetime` seconds, and when it expires."""
+    issued = int(now.timestamp())
+    expires = issued + lifetime
+    signed = {"iss": ISSUER, **claims, "iat": issued, "exp": expires}
+    return encode(signed, key), datetime.fromtimestamp(expires, UTC)
 
 
 def _rejected() -> Unauthorized:
@@ -120,17 +118,9 @@ class HmacResidentTokens:
         self._lifetime = lifetime_seconds
 
     def issue(self, lookup: str, now: datetime) -> tuple[str, datetime]:
-        issued = int(now.timestamp())
-        expires = issued + self._lifetime
-        claims = {
-            "iss": ISSUER,
-            "aud": RESIDENT_AUDIENCE,
-            "kind": "resident",
-            "sub": lookup,
-            "iat": issued,
-            "exp": expires,
-        }
-        return encode(claims, self._key), datetime.fromtimestamp(expires, UTC)
+        return _issue(
+            self._key, self._lifetime, now, aud=RESIDENT_AUDIENCE, kind="resident", sub=lookup
+        )
 
     def verify(self, token: str, now: datetime) -> str:
         claims = decode(token, self._key, RESIDENT_AUDIENCE, now)

@@ -540,7 +540,6 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
     phone number; anything else looks like no case."""
     case = deps.keys.open(deps.cases, code, credentials)
     registry = deps.registry.current()
-    category = registry.categories.get(case.category)
     compound = registry.compounds.get(case.compound)
     community = registry.communities.get(case.community)
     department = registry.departments.get(case.department or "")
@@ -557,11 +556,7 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
     return {
         "code": case.code,
         "status": case.status.value,
-        "category": {
-            "id": case.category,
-            "name": category.name if category else case.category,
-            "name_en": category.name_en if category else case.category,
-        },
+        "category": registry.category_names(case.category),
         "compound": {"id": case.compound, "name": compound.name if compound else case.compound},
         "community": {"id": case.community, "name": community.name if community else ""},
         "department": (

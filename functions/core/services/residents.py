@@ -204,16 +204,11 @@ def my_cases(deps: ResidentDeps, session: str | None) -> dict[str, Any]:
     registry = deps.registry.current()
     items = []
     for case in deps.cases.by_phone(lookup, MY_CASES):
-        category = registry.categories.get(case.category)
         items.append(
             {
                 "code": case.code,
                 "status": case.status.value,
-                "category": {
-                    "id": case.category,
-                    "name": category.name if category else case.category,
-                    "name_en": category.name_en if category else case.category,
-                },
+                "category": registry.category_names(case.category),
                 "created_at": iso(case.created_at),
                 "updated_at": iso(case.updated_at),
             }

@@ -405,9 +405,7 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
         "code": case.code,
         "status": case.status.value,
         "category": {
-            "id": case.category,
-            "name": category.name if category else case.category,
-            "name_en": category.name_en if category else case.category,
+            **registry.category_names(case.category),
             "icon": category.icon if category else "more",
         },
         "urgent": case.urgent,
