@@ -202,6 +202,12 @@ def test_an_urgent_kind_says_what_to_do_right_now_before_the_form(stack, small_p
         box["width"] <= 360 and box["y"] < page.locator("input[name=address]").bounding_box()["y"]
     )
     screenshot(page, "resident-urgent-guidance-360")
+    # At 360 px no kind's name breaks inside itself (楼栋消防安全 on one line), and the
+    # sample-data badge sits in the page, over nothing.
+    heights = page.eval_on_selector_all(".category-name", "els => els.map(e => e.offsetHeight)")
+    assert max(heights) < 20, heights
+    pill = page.get_by_test_id("sample-pill")
+    assert pill.evaluate("e => getComputedStyle(e).position") == "static"
     english(page)
     expect(guidance).to_contain_text("call 119 now")
     screenshot(page, "resident-urgent-guidance-360-en")
