@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from functions.core.adapters.sessions import HmacResidentTokens
 from functions.core.adapters.vault import AesGcmVault
 from functions.core.config import Limits
 from functions.core.domain.calendar import WorkCalendar
@@ -26,6 +27,7 @@ from functions.core.ports import (
     StoredPhoto,
 )
 from functions.core.services.intake import IntakeDeps
+from functions.core.services.residents import CaseKeys
 from functions.core.services.rules import Rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,6 +135,10 @@ class FakeCaseStore:
         case.notices.clear()
         case.version = (case.version or 0) + 1
         self.cases[case.code] = replace(case, new_events=[], notices=[])
+
+    def by_phone(self, lookup: str, limit: int) -> list[Case]:
+        found = [c for c in self.cases.values() if c.phone.lookup and c.phone.lookup == lookup]
+        return sorted(found, key=lambda c: c.created_at, reverse=True)[:limit]
 
     def get(self, code: str) -> Case | None:
         case = self.cases.get(code)
@@ -249,16 +255,19 @@ def intake_deps(
 ) -> IntakeDeps:
     registry = FakeRegistry()
     cases = FakeCaseStore()
+    clock = clock or FixedClock(datetime.fromisoformat("2026-11-27T02:00:00+00:00"))
+    vault = AesGcmVault(b"e" * 32, b"l" * 32)
     return IntakeDeps(
-        clock=clock or FixedClock(datetime.fromisoformat("2026-11-27T02:00:00+00:00")),
+        clock=clock,
         ids=ids or SequenceIds(),
         registry=registry,
         cases=cases,
         photos=FakePhotoStore(),
-        vault=AesGcmVault(b"e" * 32, b"l" * 32),
+        vault=vault,
         rules=Rules(registry, FakeCalendar()),
         counters=cases,
         limits=limits or Limits(),
+        keys=CaseKeys(clock, vault, HmacResidentTokens(SESSION_KEY, 3600)),
     )
 
 

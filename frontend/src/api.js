@@ -102,8 +102,29 @@ export function createCase(reportKey, body) {
   return request('POST', '/cases', { body, headers: { 'Idempotency-Key': reportKey } })
 }
 
-export function getCase(code, token) {
-  return request('GET', `/cases/${encodeURIComponent(code)}`, { headers: { 'X-Case-Token': token } })
+/** What opens a case for its resident: its token (or SMS link key), or a phone session. */
+function caseHeaders({ token, session } = {}) {
+  const headers = {}
+  if (token) headers['X-Case-Token'] = token
+  if (session) headers.Authorization = `Bearer ${session}`
+  return headers
+}
+
+export function getCase(code, access) {
+  return request('GET', `/cases/${encodeURIComponent(code)}`, { headers: caseHeaders(access) })
+}
+
+// -- residents signed in by phone ------------------------------------------------------------
+
+export const residentApi = {
+  requestCode: (phone) => request('POST', '/resident/code', { body: { phone } }),
+  signIn: (phone, code) => request('POST', '/resident/session', { body: { phone, code } }),
+  cases: (session) => request('GET', '/resident/cases', { headers: caseHeaders({ session }) }),
+  setUpdates: (code, access, updates) =>
+    request('PUT', `/cases/${encodeURIComponent(code)}/preferences`, {
+      body: { updates },
+      headers: caseHeaders(access),
+    }),
 }
 
 // -- staff -------------------------------------------------------------------------------
@@ -187,9 +208,9 @@ export const linkApi = {
     }),
 }
 
-export function rateCase(code, token, body) {
+export function rateCase(code, access, body) {
   return request('POST', `/cases/${encodeURIComponent(code)}/rating`, {
     body,
-    headers: { 'X-Case-Token': token },
+    headers: caseHeaders(access),
   })
 }

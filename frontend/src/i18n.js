@@ -82,14 +82,31 @@ export async function restoreLocale() {
   if (saved && saved !== 'zh-CN' && loaders[saved]) await setLocale(saved)
 }
 
+// English dates name the month ("1 Dec 2026, 17:30"): "01/12/2026" reads as 12 January to
+// half the world. Chinese dates are unambiguous as numbers.
 export function formatTime(iso) {
   const date = new Date(iso)
   return new Intl.DateTimeFormat(i18n.locale === 'en' ? 'en-GB' : 'zh-CN', {
     timeZone: 'Asia/Shanghai',
     year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+    month: i18n.locale === 'en' ? 'short' : '2-digit',
+    day: i18n.locale === 'en' ? 'numeric' : '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+  }).format(date)
+}
+
+/** A deadline in plain words: "12月8日 17:30", "8 Dec 2026, 17:30". */
+export function formatDeadline(iso) {
+  const date = new Date(iso)
+  const english = i18n.locale === 'en'
+  return new Intl.DateTimeFormat(english ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: english ? 'numeric' : undefined,
+    month: english ? 'short' : 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   }).format(date)
 }

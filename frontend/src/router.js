@@ -6,6 +6,7 @@ const residentPages = {
   submitted: () => import('./resident/SubmittedPage.vue'),
   mine: () => import('./resident/MyReportsPage.vue'),
   case: () => import('./resident/CasePage.vue'),
+  phoneSignIn: () => import('./resident/PhoneSignInPage.vue'),
 }
 
 // Hash routing: the whole app is one document in object storage, and everything after
@@ -15,6 +16,10 @@ export const routes = [
   { path: '/submitted/:code', name: 'submitted', component: residentPages.submitted },
   { path: '/mine', name: 'mine', component: residentPages.mine },
   { path: '/case/:code', name: 'case', component: residentPages.case },
+  // The link of every resident SMS: the case code and its link key, short enough for a
+  // template parameter. Opened once, the key is remembered and the address becomes /case/….
+  { path: '/c/:link', name: 'case-link', component: residentPages.case },
+  { path: '/me', name: 'phone-sign-in', component: residentPages.phoneSignIn },
   { path: '/signin', name: 'signin', component: () => import('./staff/SignInPage.vue') },
   { path: '/staff', name: 'staff', component: () => import('./staff/StaffHome.vue'), meta: { staff: true } },
   {

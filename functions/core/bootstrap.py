@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         PhoneVault,
         PhotoStore,
         RegistrySource,
+        ResidentTokens,
         RobotSender,
         SmsSender,
         Transport,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .services.notify import Messenger
     from .services.open311 import Open311Deps
     from .services.outbox import OutboxDeps
+    from .services.residents import CaseKeys, ResidentDeps
     from .services.rules import Rules
     from .services.workflow import WorkflowDeps
 
@@ -183,6 +185,41 @@ class Wiring:
             rules=self.rules,
             counters=self.counters,
             limits=self.settings.limits,
+            keys=self.case_keys,
+        )
+
+    @cached_property
+    def resident_tokens(self) -> ResidentTokens:
+        from .adapters.sessions import HmacResidentTokens
+        from .services.residents import SESSION_SECONDS
+
+        return HmacResidentTokens(self.settings.session_key, SESSION_SECONDS)
+
+    @cached_property
+    def case_keys(self) -> CaseKeys:
+        from .services.residents import CaseKeys
+
+        return CaseKeys(clock=self.clock, vault=self.vault, tokens=self.resident_tokens)
+
+    @cached_property
+    def residents(self) -> ResidentDeps:
+        from .adapters.counters import DynamoSignInCodes
+        from .adapters.tables import connection
+        from .services.dispatch import send_now
+        from .services.residents import ResidentDeps
+
+        return ResidentDeps(
+            clock=self.clock,
+            ids=self.ids,
+            vault=self.vault,
+            cases=self.cases,
+            codes=DynamoSignInCodes(connection(self.settings)),
+            tokens=self.resident_tokens,
+            counters=self.counters,
+            limits=self.settings.limits,
+            registry=self.registry,
+            keys=self.case_keys,
+            send_now=lambda message: send_now(self.dispatch, message),
         )
 
     @cached_property
@@ -212,6 +249,7 @@ class Wiring:
             vault=self.vault,
             rules=self.rules,
             messenger=self.messenger,
+            keys=self.case_keys,
         )
 
     @cached_property

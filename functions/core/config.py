@@ -83,6 +83,9 @@ class Limits:
     reports_per_staff: int = 60  # a grid worker or property company, per account
     uploads_per_address: int = 200  # photo upload tickets: six photos a report, and retries
     webhook_per_minute: int = 20  # WeCom / DingTalk / Feishu robots allow 20 a minute
+    sign_in_codes_per_phone: int = 5  # residents' SMS codes: each one an SMS paid for
+    sign_in_codes_per_address: int = 20
+    sign_in_window_seconds: int = 3600
 
 
 SMS_PROVIDERS = ("sns", "aliyun")

@@ -110,6 +110,10 @@ class CaseStore(Protocol):
 
     def due(self, now: datetime, limit: int) -> list[tuple[str, str]]: ...
 
+    def by_phone(self, lookup: str, limit: int) -> list[Case]:
+        """The cases filed with the phone of this keyed hash, newest first (one Query)."""
+        ...
+
 
 # -- rate limits -------------------------------------------------------------------------------
 
@@ -465,6 +469,43 @@ class SessionStore(Protocol):
     def rotate(self, old: RefreshRecord, new: RefreshRecord, now: datetime) -> bool:
         """Mark `old` used and store `new`, atomically; False (and nothing stored) when
         `old` was already used."""
+        ...
+
+
+@dataclass(frozen=True)
+class SignInChallenge:
+    """A resident's pending sign-in: a keyed hash of the code sent by SMS (never the code),
+    the tries left and when it lapses. One a phone: asking again replaces it."""
+
+    key: str  # "sign-in#" + the phone's keyed hash
+    secret: str
+    expires_at: datetime
+
+
+class SignInCodes(Protocol):
+    def issue(self, challenge: SignInChallenge, message: Notification) -> None:
+        """Store the challenge (replacing any earlier one) and its SMS in the outbox, in
+        one transaction: no code is sent that is not stored, none stored that is not sent."""
+        ...
+
+    def attempt(self, key: str, now: datetime, tries: int) -> str | None:
+        """Count one try and give back the stored secret; None (nothing counted) when there
+        is no challenge, it has lapsed or its `tries` are used up."""
+        ...
+
+    def consume(self, key: str, secret: str) -> bool:
+        """Remove the challenge if it still holds `secret`: a code signs in once."""
+        ...
+
+
+class ResidentTokens(Protocol):
+    """Short-lived resident sessions Whistle signs itself, naming a phone's keyed hash."""
+
+    def issue(self, lookup: str, now: datetime) -> tuple[str, datetime]: ...
+
+    def verify(self, token: str, now: datetime) -> str:
+        """The phone's keyed hash of a valid, unexpired resident token; Unauthorized for
+        anything else (a staff token included)."""
         ...
 
 

@@ -48,6 +48,37 @@ NEW_CASE: dict[str, Any] = {
     },
 }
 
+_PHONE = {"type": "string", "minLength": 1, "maxLength": 32, "pattern": PHONE_PATTERN}
+
+RESIDENT_CODE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["phone"],
+    "properties": {"phone": _PHONE},
+}
+
+RESIDENT_SIGN_IN: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["phone", "code"],
+    "properties": {
+        "phone": _PHONE,
+        "code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "6 digits from the SMS"},
+    },
+}
+
+RESIDENT_PREFERENCES: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["updates"],
+    "properties": {
+        "updates": {
+            "enum": ["all", "essential"],
+            "description": "every message about the case, or only the essential ones",
+        }
+    },
+}
+
 NEW_UPLOAD: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

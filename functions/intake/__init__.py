@@ -6,14 +6,14 @@ mount point) supplies it.
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 
 from ..core.bootstrap import wiring
 from ..core.http import api, json_body, respond, source_address
 from ..core.schemas import NEW_UPLOAD, validate
 from ..core.services import health as health_service
 from ..core.services import intake as use_cases
-from ..core.services import workflow
+from ..core.services import residents, workflow
 from .openapi import openapi_document
 
 intake = Blueprint(__name__)
@@ -73,22 +73,63 @@ def create_case() -> Response:
     return respond(receipt.as_dict(), 201, headers)
 
 
+def _credentials(request: Request) -> residents.Credentials:
+    """The case token (or SMS link key) and the resident session a request carries."""
+    headers = request.headers
+    return residents.Credentials(headers.get("x-case-token"), headers.get("authorization"))
+
+
 @intake.route("/cases/{code}", methods=["GET"])
 @api
 def get_case(code: str) -> Response:
-    token = intake.current_request.headers.get("x-case-token")
-    return respond(use_cases.view_case(wiring().intake, code, token), headers=PRIVATE)
+    request = intake.current_request
+    return respond(
+        use_cases.view_case(wiring().intake, code, _credentials(request)), headers=PRIVATE
+    )
 
 
 @intake.route("/cases/{code}/rating", methods=["POST"])
 @api
 def rate_case(code: str) -> Response:
-    """回访评价: the resident rates the outcome with the case token."""
+    """回访评价: the resident rates the outcome."""
     request = intake.current_request
-    result = workflow.rate(
-        wiring().workflow, code, request.headers.get("x-case-token"), json_body(request)
+    result = workflow.rate(wiring().workflow, code, _credentials(request), json_body(request))
+    return respond(result, headers=PRIVATE)
+
+
+@intake.route("/cases/{code}/preferences", methods=["PUT"])
+@api
+def case_preferences(code: str) -> Response:
+    """Which messages about the case the resident wants: all, or only the essential ones."""
+    request = intake.current_request
+    result = residents.set_updates(
+        wiring().residents, code, _credentials(request), json_body(request)
     )
     return respond(result, headers=PRIVATE)
+
+
+@intake.route("/resident/code", methods=["POST"])
+@api
+def resident_code() -> Response:
+    """A sign-in code by SMS; the same answer for every valid number."""
+    request = intake.current_request
+    result = residents.request_code(wiring().residents, json_body(request), source_address(request))
+    return respond(result, 202, PRIVATE)
+
+
+@intake.route("/resident/session", methods=["POST"])
+@api
+def resident_session() -> Response:
+    request = intake.current_request
+    return respond(residents.sign_in(wiring().residents, json_body(request)), headers=PRIVATE)
+
+
+@intake.route("/resident/cases", methods=["GET"])
+@api
+def resident_cases() -> Response:
+    """ "My cases": every case filed with the signed-in number."""
+    session = intake.current_request.headers.get("authorization")
+    return respond(residents.my_cases(wiring().residents, session), headers=PRIVATE)
 
 
 from .open311 import register as _register_open311  # noqa: E402 - routes on this blueprint

@@ -17,6 +17,9 @@ from ..core.schemas import (
     NEW_UPLOAD,
     RATING,
     REFRESH,
+    RESIDENT_CODE,
+    RESIDENT_PREFERENCES,
+    RESIDENT_SIGN_IN,
     SCOPES,
     SIGN_IN,
     STAFF_REPORT,
@@ -111,9 +114,12 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 CASE_TOKEN = {
     "name": "X-Case-Token",
     "in": "header",
-    "required": True,
+    "required": False,
+    "description": "The case token, or the key of the case's SMS link (after the code and "
+    "its dot); without it, a resident session of the case's phone number (Authorization).",
     "schema": {"type": "string"},
 }
+RESIDENT: list[dict[str, list[str]]] = [{"resident": []}]
 ACTION_PASS = {
     "name": "X-Action-Pass",
     "in": "header",
@@ -223,20 +229,43 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/cases/{code}", "GET"): {
         "summary": "The resident's view of a case",
-        "parameters": [
-            {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-            {
-                "name": "X-Case-Token",
-                "in": "header",
-                "required": True,
-                "schema": {"type": "string"},
-            },
-        ],
+        "parameters": [CODE, CASE_TOKEN],
+        "security": [{}, *RESIDENT],
         "responses": {"200": _json("Status, details and timeline"), **_errors(404)},
+    },
+    ("/cases/{code}/preferences", "PUT"): {
+        "summary": "Which messages about the case the resident wants: all, or only the "
+        "essential ones (whistled, rejected, merged, resolved)",
+        "parameters": [CODE, CASE_TOKEN],
+        "security": [{}, *RESIDENT],
+        "requestBody": _body(RESIDENT_PREFERENCES),
+        "responses": {"200": _json("The choice kept"), **_errors(400, 404, 409)},
+    },
+    ("/resident/code", "POST"): {
+        "summary": "Send a 6-digit sign-in code by SMS (valid 5 minutes, 5 tries). The answer "
+        "is the same for every valid number, whether or not it has cases; limited per number "
+        "and per sender",
+        "requestBody": _body(RESIDENT_CODE),
+        "responses": {"202": _json("Sent (masked number, seconds valid)"), **_errors(400, 429)},
+    },
+    ("/resident/session", "POST"): {
+        "summary": "Exchange the number and its code for a resident session (1 hour) that "
+        "opens every case filed with the number; a wrong, expired or used-up code is a 400",
+        "requestBody": _body(RESIDENT_SIGN_IN),
+        "responses": {"200": _json("{token, expires_at, phone}"), **_errors(400)},
+    },
+    ("/resident/cases", "GET"): {
+        "summary": "My cases: every case filed with the signed-in number, newest first",
+        "security": RESIDENT,
+        "responses": {
+            "200": _json("{items: [{code, status, category, created_at}]}"),
+            **_errors(401),
+        },
     },
     ("/cases/{code}/rating", "POST"): {
         "summary": "回访评价: the resident rates the outcome (resolved or not, satisfaction)",
         "parameters": [CODE, CASE_TOKEN],
+        "security": [{}, *RESIDENT],
         "requestBody": {"required": True, "content": {"application/json": {"schema": RATING}}},
         "responses": {"200": _json("The case's new status"), **_errors(400, 404, 409)},
     },
@@ -594,7 +623,14 @@ def openapi_document() -> dict[str, Any]:
                     "bearerFormat": "JWT",
                     "description": "A staff access token from /auth/sign-in (15 minutes; "
                     "renewed with /auth/refresh).",
-                }
+                },
+                "resident": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A resident session from /resident/session (1 hour): it "
+                    "names the phone number's keyed hash, never the number.",
+                },
             },
         },
     }

@@ -20,6 +20,7 @@ from ..core.domain.cases import Status
 from ..core.domain.clock import CHINA_TZ, SecureIds
 from ..core.domain.errors import Conflict
 from ..core.domain.staff import Principal, Role, Scope
+from ..core.services.residents import Credentials
 
 DESCRIPTIONS = {
     "tree_shading": ["楼前的香樟树太高，挡住了一楼的阳光", "树枝伸到阳台，家里白天也很暗"],
@@ -217,7 +218,12 @@ def play(
             token = _tokens.get(case.code)
             if token is None:
                 return
-            workflow.rate(deps_flow, case.code, token, {"resolved": solved, "satisfaction": grade})
+            workflow.rate(
+                deps_flow,
+                case.code,
+                Credentials(token=token),
+                {"resolved": solved, "satisfaction": grade},
+            )
             totals["rated"] += 1
             if not solved:
                 totals["reopened"] += 1

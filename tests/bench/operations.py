@@ -138,6 +138,77 @@ def resident_view(ctx: Context) -> None:
     assert response.status_code == 200, response.body
 
 
+def _number() -> str:
+    """A fresh mobile number (the sign-in codes are limited per number)."""
+    return f"139{secrets.randbelow(10**8):08d}"
+
+
+def resident_code(ctx: Context) -> None:
+    response = ctx.client.http.post(
+        "/resident/code",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"phone": _number()}).encode(),
+    )
+    assert response.status_code == 202, response.body
+
+
+def prepare_session(ctx: Context) -> None:
+    prepare_session_for(ctx, _number())
+
+
+def resident_session(ctx: Context) -> None:
+    response = ctx.client.http.post(
+        "/resident/session",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(ctx.state["sign_in"]).encode(),
+    )
+    assert response.status_code == 200, response.body
+    ctx.state["session"] = json.loads(response.body)["token"]
+
+
+def prepare_my_cases(ctx: Context) -> None:
+    """A session of the number the sample case was reported with (signed in once: codes are
+    limited per number)."""
+    if "case_session" not in ctx.state:
+        prepare_session_for(ctx, str(REPORT["phone"]))
+        resident_session(ctx)
+        ctx.state["case_session"] = ctx.state["session"]
+    ctx.state["session"] = ctx.state["case_session"]
+
+
+def prepare_session_for(ctx: Context, number: str) -> None:
+    """A code sent to `number`, read back from the outbox (as the resident reads the SMS)."""
+    from functions.core.adapters.tables import NotificationItem
+
+    before = {i.id for i in NotificationItem.scan() if i.template == "resident_sign_in"}
+    ctx.client.http.post(
+        "/resident/code",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"phone": number}).encode(),
+    )
+    [sent] = [
+        i
+        for i in NotificationItem.scan()
+        if i.template == "resident_sign_in" and i.id not in before
+    ]
+    ctx.state["sign_in"] = {"phone": number, "code": sent.params["code"]}
+
+
+def resident_cases(ctx: Context) -> None:
+    response = ctx.client.http.get(
+        "/resident/cases", headers={"Authorization": f"Bearer {ctx.state['session']}"}
+    )
+    assert response.status_code == 200, response.body
+
+
+def resident_view_signed_in(ctx: Context) -> None:
+    code = ctx.state["case"]["code"]
+    response = ctx.client.http.get(
+        f"/cases/{code}", headers={"Authorization": f"Bearer {ctx.state['session']}"}
+    )
+    assert response.status_code == 200, response.body
+
+
 def registry_read(ctx: Context) -> None:
     assert ctx.client.http.get("/registry").status_code == 200
 
@@ -193,6 +264,23 @@ OPERATIONS: list[Operation] = [
         "presigned locally; one conditional UpdateItem (per-address limit)",
     ),
     Operation("resident view: GET /cases/{code}", resident_view),
+    Operation(
+        "resident sign-in: POST /resident/code",
+        resident_code,
+        "two conditional counts (number, sender), one transaction (code + outbox), then the "
+        "SMS sent at once: lease, provider, outcome",
+    ),
+    Operation(
+        "resident sign-in: POST /resident/session",
+        resident_session,
+        "one conditional try, one conditional delete (a code signs in once)",
+    ),
+    Operation(
+        "resident: GET /resident/cases (my cases)",
+        resident_cases,
+        "one Query on the phone-hash index",
+    ),
+    Operation("resident view: GET /cases/{code} (signed in)", resident_view_signed_in),
     Operation("registry: GET /registry (cached)", registry_read),
     Operation("registry cache refresh (per function, per minute)", registry_refresh),
     Operation("staff view: GET /staff/cases/{code}", staff_case_view, "case + its timeline"),
@@ -209,6 +297,9 @@ OPERATIONS: list[Operation] = [
     ),
 ]
 PREPARE: dict[str, Callable[[Context], None]] = {
+    "resident sign-in: POST /resident/session": prepare_session,
+    "resident: GET /resident/cases (my cases)": prepare_my_cases,
+    "resident view: GET /cases/{code} (signed in)": prepare_my_cases,
     "intake: POST /cases (2 photos)": prepare_photos,
     "intake retry: same key and body": prepare_retry,
 }

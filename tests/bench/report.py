@@ -705,10 +705,11 @@ def cost_section(results: dict[str, Any]) -> list[str]:
         )
     resident_sms = life["resident_sms"]
     lines.append(
-        f"Residents get {resident_sms:.2f} SMS per case on average (whistled, resolved): at "
-        'most one "whistled" and one "resolved" message per case, also when a case is '
-        "returned and whistled again or reopened and resolved again, so never more than two "
-        "(DESIGN §8); cases handled locally get only the second.\n"
+        f"Residents get {resident_sms:.2f} SMS per case on average, each linking to the case: "
+        "the essential ones (whistled, rejected, merged, resolved) once a case, the optional "
+        "ones (returned, extension approved, closed unrated) at most 3 a case and none once "
+        "the resident chose only essential texts, so never more than 5; the cap drops the "
+        "optional ones first. A phone sign-in is one more SMS (its code).\n"
     )
     lines.append("Assumptions (not measured):\n")
     for name, value in cost["assumptions"].items():

@@ -55,6 +55,7 @@ PAGES = (
     Page("submitted", "/submitted/:code", "resident"),
     Page("mine", "/mine", "resident"),
     Page("case", "/case/:code", "resident"),
+    Page("phone sign-in", "/me", "resident"),
     Page("dashboard", "/district/dashboard", "district", "district.admin", lighthouse=True),
 )
 

@@ -117,7 +117,8 @@ def test_the_resident_and_the_department_hear_through_the_profiles_providers(pro
             f"[data-testid=sms-received][data-template-code={LOCAL_TEMPLATE_CODES['resident_resolved']}]",
             has_text=code,
         )
-        expect(resolved.get_by_test_id("sms-params")).to_have_text(f'{{"code": "{code}"}}')
+        expect(resolved.get_by_test_id("sms-params")).to_contain_text(f'"code": "{code}"')
+        expect(resolved.get_by_test_id("sms-params")).to_contain_text(f'"link": "{code}.')
 
 
 def test_the_district_resends_a_message_whose_sending_stopped_half_way(profiled, phone, desk):

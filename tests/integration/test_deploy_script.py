@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from functions.core.domain.messages import SMS_TEMPLATES
 from tests.fakes import ROOT
 
 FAKE_AWS = r"""
@@ -268,11 +269,7 @@ CHINA_SECRETS = {
         "access_key_id": "LTAI5tExample",
         "access_key_secret": "example-secret",
         "sign_name": "雨山区吹哨",
-        "templates": {
-            "resident_whistled": "SMS_1",
-            "resident_resolved": "SMS_2",
-            "department_alert": "SMS_3",
-        },
+        "templates": {name: f"SMS_{index}" for index, name in enumerate(SMS_TEMPLATES, 1)},
     },
     "smtp": {
         "host": "smtp.yushan.example.gov.cn",

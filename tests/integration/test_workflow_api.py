@@ -365,7 +365,7 @@ def test_a_grid_worker_reports_through_the_same_form_with_channel_and_reporter(a
     assert case["timeline"][0]["actor"] == "grid.g001"
 
 
-def test_a_resident_gets_at_most_one_whistled_and_one_resolved_sms(api, wiring, robots):
+def test_a_resident_gets_each_essential_sms_once_and_hears_of_the_return(api, wiring, robots):
     receipt = report(api)
     code = receipt["code"]
     ok(act(api, COMMUNITY, code, "whistle"))
@@ -388,4 +388,36 @@ def test_a_resident_gets_at_most_one_whistled_and_one_resolved_sms(api, wiring, 
         for n in NotificationItem.by_case.query(code)
         if n.channel == "sms" and not n.department
     )
-    assert sms == ["resident_resolved", "resident_whistled"]
+    # Whistled and resolved once each, though each happened twice; the return is told too.
+    assert sms == ["resident_resolved", "resident_returned", "resident_whistled"]
+
+
+def test_a_resident_who_wants_only_essential_sms_is_not_told_of_a_return(api, wiring, robots):
+    receipt = report(api)
+    code = receipt["code"]
+    chosen = api.put(
+        f"/cases/{code}/preferences",
+        headers={"Content-Type": "application/json", "X-Case-Token": receipt["token"]},
+        body=json.dumps({"updates": "essential"}).encode(),
+    )
+    assert chosen.status_code == 200, chosen.body
+    assert resident_view(api, receipt)["updates"] == "essential"
+    ok(act(api, COMMUNITY, code, "whistle"))
+    tick(wiring)
+    ok(act(api, LUDENG, code, "return", reason="不属于本所"))
+    tick(wiring)
+    sms = [n.template for n in NotificationItem.by_case.query(code) if n.channel == "sms"]
+    assert sms == ["resident_whistled"]
+    # Someone without the case's token or number cannot choose for its resident.
+    stranger = api.put(
+        f"/cases/{code}/preferences",
+        headers={"Content-Type": "application/json", "X-Case-Token": "not-the-token"},
+        body=json.dumps({"updates": "all"}).encode(),
+    )
+    assert stranger.status_code == 404
+    bad = api.put(
+        f"/cases/{code}/preferences",
+        headers={"Content-Type": "application/json", "X-Case-Token": receipt["token"]},
+        body=json.dumps({"updates": "some"}).encode(),
+    )
+    assert bad.status_code == 400

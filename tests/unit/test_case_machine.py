@@ -26,6 +26,7 @@ from functions.core.domain.cases import (
     TimerKind,
 )
 from functions.core.domain.errors import DomainError
+from functions.core.domain.messages import OPTIONAL_SMS_CAP, SMS_TEMPLATES
 from tests.fakes import sample_registry
 
 REGISTRY = sample_registry()
@@ -212,6 +213,14 @@ class CaseLifecycle(RuleBasedStateMachine):
         # Every state has a next moment to act on, until the retention purge ends it.
         if self.case.phone.ciphertext:
             assert self.case.timer is not None, self.case.status
+
+    @invariant()
+    def a_resident_gets_each_essential_sms_once_and_at_most_five_in_all(self) -> None:
+        told = self.case.resident_told
+        essential = [t for t in told if SMS_TEMPLATES[t].essential]
+        assert len(essential) == len(set(essential)) <= 2, told
+        assert len(told) - len(essential) <= OPTIONAL_SMS_CAP
+        assert len(told) <= 5
 
     @invariant()
     def only_the_handler_is_recorded_for_open_department_work(self) -> None:

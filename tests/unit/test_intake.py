@@ -15,6 +15,7 @@ from functions.core.domain.errors import (
 )
 from functions.core.ports import StoredPhoto
 from functions.core.services import intake
+from functions.core.services.residents import Credentials
 from tests.fakes import SequenceIds, intake_deps
 from tests.images import metadata_of, photo, pixels
 
@@ -272,7 +273,7 @@ def test_a_report_needs_a_well_formed_idempotency_key(key):
 def test_the_resident_view_needs_the_token_and_masks_the_phone():
     deps = intake_deps()
     receipt = file(deps)
-    view = intake.view_case(deps, receipt.code, receipt.token)
+    view = intake.view_case(deps, receipt.code, Credentials(receipt.token))
     assert view["phone"] == "138****5678"
     assert view["status"] == "submitted"
     assert view["category"]["name"] == "路灯照明"
@@ -284,7 +285,7 @@ def test_a_wrong_token_and_an_unknown_code_look_the_same(token):
     deps = intake_deps()
     receipt = file(deps)
     with pytest.raises(NotFound) as wrong:
-        intake.view_case(deps, receipt.code, token)
+        intake.view_case(deps, receipt.code, Credentials(token))
     with pytest.raises(NotFound) as unknown:
-        intake.view_case(deps, "YS-2611-27-9999", receipt.token)
+        intake.view_case(deps, "YS-2611-27-9999", Credentials(receipt.token))
     assert wrong.value.body() == unknown.value.body()

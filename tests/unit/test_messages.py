@@ -17,6 +17,7 @@ from functions.core.domain.cases import Notice
 from functions.core.domain.messages import RESIDENT_SMS, SMS_TEMPLATES
 from functions.core.ports import MessageChannel
 from functions.core.services.notify import Messenger
+from functions.core.services.residents import case_link
 from tests.conftest import TEST_ENV
 from tests.fakes import SequenceIds, sample_registry
 from tests.unit.test_case_machine import new_case
@@ -56,11 +57,20 @@ def test_each_template_text_uses_exactly_the_parameters_it_declares():
         assert "【" not in template.text and "】" not in template.text  # providers add those
 
 
+# What each transition tells its resident besides the case itself.
+NOTICE_DATA = {
+    "resident_whistled": {"by": "2026-12-08T09:30:00Z"},
+    "resident_extended": {"by": "2026-12-15T09:30:00Z"},
+    "resident_merged": {"into": "YS-2611-27-0001"},
+    "resident_rejected": {"reason": "不属于本社区管辖范围，已告知来电人向所属社区反映该问题" * 2},
+}
+
+
 @pytest.mark.parametrize("name", sorted(RESIDENT_SMS))
 def test_every_resident_message_is_its_template_with_exactly_its_parameters(name):
     registry = sample_registry()
     case = whistled_case(registry)
-    case.notices = [Notice("resident", name)]
+    case.notices = [Notice("resident", name, data=NOTICE_DATA.get(name, {}))]
     [sms] = messenger().notifications(case, registry, NOW)
     declared = SMS_TEMPLATES[name]
     assert sms.channel is MessageChannel.SMS and sms.template == name
@@ -69,6 +79,10 @@ def test_every_resident_message_is_its_template_with_exactly_its_parameters(name
     assert sms.body == declared.render(sms.params)
     assert "【" not in sms.body and "雨山区吹哨" not in sms.body
     assert case.code in sms.body
+    # Each parameter fits the 35 characters a provider's template parameter may hold, and
+    # the message links to the case.
+    assert all(len(value) <= 35 for key, value in sms.params.items() if key != "site")
+    assert f"https://whistle.test/#/c/{case.code}." in sms.body
     # …and the configured provider has a code for it.
     assert aliyun_settings().messaging.aliyun.templates[name] == CODES[name]
 
@@ -76,13 +90,17 @@ def test_every_resident_message_is_its_template_with_exactly_its_parameters(name
 def test_the_resident_whistled_message_names_the_kind_of_problem_and_the_department():
     registry = sample_registry()
     case = whistled_case(registry)
-    case.notices = [Notice("resident", "resident_whistled")]
+    case.notices = [Notice("resident", "resident_whistled", data={"by": "2026-12-08T09:30:00Z"})]
     [sms] = messenger().notifications(case, registry, NOW)
     assert sms.params == {
         "category": registry.categories["street_light"].name,
         "code": case.code,
         "department": registry.departments["ludeng"].name,
+        "by": "12月8日17:30",
+        "site": "https://whistle.test",
+        "link": case_link(AesGcmVault(b"e" * 32, b"l" * 32), case.code),
     }
+    assert "须在12月8日17:30前办结" in sms.body
 
 
 def test_a_department_that_wants_sms_gets_the_alert_template_naming_the_kind_of_alert():

@@ -94,3 +94,19 @@ def test_a_file_with_unknown_fields_is_refused():
 def test_the_public_view_holds_no_contacts_and_no_worker_names():
     view = json.dumps(parse_registry(sample_document()).public_view(), ensure_ascii=False)
     assert "@" not in view and "示例网格员" not in view and "robot." not in view
+
+
+def test_urgent_kinds_carry_what_to_do_right_now_to_the_report_page():
+    view = parse_registry(sample_document()).public_view()
+    categories = {c["id"]: c for c in view["categories"]}
+    assert "119" in categories["fire_safety"]["guidance"]
+    assert "96333" in categories["elevator"]["guidance"]
+    assert "call 119" in categories["fire_safety"]["guidance_en"]
+    assert "guidance" not in categories["street_light"]  # nothing to do but report
+
+
+def test_guidance_is_bounded_text():
+    document = sample_document()
+    document["categories"][0]["guidance"] = "x" * 301
+    with pytest.raises(InvalidInput):
+        parse_registry(document)

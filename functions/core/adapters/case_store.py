@@ -277,6 +277,10 @@ class DynamoCaseStore:
         found.sort(key=lambda pair: pair[1])
         return found[:limit]
 
+    def by_phone(self, lookup: str, limit: int) -> list[Case]:
+        query = CaseItem.by_phone.query(lookup, scan_index_forward=False, limit=limit)
+        return [case_from_item(item) for item in query]
+
 
 def _page(index: Any, key: str, forward: bool, limit: int, cursor: str | None) -> Page:
     start = _decode_cursor(cursor)
@@ -376,6 +380,7 @@ def case_to_item(case: Case) -> CaseItem:
         public_summary=case.public_summary,
         reopen_count=case.reopen_count,
         resident_told=list(case.resident_told),
+        resident_quiet=case.resident_quiet,
         dispatched_at=_opt_iso(case.dispatched_at),
         closed_at=_opt_iso(case.closed_at),
         timer_kind=timer.kind.value if timer else None,
@@ -442,6 +447,7 @@ def case_from_item(item: CaseItem) -> Case:
         public_summary=item.public_summary,
         reopen_count=int(item.reopen_count or 0),
         resident_told=tuple(str(t) for t in item.resident_told or ()),
+        resident_quiet=bool(item.resident_quiet),
         dispatched_at=_opt_time(item.dispatched_at),
         closed_at=_opt_time(item.closed_at),
         version=item.version,

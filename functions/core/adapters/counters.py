@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from ..domain.accounts import Lockout, LockoutPolicy
+from ..ports import Notification, SignInChallenge
+from .notification_store import notification_item
 from .tables import CounterItem
 
 
@@ -77,3 +81,51 @@ class DynamoLockouts:
         failures = int(item.hits or 0)
         locked = failures >= self._policy.max_failures
         return Lockout(failures, item.expires_at if locked else None)
+
+
+class DynamoSignInCodes:
+    """Residents' pending sign-ins, one counter item a phone (`sign-in#<keyed hash>`):
+    `secret` is the keyed hash of the code, `hits` the tries made. Expiry is checked in
+    code; the table's TTL only cleans up."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def issue(self, challenge: SignInChallenge, message: Notification) -> None:
+        with TransactWrite(connection=self._connection) as transaction:
+            # A new code replaces the old one and its count of tries.
+            transaction.save(
+                CounterItem(
+                    challenge.key,
+                    hits=0,
+                    expires_at=challenge.expires_at,
+                    secret=challenge.secret,
+                )
+            )
+            transaction.save(notification_item(message))
+
+    def attempt(self, key: str, now: datetime, tries: int) -> str | None:
+        item = CounterItem(key)
+        try:
+            item.update(
+                actions=[CounterItem.hits.add(1)],
+                # A challenge that has not lapsed (TTL deletes lazily) with tries left.
+                condition=CounterItem.secret.exists()
+                & (CounterItem.expires_at > now)
+                & (CounterItem.hits < tries),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return item.secret
+
+    def consume(self, key: str, secret: str) -> bool:
+        try:
+            # Only the challenge that was checked: of two tries with the right code, one wins.
+            CounterItem(key).delete(condition=CounterItem.secret == secret)
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

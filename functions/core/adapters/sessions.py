@@ -24,6 +24,7 @@ from .tables import SessionItem
 
 ISSUER = "whistle"
 AUDIENCE = "whistle-staff"
+RESIDENT_AUDIENCE = "whistle-resident"
 LEEWAY_SECONDS = 30
 
 
@@ -53,51 +54,80 @@ class HmacAccessTokens:
         self._lifetime = lifetime_seconds
 
     def issue(self, username: str, generation: int, now: datetime) -> tuple[str, datetime]:
-        issued = int(now.timestamp())
-        expires = issued + self._lifetime
-        claims = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": username,
-            "gen": generation,
-            "iat": issued,
-            "exp": expires,
-        }
-        return encode(claims, self._key), datetime.fromtimestamp(expires, UTC)
+        return _issue(self._key, self._lifetime, now, aud=AUDIENCE, sub=username, gen=generation)
 
     def verify(self, token: str, now: datetime) -> AccessClaims:
-        rejected = Unauthorized("Sign in again.", "invalid_token")
-        if token[:7].lower() == "bearer ":
-            token = token[7:]
-        try:
-            header_part, claims_part, signature_part = token.split(".")
-            header = json.loads(_unb64(header_part))
-            claims = json.loads(_unb64(claims_part))
-            signature = _unb64(signature_part)
-        except (ValueError, UnicodeDecodeError):
-            raise rejected from None
-        # The algorithm is ours to choose, never the token's: anything but HS256 is refused.
-        if not isinstance(header, dict) or header.get("alg") != "HS256":
-            raise rejected
-        expected = hmac.new(
-            self._key, f"{header_part}.{claims_part}".encode(), hashlib.sha256
-        ).digest()
-        if not hmac.compare_digest(signature, expected) or not isinstance(claims, dict):
-            raise rejected
-        expires = claims.get("exp")
+        claims = decode(token, self._key, AUDIENCE, now)
         generation = claims.get("gen")
         username = claims.get("sub")
-        if (
-            claims.get("iss") != ISSUER
-            or claims.get("aud") != AUDIENCE
-            or not isinstance(expires, int)
-            or expires + LEEWAY_SECONDS < now.timestamp()
-            or not isinstance(generation, int)
-            or not isinstance(username, str)
-            or not username
-        ):
-            raise rejected
-        return AccessClaims(username, generation, datetime.fromtimestamp(expires, UTC))
+        if not isinstance(generation, int) or not isinstance(username, str) or not username:
+            raise _rejected()
+        return AccessClaims(username, generation, datetime.fromtimestamp(claims["exp"], UTC))
+
+
+def _issue(key: bytes, lifetime: int, now: datetime, **claims: Any) -> tuple[str, datetime]:
+    """A token of these claims from `now` for `lifetime` seconds, and when it expires."""
+    issued = int(now.timestamp())
+    expires = issued + lifetime
+    signed = {"iss": ISSUER, **claims, "iat": issued, "exp": expires}
+    return encode(signed, key), datetime.fromtimestamp(expires, UTC)
+
+
+def _rejected() -> Unauthorized:
+    return Unauthorized("Sign in again.", "invalid_token")
+
+
+def decode(token: str, key: bytes, audience: str, now: datetime) -> dict[str, Any]:
+    """The claims of a token signed with `key` for `audience`, unexpired; Unauthorized for
+    anything else. The audience keeps the two kinds of session apart: a resident's token
+    never passes as a staff member's, nor the other way round."""
+    if token[:7].lower() == "bearer ":
+        token = token[7:]
+    try:
+        header_part, claims_part, signature_part = token.split(".")
+        header = json.loads(_unb64(header_part))
+        claims = json.loads(_unb64(claims_part))
+        signature = _unb64(signature_part)
+    except (ValueError, UnicodeDecodeError):
+        raise _rejected() from None
+    # The algorithm is ours to choose, never the token's: anything but HS256 is refused.
+    if not isinstance(header, dict) or header.get("alg") != "HS256":
+        raise _rejected()
+    expected = hmac.new(key, f"{header_part}.{claims_part}".encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, expected) or not isinstance(claims, dict):
+        raise _rejected()
+    expires = claims.get("exp")
+    if (
+        claims.get("iss") != ISSUER
+        or claims.get("aud") != audience
+        or not isinstance(expires, int)
+        or expires + LEEWAY_SECONDS < now.timestamp()
+    ):
+        raise _rejected()
+    return claims
+
+
+class HmacResidentTokens:
+    """A resident's session after signing in by phone: it names the phone's keyed hash
+    (never the number) under an audience of its own, and lasts `lifetime_seconds`."""
+
+    def __init__(self, key: bytes, lifetime_seconds: int) -> None:
+        if len(key) < 32:
+            raise ValueError("the session key must be at least 32 bytes")
+        self._key = key
+        self._lifetime = lifetime_seconds
+
+    def issue(self, lookup: str, now: datetime) -> tuple[str, datetime]:
+        return _issue(
+            self._key, self._lifetime, now, aud=RESIDENT_AUDIENCE, kind="resident", sub=lookup
+        )
+
+    def verify(self, token: str, now: datetime) -> str:
+        claims = decode(token, self._key, RESIDENT_AUDIENCE, now)
+        lookup = claims.get("sub")
+        if claims.get("kind") != "resident" or not isinstance(lookup, str) or not lookup:
+            raise _rejected()
+        return lookup
 
 
 class DynamoSessionStore:

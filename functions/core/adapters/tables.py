@@ -98,6 +98,7 @@ class CaseItem(Model):
     public_summary = UnicodeAttribute(null=True)
     reopen_count = NumberAttribute(default=0)
     resident_told = ListAttribute(of=UnicodeAttribute, default=list)
+    resident_quiet = BooleanAttribute(default=False)  # only the essential SMS
     dispatched_at = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
     timer_kind = UnicodeAttribute(null=True)
@@ -121,6 +122,9 @@ class CaseItem(Model):
     due = _index("due-timer", "timer_shard", "timer_at", "CaseItem")()
     overdue = _index("overdue-deadline", "overdue_flag", "deadline", "CaseItem")()
     extensions = _index("extension-deadline", "extension_flag", "deadline", "CaseItem")()
+    # "My cases": a resident signed in by phone finds every case of the number's keyed hash
+    # (sparse: cases without a number, and purged ones, are not in it).
+    by_phone = _index("phone-created", "phone_lookup", "created_at", "CaseItem")()
 
 
 def shard(prefix: str, key: str, shards: int) -> str:
@@ -214,6 +218,9 @@ class CounterItem(Model):
     key = UnicodeAttribute(hash_key=True)
     hits = NumberAttribute(default=0)
     expires_at = TTLAttribute()
+    # A resident's sign-in (key "sign-in#…"): the keyed hash of the code sent; `hits` counts
+    # the tries.
+    secret = UnicodeAttribute(null=True)
 
 
 class IdempotencyItem(Model):

@@ -23,7 +23,7 @@ from typing import Any
 
 from .calendar import WorkCalendar
 from .errors import Conflict, invalid
-from .messages import RESIDENT_SMS
+from .messages import OPTIONAL_SMS_CAP, RESIDENT_SMS, SMS_TEMPLATES
 from .registry import Category, Compound, Limits, Registry, TimeLimit
 
 
@@ -151,6 +151,7 @@ class Notice:
     audience: str  # department | co_department | resident | district | community
     template: str
     department: str | None = None
+    data: dict[str, str] = field(default_factory=dict)  # what the message says besides the case
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ class Case:
     public_summary: str | None = None  # what staff chose to tell the public record, if anything
     reopen_count: int = 0
     client_reference: str | None = None  # the filing 311 client's own id of the report
-    resident_told: tuple[str, ...] = ()  # the SMS a resident got: each at most once
+    resident_told: tuple[str, ...] = ()  # the SMS the resident was sent, in order
+    resident_quiet: bool = False  # the resident wants only the essential SMS
     dispatched_at: datetime | None = None
     closed_at: datetime | None = None
     version: int | None = None
@@ -307,6 +309,7 @@ class Case:
             note=reason.strip(),
             duration_from=self.stage_started,
         )
+        self._tell_resident("resident_rejected", reason=reason.strip())
         self._close_for_good(at, policy)
 
     def merge(self, actor: Actor, into: str, at: datetime, policy: Policy) -> None:
@@ -322,6 +325,7 @@ class Case:
             data={"into": into},
             duration_from=self.stage_started,
         )
+        self._tell_resident("resident_merged", into=into)
         self._close_for_good(at, policy)
 
     def handle_locally(
@@ -370,7 +374,11 @@ class Case:
         self.stage = None
         self.deadline = None
         self.timer = Timer(TimerKind.DISPATCH, at)
-        self._tell_resident("resident_whistled")
+        # What the resident is promised: the claim and the resolution limits, end to end.
+        claimed_by = policy.calendar.add(at, policy.limits.claim).at
+        self._tell_resident(
+            "resident_whistled", by=_iso(policy.calendar.add(claimed_by, policy.limits.resolve).at)
+        )
 
     # -- the dispatch job ----------------------------------------------------------------------
 
@@ -431,6 +439,7 @@ class Case:
         elif timer.kind is TimerKind.AUTO_CLOSE:
             self._require({Status.RESOLVED}, "close")
             self._record("closed", Actor.system(), at, Status.CLOSED, data={"rated": False})
+            self._tell_resident("resident_closed")
             self._close_for_good(at, policy)
         elif timer.kind is TimerKind.PURGE:
             self.purge_phone(at)
@@ -473,6 +482,7 @@ class Case:
             data={"department": department},
         )
         self.notices.append(Notice("community", "returned"))
+        self._tell_resident("resident_returned")
         self._enter(Stage.TRIAGE, at, policy, policy.limits.triage)
 
     def request_extension(
@@ -518,6 +528,8 @@ class Case:
             self.escalations = 0  # a new limit: no longer overdue
             self.escalated_at = None
         self.notices.append(Notice("department", kind, self.department))
+        if approve:
+            self._tell_resident("resident_extended", by=_iso(self.deadline) or "")
         self.timer = self._next_timer(policy)
 
     def resolve(
@@ -672,15 +684,30 @@ class Case:
         self.deadline = None
         self.timer = None
 
-    def _tell_resident(self, template: str) -> None:
-        """At most two SMS per case (DESIGN §8): whistled and resolved, each once, even when
-        the case is returned and whistled again or reopened and resolved again."""
+    def prefer_updates(self, essential_only: bool) -> None:
+        """The resident's choice: every message, or only the essential ones."""
+        self.resident_quiet = essential_only
+
+    def _tell_resident(self, template: str, **data: str | None) -> None:
+        """SMS cost is bounded (DESIGN §8): each essential message (whistled, rejected,
+        merged, resolved) at most once a case — never twice when a case is returned and
+        whistled again, or reopened and resolved again — and at most OPTIONAL_SMS_CAP of
+        the others (returned, extended, closed), none once the resident opted out. So the
+        optional ones are dropped first; a case never sends more than 5."""
         if template not in RESIDENT_SMS:
             # Residents are told only by an SMS template the provider has registered.
             raise ValueError(f"{template} is not a resident SMS template (domain/messages.py)")
-        if template not in self.resident_told:
-            self.resident_told = (*self.resident_told, template)
-            self.notices.append(Notice("resident", template))
+        if SMS_TEMPLATES[template].essential:
+            if template in self.resident_told:
+                return
+        else:
+            optional = [t for t in self.resident_told if not _essential(t)]
+            if self.resident_quiet or len(optional) >= OPTIONAL_SMS_CAP:
+                return
+        self.resident_told = (*self.resident_told, template)
+        self.notices.append(
+            Notice("resident", template, data={k: v for k, v in data.items() if v is not None})
+        )
 
     # -- the clock -----------------------------------------------------------------------------
 
@@ -791,6 +818,11 @@ class Case:
         self.updated_at = at
         self.new_events.append(event)
         return event
+
+
+def _essential(template: str) -> bool:
+    known = SMS_TEMPLATES.get(template)
+    return known is None or known.essential
 
 
 def _clean(text: str | None) -> str | None:

@@ -25,6 +25,9 @@ class SmsTemplate:
     audience: str  # resident | department
     params: tuple[str, ...]
     text: str
+    # A resident always gets an essential message (each once a case); the others only while
+    # the case's cap allows and the resident has not opted out (DESIGN §8).
+    essential: bool = True
 
     def render(self, params: Mapping[str, str]) -> str:
         missing = set(self.params) - set(params)
@@ -36,21 +39,67 @@ class SmsTemplate:
         return Template(self.text).substitute(params)
 
 
+# Every resident message ends with the case's own short link: `site` is the site's address,
+# `link` the case code and a 16-character key (about 32 characters: within the 35 a template
+# parameter may hold). The link opens the case without sign-in; it is after "#", so no
+# server ever logs it.
+_LINK = "查看：${site}/#/c/${link}"
+
 SMS_TEMPLATES: dict[str, SmsTemplate] = {
     t.name: t
     for t in (
-        # Residents: at most two SMS per case (DESIGN §8).
+        SmsTemplate(
+            "resident_sign_in",
+            "resident",
+            ("code",),
+            "验证码${code}，5分钟内有效，用于查看您反映的问题，请勿告诉他人。",
+        ),
         SmsTemplate(
             "resident_whistled",
             "resident",
-            ("category", "code", "department"),
-            "您反映的${category}问题（${code}）已由社区“吹哨”至${department}办理。",
+            ("category", "code", "department", "by", "site", "link"),
+            "您反映的${category}问题（${code}）已由社区“吹哨”至${department}，"
+            "须在${by}前办结。" + _LINK,
+        ),
+        SmsTemplate(
+            "resident_returned",
+            "resident",
+            ("code", "site", "link"),
+            "您反映的问题（${code}）已退回社区重新分派。" + _LINK,
+            essential=False,
+        ),
+        SmsTemplate(
+            "resident_extended",
+            "resident",
+            ("code", "by", "site", "link"),
+            "您反映的问题（${code}）经批准延期，须在${by}前办结。" + _LINK,
+            essential=False,
+        ),
+        SmsTemplate(
+            "resident_merged",
+            "resident",
+            ("code", "into", "site", "link"),
+            "您反映的问题（${code}）与工单${into}是同一问题，已合并办理，进展将一并告知您。"
+            + _LINK,
+        ),
+        SmsTemplate(
+            "resident_rejected",
+            "resident",
+            ("code", "reason", "site", "link"),
+            "您反映的问题（${code}）未予受理，原因：${reason}。" + _LINK,
         ),
         SmsTemplate(
             "resident_resolved",
             "resident",
-            ("code",),
-            "您反映的问题（${code}）已办结，请在“我的上报”中评价办理结果。",
+            ("code", "site", "link"),
+            "您反映的问题（${code}）已办结，请查看结果并评价。" + _LINK,
+        ),
+        SmsTemplate(
+            "resident_closed",
+            "resident",
+            ("code", "site", "link"),
+            "您反映的问题（${code}）已办结归档，感谢您的参与。" + _LINK,
+            essential=False,
         ),
         # Departments that asked for SMS alerts: one template for every kind of alert, the
         # details being in the e-mail and the robot's message.
@@ -63,5 +112,13 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
     )
 }
 
-RESIDENT_SMS = frozenset(t.name for t in SMS_TEMPLATES.values() if t.audience == "resident")
-"""What a resident may be told: a case tells a resident only through one of these."""
+RESIDENT_SMS = frozenset(
+    t.name
+    for t in SMS_TEMPLATES.values()
+    if t.audience == "resident" and t.name != "resident_sign_in"
+)
+"""What a case may tell its resident: a case tells a resident only through one of these."""
+
+OPTIONAL_SMS_CAP = 3
+"""Non-essential messages a case sends its resident at most. With the essential ones (the
+whistle, and one of resolved / rejected / merged) a case costs at most 5 SMS a resident."""

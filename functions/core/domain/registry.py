@@ -128,6 +128,10 @@ class Category:
     open311_code: str
     icon: str
     keywords: tuple[str, ...] = ()
+    # What to do right now, shown before the form (urgent kinds: "call 119", the lift's
+    # emergency number): the report follows; it does not replace the emergency call.
+    guidance: str | None = None
+    guidance_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,16 @@ class Registry:
     def managed_compounds(self, company_id: str) -> tuple[str, ...]:
         return tuple(c.id for c in self.compounds.values() if c.property_company == company_id)
 
+    def category_names(self, category_id: str) -> dict[str, str]:
+        """A category's id and names, as every view of a case shows it (the id for a name
+        when the category left the registry)."""
+        category = self.categories.get(category_id)
+        return {
+            "id": category_id,
+            "name": category.name if category else category_id,
+            "name_en": category.name_en if category else category_id,
+        }
+
     def public_view(self) -> dict[str, Any]:
         """What anyone may read: names and ids, never contacts or worker names."""
         by_community: dict[str, list[Compound]] = {}
@@ -232,6 +246,11 @@ class Registry:
                     "group_en": c.group_en,
                     "urgent": c.urgent,
                     "icon": c.icon,
+                    **(
+                        {"guidance": c.guidance, "guidance_en": c.guidance_en or c.guidance}
+                        if c.guidance
+                        else {}
+                    ),
                 }
                 for c in self.categories.values()
             ],
@@ -250,6 +269,7 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+_GUIDANCE = {"type": "string", "minLength": 1, "maxLength": 300}
 _COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
 _WEBHOOK = {
     "type": "object",
@@ -411,6 +431,8 @@ REGISTRY_SCHEMA: dict[str, Any] = {
                 "open311_code": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
                 "icon": _ID,
                 "keywords": {"type": "array", "maxItems": 20, "items": _NAME},
+                "guidance": _GUIDANCE,
+                "guidance_en": _GUIDANCE,
             },
         ),
     },
@@ -537,6 +559,8 @@ def build_registry(data: dict[str, Any]) -> Registry:
             open311_code=raw["open311_code"],
             icon=raw["icon"],
             keywords=tuple(raw.get("keywords", ())),
+            guidance=raw.get("guidance"),
+            guidance_en=raw.get("guidance_en"),
         )
 
     d = data["district"]

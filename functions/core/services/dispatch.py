@@ -137,6 +137,14 @@ def send_pending(deps: DispatchDeps, report: TickReport) -> None:
         _send_one(deps, notification, now, report)
 
 
+def send_now(deps: DispatchDeps, notification: Notification) -> None:
+    """Send one message that was just stored, without waiting for the next tick (a
+    resident's sign-in code); leased like any other, so the tick never sends it twice."""
+    now = deps.clock.now()
+    if deps.notifications.lease(notification, now, now + SEND_LEASE):
+        _send_one(deps, notification, now, TickReport())
+
+
 def _give_up_if_abandoned(
     deps: DispatchDeps, notification: Notification, now: datetime, report: TickReport
 ) -> None:

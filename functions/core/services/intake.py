@@ -12,15 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Limits
-from ..domain.cases import Case, CaseEvent, Channel, Location, NewReport, SealedPhone
+from ..domain.cases import Case, CaseEvent, Channel, Location, NewReport, SealedPhone, Stage
 from ..domain.clock import Clock, IdSource, iso
-from ..domain.codes import is_case_code, new_case_code
+from ..domain.codes import new_case_code
 from ..domain.errors import (
     Conflict,
     ErrorDetail,
     Forbidden,
     InvalidInput,
-    NotFound,
     PayloadTooLarge,
     RateLimited,
     invalid,
@@ -42,6 +41,7 @@ from ..ports import (
     RegistrySource,
 )
 from ..schemas import NEW_CASE, STAFF_REPORT, schema_problems
+from .residents import CaseKeys, Credentials
 from .rules import Rules
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -68,6 +68,7 @@ class IntakeDeps:
     rules: Rules
     counters: Limiter
     limits: Limits
+    keys: CaseKeys
 
 
 @dataclass(frozen=True)
@@ -535,16 +536,15 @@ RESIDENT_EVENTS = {
 }
 
 
-def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
-    """The resident's view of a case: only with its token; a wrong token looks like no case."""
-    missing = NotFound("No case with this code and token.", "case_not_found")
-    if not token or not is_case_code(code):
-        raise missing
-    case = deps.cases.get(code)
-    if case is None or not hmac.compare_digest(case.token_hash, token_digest(token)):
-        raise missing
+# The stages whose deadline a resident is shown, and who must meet it.
+_PROMISED = {Stage.TRIAGE: "community", Stage.CLAIM: "department", Stage.RESOLVE: None}
+
+
+def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str, Any]:
+    """The resident's view of a case: only with its token, its SMS link or a session of its
+    phone number; anything else looks like no case."""
+    case = deps.keys.open(deps.cases, code, credentials)
     registry = deps.registry.current()
-    category = registry.categories.get(case.category)
     compound = registry.compounds.get(case.compound)
     community = registry.communities.get(case.community)
     department = registry.departments.get(case.department or "")
@@ -561,11 +561,7 @@ def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
     return {
         "code": case.code,
         "status": case.status.value,
-        "category": {
-            "id": case.category,
-            "name": category.name if category else case.category,
-            "name_en": category.name_en if category else case.category,
-        },
+        "category": registry.category_names(case.category),
         "compound": {"id": case.compound, "name": compound.name if compound else case.compound},
         "community": {"id": case.community, "name": community.name if community else ""},
         "department": (
@@ -578,7 +574,12 @@ def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
             {"lat": case.location.lat, "lng": case.location.lng} if case.location else None
         ),
         "photos": [deps.photos.url(k, PHOTO_URL_EXPIRES_SECONDS) for k in case.photos],
-        "deadline": iso(case.deadline) if case.deadline and case.status.value != "closed" else None,
+        "deadline": iso(case.deadline) if case.deadline and case.stage in _PROMISED else None,
+        "stage": case.stage.value if case.stage in _PROMISED else None,
+        "due_by": _due_by(case) if case.stage in _PROMISED else None,
+        "overdue": case.overdue,
+        "rate_by": iso(case.deadline) if case.deadline and case.stage is Stage.RATING else None,
+        "updates": "essential" if case.resident_quiet else "all",
         "resolution": resolution,
         "rating": case.rating,
         "can_rate": case.status.value == "resolved",
@@ -591,11 +592,25 @@ def view_case(deps: IntakeDeps, code: str, token: str | None) -> dict[str, Any]:
     }
 
 
+def _due_by(case: Case) -> str:
+    """Who must act before the deadline: the community while it triages or handles the case
+    itself, the department once it was whistled."""
+    owner = _PROMISED.get(case.stage) if case.stage else None
+    if owner is None:
+        owner = "community" if case.local_by else "department"
+    return owner
+
+
 def _public_event(event: CaseEvent) -> dict[str, Any]:
     """A timeline entry as the resident sees it: what happened and when, never staff identities."""
     return {
         "at": iso(event.at),
         "kind": event.kind,
         "status": event.status_after.value,
-        "note": event.note if event.kind in ("rejected", "resolved", "local") else None,
+        "note": event.note if event.kind in ("rejected", "resolved", "local", "rated") else None,
+        "rating": (
+            {"resolved": event.data.get("resolved"), "satisfaction": event.data.get("satisfaction")}
+            if event.kind == "rated"
+            else None
+        ),
     }

@@ -1,8 +1,9 @@
 """From what a transition asks for (Notice) to the messages that will be sent (Notification).
 
 Departments are alerted by work-chat robot and email; SMS costs the most and goes only to
-departments the district configured for it, and to residents at most twice per case (when the
-case is whistled and when it is resolved). Messages are in Simplified Chinese. An SMS is one of
+departments the district configured for it, and to residents at most five times per case (the
+essential messages once each, the others capped and the resident may opt out of them: see
+`Case._tell_resident`); each resident SMS links to the case. Messages are in Simplified Chinese. An SMS is one of
 the registered templates of domain/messages.py with its parameters, and carries no signature:
 the provider adds it.
 """
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.cases import Case, Notice
-from ..domain.clock import CHINA_TZ, IdSource
+from ..domain.clock import CHINA_TZ, IdSource, parse_iso
 from ..domain.messages import SMS_TEMPLATES
 from ..domain.registry import Registry, Webhook
 from ..ports import MessageChannel, Notification, PhoneVault
 from .passes import action_link
+from .residents import case_link
 
 STAGE_NAMES = {"triage": "分拨", "claim": "认领", "resolve": "办结"}
 # What each staff alert is, in a word: the head of its subject and of a department's SMS.
@@ -44,9 +46,10 @@ class Messenger:
 
     def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
         out: list[Notification] = []
+        site = self.public_url.rstrip("/")
         for notice in case.notices:
-            text = _Text(case, registry)
-            subject, body = text.render(notice.template)
+            text = _Text(case, registry, site, case_link(self.vault, case.code))
+            subject, body = text.render(notice.template, notice)
             draft = _Draft(self.ids, case, notice, now, subject, body, text)
             audience = {
                 "resident": self._resident,
@@ -121,7 +124,7 @@ class _Draft:
         self, template: str, sealed_phone: str, display: str, department: str | None = None
     ) -> Notification:
         """One of the registered SMS templates with its parameters; the body is its text."""
-        params = self.text.sms_params(template, self.notice.template)
+        params = self.text.sms_params(template, self.notice)
         return self.message(
             MessageChannel.SMS,
             sealed_phone,
@@ -201,11 +204,26 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M")
 
 
+def _short_when(text: str | None) -> str:
+    """12月8日17:30: short enough for a template parameter."""
+    if not text:
+        return "—"
+    moment = parse_iso(text).astimezone(CHINA_TZ)
+    return f"{moment.month}月{moment.day}日{moment:%H:%M}"
+
+
+def _clip(text: str, limit: int = 30) -> str:
+    """A template parameter holds at most 35 characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _Text:
     """The Chinese text of each template."""
 
-    def __init__(self, case: Case, registry: Registry) -> None:
+    def __init__(self, case: Case, registry: Registry, site: str = "", link: str = "") -> None:
         self.case = case
+        self.site = site
+        self.link = link
         category = registry.categories.get(case.category)
         compound = registry.compounds.get(case.compound)
         community = registry.communities.get(case.community)
@@ -217,26 +235,31 @@ class _Text:
         self.deadline = _when(case.deadline)
         self.estimate = "（按周末和固定节假日估算）" if case.deadline_estimated else ""
 
-    def sms_params(self, template: str, notice: str) -> dict[str, str]:
+    def sms_params(self, template: str, notice: Notice) -> dict[str, str]:
         """The parameters of an SMS template (domain/messages.py) for this case."""
         code = self.case.code
-        params = {
-            "resident_whistled": {
-                "category": self.category,
-                "code": code,
-                "department": self.department,
-            },
-            "resident_resolved": {"code": code},
-            "department_alert": {
-                "kind": ALERT_KINDS.get(notice, "吹哨"),
+        data = notice.data
+        if template == "department_alert":
+            return {
+                "kind": ALERT_KINDS.get(notice.template, "吹哨"),
                 "place": self.place,
                 "category": self.category,
                 "code": code,
+            }
+        params = {"code": code, "site": self.site, "link": self.link}
+        extra = {
+            "resident_whistled": {
+                "category": self.category,
+                "department": _clip(self.department),
+                "by": _short_when(data.get("by")),
             },
+            "resident_extended": {"by": _short_when(data.get("by"))},
+            "resident_merged": {"into": data.get("into", "")},
+            "resident_rejected": {"reason": _clip(data.get("reason", ""))},
         }
-        return params[template]
+        return {**params, **extra.get(template, {})}
 
-    def render(self, template: str) -> tuple[str, str]:
+    def render(self, template: str, notice: Notice | None = None) -> tuple[str, str]:
         case = self.case
         head = f"{self.place}：{self.category}（工单 {case.code}）"
 
@@ -292,5 +315,7 @@ class _Text:
             ),
         }
         if template in SMS_TEMPLATES:
-            return "", SMS_TEMPLATES[template].render(self.sms_params(template, template))
+            return "", SMS_TEMPLATES[template].render(
+                self.sms_params(template, notice or Notice("resident", template))
+            )
         return texts.get(template, (f"【吹哨】{head}", details))

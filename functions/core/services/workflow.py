@@ -8,7 +8,6 @@ if it did not exist.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from ..schemas import ID_PATTERN, RATING, validate
 from . import intake
 from .notify import Messenger
 from .passes import ActionPass
+from .residents import CaseKeys, Credentials
 from .rules import Rules
 
 PAGE_SIZE = 20
@@ -51,6 +51,7 @@ class WorkflowDeps:
     vault: PhoneVault
     rules: Rules
     messenger: Messenger
+    keys: CaseKeys
 
 
 @dataclass(frozen=True)
@@ -432,9 +433,7 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
         "code": case.code,
         "status": case.status.value,
         "category": {
-            "id": case.category,
-            "name": category.name if category else case.category,
-            "name_en": category.name_en if category else case.category,
+            **registry.category_names(case.category),
             "icon": category.icon if category else "more",
         },
         "urgent": case.urgent,
@@ -695,14 +694,11 @@ def reveal_phone(deps: WorkflowDeps, principal: Principal, code: str) -> dict[st
 # -- the resident's rating -----------------------------------------------------------------
 
 
-def rate(deps: WorkflowDeps, code: str, token: str | None, body: Any) -> dict[str, Any]:
-    """回访评价 by the resident, with the case token."""
+def rate(deps: WorkflowDeps, code: str, credentials: Credentials, body: Any) -> dict[str, Any]:
+    """回访评价 by the resident, with the case token, its SMS link or a session of its
+    phone number."""
     body = validate(RATING, body)
-    case = deps.cases.get(code) if token and is_case_code(code) else None
-    if case is None or not hmac.compare_digest(
-        case.token_hash, hashlib.sha256((token or "").encode()).hexdigest()
-    ):
-        raise NotFound("No case with this code and token.", "case_not_found")
+    case = deps.keys.open(deps.cases, code, credentials)
     now = deps.clock.now()
     registry = deps.registry.current()
     if case.status is not Status.RESOLVED:
