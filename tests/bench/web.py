@@ -151,7 +151,7 @@ def storage_for(stack: Any, page: Page) -> dict[str, str]:
 def fill_storage(context: Any, storage: dict[str, str]) -> None:
     for key, value in storage.items():
         context.add_init_script(
-            f"window.sessionStorage.setItem({json.dumps(key)}, {json.dumps(value)});"
+            f"window.localStorage.setItem({json.dumps(key)}, {json.dumps(value)});"
         )
 
 

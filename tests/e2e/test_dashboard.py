@@ -51,7 +51,7 @@ def test_the_kpi_cards_show_what_the_metrics_api_says(stack, demo, browser):
         expect(received).not_to_have_text("—")
         api = page.evaluate(
             """async (period) => {
-                const token = JSON.parse(sessionStorage.getItem('whistle.staff')).access
+                const token = JSON.parse(localStorage.getItem('whistle.staff')).access
                 const r = await fetch(`/api/metrics?scope=district&period=${period}`,
                                       {headers: {Authorization: `Bearer ${token}`}})
                 return r.json()

@@ -54,6 +54,16 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         {"resolved": True, "satisfaction": "satisfied"},
         row(404, resident=409),  # the resident's case is not resolved yet
     ),
+    # "all" is the default: the resident's own call changes nothing the others see.
+    ("PUT", "/cases/{code}/preferences"): (
+        "/cases/{code}/preferences",
+        {"updates": "all"},
+        row(404, resident=200),
+    ),
+    ("POST", "/resident/code"): ("/resident/code", {}, row(400)),
+    ("POST", "/resident/session"): ("/resident/session", {}, row(400)),
+    # Only a resident's phone session opens "my cases": no case token, staff token or link.
+    ("GET", "/resident/cases"): ("/resident/cases", None, row(401)),
     ("POST", "/auth/sign-in"): ("/auth/sign-in", {}, row(400)),
     ("POST", "/auth/password"): ("/auth/password", {}, row(400)),
     ("POST", "/auth/refresh"): ("/auth/refresh", {}, row(400)),

@@ -100,8 +100,12 @@ export async function accessToken({ force = false } = {}) {
   return refreshing
 }
 
+// Set while this tab signs out itself: it chooses where to go (other tabs follow the watch).
+let leavingHere = false
+
 /** Sign out everywhere: the API ends every session of the account. */
 export function signOut() {
+  leavingHere = true
   const tokens = session.tokens
   save(null)
   session.me = null
@@ -181,6 +185,10 @@ export function installStaffAuth(router) {
   watch(
     () => session.tokens,
     (tokens) => {
+      if (leavingHere) {
+        leavingHere = false
+        return
+      }
       const here = router.currentRoute.value
       if (!tokens && here.meta.staff) router.push({ name: 'signin', query: { next: here.fullPath } })
     },

@@ -19,7 +19,7 @@ const browser = await puppeteer.launch({
 try {
   const page = await browser.newPage()
   await page.evaluateOnNewDocument((entries) => {
-    for (const [key, value] of Object.entries(entries)) sessionStorage.setItem(key, value)
+    for (const [key, value] of Object.entries(entries)) localStorage.setItem(key, value)
   }, storage)
   const result = await lighthouse(
     url,
