@@ -169,7 +169,12 @@ class Wiring:
     def rules(self) -> Rules:
         from .services.rules import Rules
 
-        return Rules(self.registry, self.calendar, self.settings.purge_after_days)
+        return Rules(
+            self.registry,
+            self.calendar,
+            self.settings.purge_after_days,
+            digest_at=self.settings.digest_at,
+        )
 
     @cached_property
     def intake(self) -> IntakeDeps:

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any, TypeVar
 
 from .domain.accounts import LockoutPolicy
@@ -152,6 +153,7 @@ class Settings:
     public_endpoint_url: str | None = None
     registry_cache_seconds: int = 60
     purge_after_days: int = 180
+    digest_at: time = time(8, 30)  # China time of the daily escalation digest (督办汇总)
     limits: Limits = field(default_factory=Limits)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_override: str | None = None  # local stack: robots post to the dev sink
@@ -222,6 +224,7 @@ class Settings:
             public_endpoint_url=env.get("WHISTLE_PUBLIC_AWS_ENDPOINT") or None,
             registry_cache_seconds=number("WHISTLE_REGISTRY_CACHE_SECONDS", 60),
             purge_after_days=number("WHISTLE_PURGE_AFTER_DAYS", 180),
+            digest_at=_time_of_day("WHISTLE_DIGEST_AT", env.get("WHISTLE_DIGEST_AT") or "08:30"),
             limits=Limits(
                 reports_per_phone=number("WHISTLE_REPORTS_PER_PHONE", defaults.reports_per_phone),
                 phone_window_seconds=number(
@@ -247,6 +250,13 @@ class Settings:
             messaging=messaging_settings(env, secrets.raw),
             edge_secret=env.get("WHISTLE_EDGE_SECRET") or secrets.edge_secret,
         )
+
+
+def _time_of_day(name: str, text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} is not a time of day such as 08:30") from error
 
 
 def messaging_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Messaging:

@@ -336,6 +336,17 @@ class NotificationStore(Protocol):
         `dead` was resent already."""
         ...
 
+    def add_new(self, notification: Notification) -> int:
+        """Store a message whose id is derived from what it is (a daily digest): 1 when
+        stored, 0 when a message of that id is there already."""
+        ...
+
+    def digest_sent(self, day: str) -> bool:
+        """Whether every digest of this China day (YYYY-MM-DD) is in the outbox."""
+        ...
+
+    def mark_digest_sent(self, day: str, now: datetime) -> None: ...
+
 
 class TransientError(Exception):
     """The provider refused or failed this time; another attempt may succeed."""

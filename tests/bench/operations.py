@@ -742,7 +742,10 @@ def timers_script(aws: Aws, client: Any) -> Script:
     for timer, note in (
         ("reminder", "75 % of the claim limit: tells the department"),
         ("escalation", "the limit passed: tells the district, the department and its head"),
-        ("escalation again a day later", "the same again, daily while overdue"),
+        (
+            "escalation again a day later",
+            "the next working day's digest: the event, and one digest a recipient",
+        ),
     ):
         _until_timer(aws, code)
         script.tick(timer, note)

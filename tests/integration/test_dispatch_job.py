@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -13,7 +13,7 @@ from moto.ses.models import ses_backends
 
 from functions.core.adapters.case_store import DynamoCaseStore
 from functions.core.adapters.tables import CaseItem, NotificationItem
-from functions.core.domain.clock import parse_iso
+from functions.core.domain.clock import CHINA_TZ, parse_iso
 from functions.core.domain.errors import Conflict
 from functions.core.services import dispatch
 from tests.integration.flows import (
@@ -43,7 +43,7 @@ def kinds(api, who, code) -> list[str]:
     return [e["kind"] for e in view(api, who, code)["timeline"]]
 
 
-def test_a_claim_limit_reminds_at_75_percent_and_escalates_when_it_passes_then_daily(
+def test_a_claim_limit_reminds_at_75_percent_and_escalates_when_it_passes(
     api, wiring, robots, clock
 ):
     code = whistled(api, wiring, robots)
@@ -65,17 +65,102 @@ def test_a_claim_limit_reminds_at_75_percent_and_escalates_when_it_passes_then_d
     clock.at = deadline + timedelta(hours=2)
     tick(wiring)  # not again within the day
     assert kinds(api, LUDENG, code).count("escalated") == 1
-    clock.at = deadline + timedelta(days=1)
-    tick(wiring)
-    assert kinds(api, LUDENG, code).count("escalated") == 2
-    templates = [n.template for n in NotificationItem.by_case.query(code)]
-    assert templates.count("escalated") >= 2 * 2  # district and department, each time
-    heads = [
-        n
-        for n in NotificationItem.by_case.query(code)
-        if n.recipient == "ludeng.head@yushan.example"
+    escalations = [n for n in NotificationItem.by_case.query(code) if n.template == "escalated"]
+    # The district and the department (robot and mailbox each) and the department's head.
+    assert sorted(n.recipient for n in escalations) == [
+        "https://robot.yushan.example/wecom/ludeng",
+        "https://robot.yushan.example/wecom/zhuanban",
+        "ludeng.head@yushan.example",
+        "ludeng@yushan.example",
+        "zhuanban@yushan.example",
     ]
-    assert len(heads) == 2
+
+
+def digests() -> list:
+    return [
+        n
+        for n in NotificationItem.scan()
+        if n.template == "escalation_digest"  # a test's own table: a Scan is fine here
+    ]
+
+
+def test_a_case_overdue_for_five_working_days_is_escalated_once_then_listed_in_one_digest_a_day(
+    api, wiring, robots, clock
+):
+    # Given a case whose claim limit passes on Friday 27 November (China)
+    code = whistled(api, wiring, robots)
+    tick(wiring)
+    deadline = parse_iso(view(api, LUDENG, code)["deadline"])
+    # When the dispatch job runs every eight hours for nine days (twice at the morning's)
+    start = clock.at
+    while clock.at < start + timedelta(days=9):
+        clock.advance(hours=8)
+        tick(wiring)
+        if clock.at.astimezone(CHINA_TZ).hour == 10:
+            tick(wiring)  # a second tick at the same moment, as when two overlap
+    # Then each recipient had one escalation message for the case…
+    escalations = [n for n in NotificationItem.by_case.query(code) if n.template == "escalated"]
+    assert len(escalations) == len({n.recipient for n in escalations}) == 5
+    # …and one digest a working day after the one it went overdue: Mon 30 Nov to Fri 4 Dec
+    sent = digests()
+    days = sorted({n.case_code for n in sent})
+    assert days == [f"digest-2026-{d}" for d in ("11-30", "12-01", "12-02", "12-03", "12-04")]
+    for day in days:
+        of_day = [n.recipient for n in sent if n.case_code == day]
+        assert sorted(of_day) == sorted(n.recipient for n in escalations)  # one each
+    district = next(n for n in sent if n.recipient == "zhuanban@yushan.example")
+    assert code in district.body and "督办汇总" in district.subject
+    assert parse_iso(district.created_at).astimezone(CHINA_TZ).time() >= time(8, 30)
+    # The timeline says what happened: escalated once by message, then in each day's digest.
+    escalated = [e for e in view(api, LUDENG, code)["timeline"] if e["kind"] == "escalated"]
+    assert len(escalated) == 6
+    assert parse_iso(escalated[0]["at"]) >= deadline
+    assert [bool(e["data"].get("digest")) for e in escalated] == [False] + [True] * 5
+
+
+def test_a_digest_that_dies_half_way_is_completed_by_the_next_tick_without_repeats(
+    api, wiring, robots, clock, monkeypatch
+):
+    code = whistled(api, wiring, robots)
+    tick(wiring)
+    clock.at = parse_iso(view(api, LUDENG, code)["deadline"])
+    tick(wiring)  # the first escalation
+    clock.at = datetime(2026, 11, 30, 8, 30, tzinfo=CHINA_TZ)  # Monday's digest
+    store = wiring.notifications
+    original = store.add_new
+    calls = []
+
+    def dies_at_the_third(message):
+        calls.append(message.id)
+        if len(calls) == 3:
+            raise RuntimeError("the function timed out")
+        return original(message)
+
+    monkeypatch.setattr(store, "add_new", dies_at_the_third)
+    assert tick(wiring)["errors"] == 1
+    assert len(digests()) == 2
+    monkeypatch.setattr(store, "add_new", original)
+    assert tick(wiring)["digests"] == 3
+    assert tick(wiring)["digests"] == 0
+    assert len({n.id for n in digests()}) == len(digests()) == 5
+
+
+def test_a_case_overdue_since_today_is_not_in_todays_digest(api, wiring, robots, clock):
+    clock.at = datetime(2026, 11, 30, 8, 0, tzinfo=CHINA_TZ)  # Monday
+    code = whistled(api, wiring, robots)
+    tick(wiring)
+    clock.at = parse_iso(view(api, LUDENG, code)["deadline"])
+    tick(wiring)
+    clock.at = clock.at + timedelta(hours=1)
+    tick(wiring)
+    assert clock.at.astimezone(CHINA_TZ).date().isoformat() == "2026-11-30"
+    assert digests() == []
+    clock.at = datetime(2026, 12, 1, 8, 29, tzinfo=CHINA_TZ)
+    tick(wiring)
+    assert digests() == []  # not before the configured time
+    clock.at = datetime(2026, 12, 1, 8, 30, tzinfo=CHINA_TZ)
+    tick(wiring)
+    assert {n.case_code for n in digests()} == {"digest-2026-12-01"}
 
 
 def test_an_unrated_resolved_case_closes_after_seven_days_and_its_phone_is_purged_later(

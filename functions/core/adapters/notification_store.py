@@ -3,16 +3,16 @@ messages the district resends."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain.clock import iso, parse_iso
 from ..ports import DeliveryStatus, MessageChannel, Notification, Trouble
-from .tables import PENDING_SHARDS, NotificationItem, shard
+from .tables import PENDING_SHARDS, CounterItem, NotificationItem, shard
 
 # The dead index's partition of each kind of trouble ("dead" predates "uncertain").
 FLAGS = {Trouble.FAILED: "dead", Trouble.UNCERTAIN: "uncertain"}
@@ -183,6 +183,28 @@ class DynamoNotificationStore:
                 return False
             raise
         return True
+
+    def add_new(self, notification: Notification) -> int:
+        try:
+            # The id is the message's identity (a digest's day, scope and recipient): a
+            # second tick writing the same digest stores nothing.
+            notification_item(notification).save(condition=NotificationItem.id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return 0
+            raise
+        return 1
+
+    def digest_sent(self, day: str) -> bool:
+        try:
+            CounterItem.get(f"digest#{day}")
+        except DoesNotExist:
+            return False
+        return True
+
+    def mark_digest_sent(self, day: str, now: datetime) -> None:
+        # Kept a few days for the ticks of that day; the table's TTL removes it after.
+        CounterItem(f"digest#{day}", hits=1, expires_at=now + timedelta(days=3)).save()
 
     # -- reads for tests and the local tools -------------------------------------------------
 

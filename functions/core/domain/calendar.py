@@ -85,6 +85,12 @@ class WorkCalendar:
         day, skipped = self._next_working_day(day)
         return datetime.combine(day, opens, CHINA_TZ), estimated or skipped
 
+    def next_working_day_at(self, after: datetime, at: time) -> datetime:
+        """`at` (China time) on the first working day after the China date of `after`: when
+        the next daily digest goes out."""
+        day, _ = self._next_working_day(after.astimezone(CHINA_TZ).date())
+        return datetime.combine(day, at, CHINA_TZ)
+
     def _next_working_day(self, day: date) -> tuple[date, bool]:
         estimated = False
         day += timedelta(days=1)

@@ -17,7 +17,7 @@ the case's clock (stage, deadline, next timer) and asks for the notifications it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -69,7 +69,7 @@ class Stage(StrEnum):
 class TimerKind(StrEnum):
     DISPATCH = "dispatch"  # alert the department of a whistled case
     REMIND = "remind"  # 75 % of the limit has passed
-    ESCALATE = "escalate"  # 督办: the limit has passed (then daily)
+    ESCALATE = "escalate"  # 督办: the limit has passed (then with each working day's digest)
     AUTO_CLOSE = "auto_close"
     PURGE = "purge"  # remove the phone number
 
@@ -168,7 +168,9 @@ class Policy:
     calendar: WorkCalendar
     limits: Limits
     remind_fraction: float = 0.75
-    escalate_every: timedelta = timedelta(days=1)
+    # 督办汇总: after a case's first escalation, its recipients hear of it again only in the
+    # digest sent at this time (China) on each working day, with everything else overdue.
+    digest_at: time = time(8, 30)
     auto_close_after: timedelta = timedelta(days=7)
     purge_after: timedelta = timedelta(days=180)
     max_extension_days: int = 30
@@ -414,28 +416,10 @@ class Case:
                 self.status,
                 data={"stage": str(self.stage), "deadline": _iso(self.deadline)},
             )
-            self.notices.append(Notice(self._stage_owner(), "reminder", self.department))
+            self.notices.append(Notice(self.stage_owner(), "reminder", self.department))
             self.timer = self._next_timer(policy)
         elif timer.kind is TimerKind.ESCALATE:
-            self.escalations += 1
-            self.escalated_at = at
-            self._record(
-                "escalated",
-                Actor.system(),
-                at,
-                self.status,
-                data={
-                    "stage": str(self.stage),
-                    "deadline": _iso(self.deadline),
-                    "times": self.escalations,
-                },
-            )
-            self.notices.append(Notice("district", "escalated", self.department))
-            if self._stage_owner() == "department":
-                self.notices.append(Notice("department", "escalated", self.department))
-            else:
-                self.notices.append(Notice("community", "escalated"))
-            self.timer = self._next_timer(policy)
+            self._escalate(at, policy)
         elif timer.kind is TimerKind.AUTO_CLOSE:
             self._require({Status.RESOLVED}, "close")
             self._record("closed", Actor.system(), at, Status.CLOSED, data={"rated": False})
@@ -445,6 +429,30 @@ class Case:
             self.purge_phone(at)
             self._forget_photos()
         return True
+
+    def _escalate(self, at: datetime, policy: Policy) -> None:
+        """督办: the first time a stage's limit passes, the district and the stage's owner are
+        told at once; after that the case is escalated again with each working day's digest,
+        which tells each of them once a day of everything still overdue in their scope (see
+        services/digest.py) — so these later events ask for no message of their own."""
+        first = self.escalations == 0
+        self.escalations += 1
+        self.escalated_at = at
+        data: dict[str, Any] = {
+            "stage": str(self.stage),
+            "deadline": _iso(self.deadline),
+            "times": self.escalations,
+        }
+        if not first:
+            data["digest"] = True  # told in the day's digest, not by a message of its own
+        self._record("escalated", Actor.system(), at, self.status, data=data)
+        if first:
+            self.notices.append(Notice("district", "escalated", self.department))
+            if self.stage_owner() == "department":
+                self.notices.append(Notice("department", "escalated", self.department))
+            else:
+                self.notices.append(Notice("community", "escalated"))
+        self.timer = self._next_timer(policy)
 
     # -- the department ------------------------------------------------------------------------
 
@@ -731,7 +739,11 @@ class Case:
             return Timer(TimerKind.REMIND, self.stage_started + span * policy.remind_fraction)
         if self.escalated_at is None or self.escalated_at < self.deadline:
             return Timer(TimerKind.ESCALATE, max(self.deadline, self.escalated_at or self.deadline))
-        return Timer(TimerKind.ESCALATE, self.escalated_at + policy.escalate_every)
+        # Again at the next working day's digest: the first digest after the day it went overdue.
+        return Timer(
+            TimerKind.ESCALATE,
+            policy.calendar.next_working_day_at(self.escalated_at, policy.digest_at),
+        )
 
     def _close_for_good(self, at: datetime, policy: Policy) -> None:
         self.closed_at = at
@@ -742,7 +754,8 @@ class Case:
         self.deadline_estimated = False
         self.timer = Timer(TimerKind.PURGE, self.deadline)
 
-    def _stage_owner(self) -> str:
+    def stage_owner(self) -> str:
+        """Who must act in the current stage: "community" or "department"."""
         if self.stage is Stage.TRIAGE or self.status is Status.LOCAL:
             return "community"
         return "department"

@@ -1,8 +1,9 @@
 """The dispatch job (every minute): fire due timers, then send what is waiting.
 
 Timers: a sparse, write-sharded index of cases whose next timer is due (dispatch a whistled
-case, remind at 75 % of a limit, escalate when it passes and daily after, close unrated cases,
-purge phone numbers). Each case is leased with a conditional write, so ticks that overlap do
+case, remind at 75 % of a limit, escalate when it passes and with each working day's digest
+after, close unrated cases, purge phone numbers); then, once a working day, the escalation
+digests (services/digest.py). Each case is leased with a conditional write, so ticks that overlap do
 each case once; the transition and its notifications are stored in one transaction.
 
 Sending: each notification is leased before it is sent and marked sent after; a failure is
@@ -37,6 +38,7 @@ from ..ports import (
     Trouble,
     Uncertain,
 )
+from .digest import DigestDeps, send_digests
 from .notify import Messenger
 from .rules import Rules
 
@@ -71,6 +73,7 @@ class TickReport:
     retried: int = 0
     dead: int = 0
     postponed: int = 0
+    digests: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +86,7 @@ class TickReport:
             "retried": self.retried,
             "dead": self.dead,
             "postponed": self.postponed,
+            "digests": self.digests,
             "errors": len(self.errors),
         }
 
@@ -90,6 +94,19 @@ class TickReport:
 def tick(deps: DispatchDeps) -> TickReport:
     report = TickReport()
     fire_timers(deps, report)
+    digests = DigestDeps(
+        deps.clock,
+        deps.cases,
+        deps.notifications,
+        deps.registry,
+        deps.rules,
+        deps.messenger.public_url,
+    )
+    try:
+        report.digests = send_digests(digests)
+    except Exception as error:  # the next tick tries again; sending must go on meanwhile
+        report.errors.append("digest")
+        log.exception("escalation digest failed: %s", type(error).__name__)
     send_pending(deps, report)
     return report
 

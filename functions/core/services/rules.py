@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 from ..domain.cases import Policy
 from ..domain.registry import Limits, TimeLimit
@@ -22,6 +22,7 @@ class Rules:
     registry: RegistrySource
     calendar: CalendarSource
     purge_after_days: int = 180
+    digest_at: time = time(8, 30)  # China time: the daily escalation digest (services/digest.py)
 
     def policy(self, category_id: str) -> Policy:
         category = self.registry.current().categories.get(category_id)
@@ -29,4 +30,5 @@ class Rules:
             calendar=self.calendar.current(),
             limits=category.limits if category else FALLBACK_LIMITS,
             purge_after=timedelta(days=self.purge_after_days),
+            digest_at=self.digest_at,
         )
