@@ -172,6 +172,14 @@ export const staffApi = {
       headers: key ? { 'Idempotency-Key': key } : {},
     }),
   revealPhone: (code) => staffRequest('POST', `/staff/cases/${encodeURIComponent(code)}/phone`),
+  addNote: (code, note) =>
+    staffRequest('POST', `/staff/cases/${encodeURIComponent(code)}/notes`, { body: { note } }),
+  replies: (scope) => staffRequest('GET', `/staff/replies${scope ? `?scope=${encodeURIComponent(scope)}` : ''}`),
+  addReply: (body) => staffRequest('POST', '/staff/replies', { body }),
+  editReply: (scope, id, body) =>
+    staffRequest('PUT', `/staff/replies/${encodeURIComponent(scope)}/${encodeURIComponent(id)}`, { body }),
+  deleteReply: (scope, id) =>
+    staffRequest('DELETE', `/staff/replies/${encodeURIComponent(scope)}/${encodeURIComponent(id)}`),
   report: (key, body) => staffRequest('POST', '/staff/reports', { body, headers: { 'Idempotency-Key': key } }),
   accounts: () => staffRequest('GET', '/staff/accounts'),
   invite: (body) => staffRequest('POST', '/staff/accounts', { body }),

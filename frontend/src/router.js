@@ -29,6 +29,12 @@ export const routes = [
     meta: { staff: true },
   },
   {
+    path: '/staff/replies',
+    name: 'replies',
+    component: () => import('./staff/RepliesPage.vue'),
+    meta: { staff: true },
+  },
+  {
     path: '/staff/case/:code',
     name: 'staff-case',
     component: () => import('./staff/StaffCasePage.vue'),

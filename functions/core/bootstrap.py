@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .services.notify import Messenger
     from .services.open311 import Open311Deps
     from .services.outbox import OutboxDeps
+    from .services.replies import ReplyDeps
     from .services.residents import CaseKeys, ResidentDeps
     from .services.rules import Rules
     from .services.workflow import WorkflowDeps
@@ -255,6 +256,7 @@ class Wiring:
             rules=self.rules,
             messenger=self.messenger,
             keys=self.case_keys,
+            staff=self.accounts,
         )
 
     @cached_property
@@ -305,6 +307,15 @@ class Wiring:
                 "photos": lambda: self.photos.stat("readiness/probe"),
                 "secrets": secrets,
             }
+        )
+
+    @cached_property
+    def replies(self) -> ReplyDeps:
+        from .adapters.registry_store import DynamoReplyStore
+        from .services.replies import ReplyDeps
+
+        return ReplyDeps(
+            clock=self.clock, ids=self.ids, registry=self.registry, replies=DynamoReplyStore()
         )
 
     @cached_property

@@ -179,6 +179,30 @@ class ApiKeyStore(Protocol):
     def all(self) -> list[dict[str, Any]]: ...
 
 
+@dataclass(frozen=True)
+class CommonReply:
+    """常用语: a text a department or community keeps for one kind of action."""
+
+    id: str
+    scope: str  # community:<id> | department:<id>
+    kind: str  # return | reject | resolve
+    text: str
+    updated_at: datetime
+    updated_by: str
+
+
+class ReplyStore(Protocol):
+    """Each scope's common replies, under the scope's key: one Query lists them."""
+
+    def of_scope(self, scope: str) -> list[CommonReply]: ...
+
+    def put(self, reply: CommonReply) -> None: ...
+
+    def delete(self, scope: str, reply_id: str) -> bool:
+        """False when the scope has no reply of that id."""
+        ...
+
+
 # -- photos and personal data ----------------------------------------------------------------
 
 

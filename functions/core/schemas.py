@@ -262,6 +262,41 @@ SCOPES: dict[str, Any] = {
     },
 }
 
+# An internal note on a case (staff only; never public).
+NOTE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["note"],
+    "properties": {
+        "note": {"type": "string", "minLength": 1, "maxLength": 1000, "x-min-visible": 1}
+    },
+}
+
+# A common reply (常用语) of a department or community, for one kind of action.
+REPLY_KINDS = ["return", "reject", "resolve"]
+REPLY_EDIT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "text"],
+    "properties": {
+        "kind": {"enum": REPLY_KINDS},
+        "text": {"type": "string", "minLength": 1, "maxLength": 500, "x-min-visible": 1},
+    },
+}
+REPLY: dict[str, Any] = {
+    **REPLY_EDIT,
+    "required": ["scope", "kind", "text"],
+    "properties": {
+        "scope": {
+            "type": "string",
+            "maxLength": 80,
+            "pattern": "^(community|department):[A-Za-z0-9_.-]+$",
+            "description": "community:<id> or department:<id>",
+        },
+        **REPLY_EDIT["properties"],
+    },
+}
+
 ENABLED: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

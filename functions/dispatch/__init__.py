@@ -35,6 +35,7 @@ from ..core.services import dispatch as dispatch_service
 from ..core.services import identity, open311, workflow
 from ..core.services import intake as intake_service
 from ..core.services import outbox as outbox_service
+from ..core.services import replies as replies_service
 from ..core.services import staff as staff_service
 from ..core.services.passes import check_pass
 
@@ -181,6 +182,54 @@ def reveal_phone(code: str) -> Response:
     return respond(workflow.reveal_phone(wiring().workflow, principal, code), headers=PRIVATE)
 
 
+@dispatch.route("/staff/cases/{code}/notes", methods=["POST"], authorizer=staff_authorizer)
+@api
+def add_note(code: str) -> Response:
+    request = dispatch.current_request
+    view = workflow.add_note(wiring().workflow, principal_of(request), code, json_body(request))
+    return respond(view, 201, PRIVATE)
+
+
+# -- common replies (常用语) -------------------------------------------------------------------
+
+
+@dispatch.route("/staff/replies", methods=["GET"], authorizer=staff_authorizer)
+@api
+def replies() -> Response:
+    principal = principal_of(dispatch.current_request)
+    found = replies_service.list_replies(wiring().replies, principal, _query("scope"))
+    return respond(found, headers=PRIVATE)
+
+
+@dispatch.route("/staff/replies", methods=["POST"], authorizer=staff_authorizer)
+@api
+def add_reply() -> Response:
+    request = dispatch.current_request
+    added = replies_service.add_reply(wiring().replies, principal_of(request), json_body(request))
+    return respond(added, 201, PRIVATE)
+
+
+@dispatch.route("/staff/replies/{scope}/{reply_id}", methods=["PUT"], authorizer=staff_authorizer)
+@api
+def edit_reply(scope: str, reply_id: str) -> Response:
+    request = dispatch.current_request
+    edited = replies_service.edit_reply(
+        wiring().replies, principal_of(request), scope, reply_id, json_body(request)
+    )
+    return respond(edited, headers=PRIVATE)
+
+
+@dispatch.route(
+    "/staff/replies/{scope}/{reply_id}", methods=["DELETE"], authorizer=staff_authorizer
+)
+@api
+def delete_reply(scope: str, reply_id: str) -> Response:
+    principal = principal_of(dispatch.current_request)
+    return respond(
+        replies_service.delete_reply(wiring().replies, principal, scope, reply_id), headers=PRIVATE
+    )
+
+
 def _act(acting: workflow.Acting, code: str, action: str, key: str | None) -> Response:
     body = json_body(dispatch.current_request)
     view = workflow.act(wiring().workflow, acting, code, action, body, key)
@@ -233,7 +282,8 @@ def link_action(code: str, action: str) -> Response:
 @api
 def accounts() -> Response:
     principal = principal_of(dispatch.current_request)
-    return respond(staff_service.list_accounts(wiring().identity, principal), headers=PRIVATE)
+    found = staff_service.list_accounts(wiring().identity, principal, wiring().registry.current())
+    return respond(found, headers=PRIVATE)
 
 
 @dispatch.route("/staff/accounts", methods=["POST"], authorizer=staff_authorizer)

@@ -15,8 +15,11 @@ from ..core.schemas import (
     INVITE,
     NEW_CASE,
     NEW_UPLOAD,
+    NOTE,
     RATING,
     REFRESH,
+    REPLY,
+    REPLY_EDIT,
     RESIDENT_CODE,
     RESIDENT_PREFERENCES,
     RESIDENT_SIGN_IN,
@@ -78,6 +81,8 @@ IDEMPOTENCY_KEY = {
 
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 ACTION = {"name": "action", "in": "path", "required": True, "schema": {"enum": list(ACTIONS)}}
+REPLY_SCOPE = {"name": "scope", "in": "path", "required": True, "schema": {"type": "string"}}
+REPLY_ID = {"name": "reply_id", "in": "path", "required": True, "schema": {"type": "string"}}
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
 PROVIDER = {
     "name": "provider",
@@ -369,6 +374,49 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "security": STAFF,
         "parameters": [CODE],
         "responses": {"200": _json("The number"), **_errors(401, 403, 404, 409)},
+    },
+    ("/staff/cases/{code}/notes", "POST"): {
+        "summary": "Add an internal note (内部备注) to a case: shown on the staff timeline only, "
+        "never to the resident, the public board or Open311 (community, department, district)",
+        "security": STAFF,
+        "parameters": [CODE],
+        "requestBody": _body(NOTE),
+        "responses": {
+            "201": _json("The case with its timeline"),
+            **_errors(400, 401, 403, 404, 409),
+        },
+    },
+    ("/staff/replies", "GET"): {
+        "summary": "Common replies (常用语) for return, reject and resolve: of one scope, or of "
+        "every community and department of one's own",
+        "security": STAFF,
+        "parameters": [
+            {
+                "name": "scope",
+                "in": "query",
+                "schema": {"type": "string", "examples": ["department:ludeng"]},
+            }
+        ],
+        "responses": {"200": _json("{scopes, items}"), **_errors(400, 401, 403)},
+    },
+    ("/staff/replies", "POST"): {
+        "summary": "Add a common reply to a scope of one's own (the district: any)",
+        "security": STAFF,
+        "requestBody": _body(REPLY),
+        "responses": {"201": _json("The reply"), **_errors(400, 401, 403, 409)},
+    },
+    ("/staff/replies/{scope}/{reply_id}", "PUT"): {
+        "summary": "Change a common reply's kind or text",
+        "security": STAFF,
+        "parameters": [REPLY_SCOPE, REPLY_ID],
+        "requestBody": _body(REPLY_EDIT),
+        "responses": {"200": _json("The reply"), **_errors(400, 401, 403, 404)},
+    },
+    ("/staff/replies/{scope}/{reply_id}", "DELETE"): {
+        "summary": "Delete a common reply",
+        "security": STAFF,
+        "parameters": [REPLY_SCOPE, REPLY_ID],
+        "responses": {"200": _json("{id, scope, deleted}"), **_errors(400, 401, 403, 404)},
     },
     ("/staff/reports", "POST"): {
         "summary": "A grid worker or property company reports (channel and reporter recorded)",

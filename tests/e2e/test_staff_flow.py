@@ -189,6 +189,18 @@ def test_community_staff_publish_a_summary_that_open311_shows(stack, desk):
     assert public["description"] == "小区东门一盏路灯不亮"
 
 
+def pick_scope(picker, scope: str) -> None:
+    """Choose a role and scope with the accounts page's picker: the role, then a search by id."""
+    role, _, ident = scope.partition(":")
+    picker.get_by_test_id("scope-role").select_option(role)
+    if ident:
+        picker.get_by_test_id("scope-search").fill(ident)
+        picker.get_by_test_id("scope-option").select_option(scope)
+        picker.get_by_test_id("scope-add").click()
+    else:
+        picker.get_by_role("button", name="添加").click()
+
+
 def invite(desk, stack, scopes: str = "community:c01") -> tuple[str, str]:
     """The district invites a colleague on the accounts page: (username, temporary password)."""
     username = f"clerk.{uuid.uuid4().hex[:6]}"
@@ -197,7 +209,8 @@ def invite(desk, stack, scopes: str = "community:c01") -> tuple[str, str]:
     admin.fill("form.invite input[name=username]", username)
     admin.fill("form.invite input[name=name]", "新同事（示例）")
     admin.fill("form.invite input[name=email]", f"{username}@staff.yushan.example")
-    admin.fill("form.invite textarea[name=scopes]", scopes)
+    for scope in scopes.split():
+        pick_scope(admin.get_by_test_id("invite-scopes"), scope)
     admin.locator("form.invite button[type=submit]").click()
     notice = admin.get_by_test_id("temporary-password")
     expect(notice).to_contain_text(username)

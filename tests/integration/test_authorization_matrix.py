@@ -131,6 +131,44 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
             property=403,
         ),
     ),
+    # Staff of the case's community, of its departments and the district may write a note.
+    ("POST", "/staff/cases/{code}/notes"): (
+        "/staff/cases/{code}/notes",
+        {},
+        row(
+            404,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=400,
+            community=400,
+            department=400,
+            grid=403,
+            property=403,
+        ),
+    ),
+    # Everyone keeps the replies of their own scopes (none: an empty list); the body's scope
+    # decides whether a new one may be added, so an empty body is a 400 for all staff.
+    ("GET", "/staff/replies"): (
+        "/staff/replies",
+        None,
+        row(200, anonymous=401, resident=401, link=401),
+    ),
+    ("POST", "/staff/replies"): (
+        "/staff/replies",
+        {},
+        row(400, anonymous=401, resident=401, link=401),
+    ),
+    ("PUT", "/staff/replies/{scope}/{reply_id}"): (
+        "/staff/replies/department:ludeng/nothing",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400, department=400),
+    ),
+    ("DELETE", "/staff/replies/{scope}/{reply_id}"): (
+        "/staff/replies/department:ludeng/nothing",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=404, department=404),
+    ),
     ("POST", "/staff/cases/{code}/phone"): (
         "/staff/cases/{code}/phone",
         None,

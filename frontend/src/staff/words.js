@@ -9,6 +9,7 @@ export function dueText(due) {
 
 /** Who acted: a name (and "via link"), or the resident / the system. */
 export function actorText(by, role) {
+  if (by?.disabled) return `${localName(by)}${t('accounts.disabledActor')}`
   if (by) return by.via_link ? `${localName(by)}${t('due.viaLink')}` : localName(by)
   return role === 'resident' || role === 'system' ? t(`due.${role}`) : ''
 }

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from pynamodb.exceptions import DeleteError
 from pynamodb.models import BatchWrite
 
 from ..domain.calendar import WorkCalendar, YearCalendar
-from ..domain.clock import Clock
+from ..domain.clock import Clock, iso, parse_iso
 from ..domain.registry import Registry, build_registry, registry_document
+from ..ports import CommonReply
 from .tables import RegistryItem
 
 SCOPE = "registry"
@@ -157,3 +159,48 @@ class DynamoApiKeyStore:
 
     def all(self) -> list[dict[str, Any]]:
         return [dict(i.data) for i in RegistryItem.query(self.SCOPE)]
+
+
+class DynamoReplyStore:
+    """Common replies in the registry table, one partition per scope ("replies#<scope>")."""
+
+    @staticmethod
+    def _partition(scope: str) -> str:
+        return f"replies#{scope}"
+
+    def of_scope(self, scope: str) -> list[CommonReply]:
+        return [
+            CommonReply(
+                id=item.key,
+                scope=scope,
+                kind=str(item.data["kind"]),
+                text=str(item.data["text"]),
+                updated_at=parse_iso(str(item.data["updated_at"])),
+                updated_by=str(item.data["updated_by"]),
+            )
+            for item in RegistryItem.query(self._partition(scope))
+        ]
+
+    def put(self, reply: CommonReply) -> None:
+        RegistryItem(
+            self._partition(reply.scope),
+            reply.id,
+            data={
+                "kind": reply.kind,
+                "text": reply.text,
+                "updated_at": iso(reply.updated_at),
+                "updated_by": reply.updated_by,
+            },
+        ).save()
+
+    def delete(self, scope: str, reply_id: str) -> bool:
+        try:
+            # Only a reply of this scope: another scope's id is not found here.
+            RegistryItem(self._partition(scope), reply_id).delete(
+                condition=RegistryItem.key.exists()
+            )
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -93,6 +93,11 @@ STAGE_ENDING = {
 }
 
 
+# The event kind of a staff note: never public (services/intake.py RESIDENT_EVENTS and
+# services/open311.py EXTENDED_STATUS list what is).
+INTERNAL_NOTE = "internal_note"
+
+
 class IllegalTransition(Conflict):
     pass
 
@@ -643,6 +648,15 @@ class Case:
             self.notices.append(Notice("department", "chased", self.department))
         else:
             self.notices.append(Notice("community", "chased"))
+
+    # -- internal notes ------------------------------------------------------------------------
+
+    def add_note(self, actor: Actor, text: str, at: datetime) -> None:
+        """An internal note (内部备注) by staff: on the staff timeline only. Its kind is in
+        none of the public lists (the resident's view, Open311, the board), asks for no
+        message and counts in no metric."""
+        self._need_text("note", text)
+        self._record(INTERNAL_NOTE, actor, at, self.status, note=text.strip())
 
     # -- the public record ---------------------------------------------------------------------
 

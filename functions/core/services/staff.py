@@ -42,12 +42,48 @@ def check_scopes(registry: Registry, texts: list[str]) -> list[Scope]:
     return sorted(set(scopes))
 
 
-def list_accounts(deps: IdentityDeps, principal: Principal) -> dict[str, Any]:
+def list_accounts(
+    deps: IdentityDeps, principal: Principal, registry: Registry | None = None
+) -> dict[str, Any]:
+    """The accounts, and (with the registry) what roles and scopes may be chosen from, each
+    with its name, so the district picks them instead of typing `community:c01`."""
     principal.require(Role.DISTRICT)
     now = deps.clock.now()
     accounts = deps.accounts.all()
     locks = deps.lockouts.states([a.username for a in accounts], now) if accounts else {}
-    return {"items": [a.view(locks.get(a.username), now) for a in accounts]}
+    found: dict[str, Any] = {"items": [a.view(locks.get(a.username), now) for a in accounts]}
+    if registry is not None:
+        found["choices"] = scope_choices(registry)
+    return found
+
+
+def scope_choices(registry: Registry) -> dict[str, list[dict[str, str]]]:
+    """Every scope an account may hold, by role: id, name and what to search it by."""
+    compounds = registry.compounds
+    return {
+        Role.DISTRICT.value: [{"scope": "district", "id": "", "name": registry.district.name}],
+        Role.COMMUNITY.value: [
+            {"scope": f"community:{c.id}", "id": c.id, "name": c.name}
+            for c in registry.communities.values()
+        ],
+        Role.DEPARTMENT.value: [
+            {"scope": f"department:{d.id}", "id": d.id, "name": d.name}
+            for d in registry.departments.values()
+        ],
+        Role.GRID.value: [
+            {
+                "scope": f"grid:{g.id}",
+                "id": g.id,
+                "name": f"{compounds[g.compound].name if g.compound in compounds else g.compound}"
+                f" · {g.id} · {g.worker}",
+            }
+            for g in registry.grids.values()
+        ],
+        Role.PROPERTY.value: [
+            {"scope": f"property:{p.id}", "id": p.id, "name": p.name}
+            for p in registry.property_companies.values()
+        ],
+    }
 
 
 def invite(

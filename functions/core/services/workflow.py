@@ -22,6 +22,7 @@ from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotF
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
 from ..ports import (
+    AccountSource,
     CaseStore,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -29,7 +30,7 @@ from ..ports import (
     PhotoStore,
     RegistrySource,
 )
-from ..schemas import ID_PATTERN, RATING, validate
+from ..schemas import ID_PATTERN, NOTE, RATING, validate
 from . import intake
 from .notify import Messenger
 from .passes import ActionPass
@@ -52,6 +53,8 @@ class WorkflowDeps:
     rules: Rules
     messenger: Messenger
     keys: CaseKeys
+    # Staff accounts as the authorizer sees them: a disabled one is named so on the case.
+    staff: AccountSource | None = None
 
 
 @dataclass(frozen=True)
@@ -350,7 +353,7 @@ def staff_view(
             ],
             "routed_department": registry.route(case.category, case.community),
             "handler": case.handler,
-            "handled_by": who(case.handler, registry),
+            "handled_by": who(case.handler, registry, deps.staff),
             "local_by": case.local_by,
             "merged_into": case.merged_into,
             "stage": case.stage.value if case.stage else None,
@@ -380,7 +383,7 @@ def staff_view(
                 "status": e.status_after.value,
                 "actor_role": e.actor.role,
                 "actor": e.actor.id,
-                "by": who(e.actor.id, registry),
+                "by": who(e.actor.id, registry, deps.staff),
                 "note": e.note,
                 "data": e.data,
             }
@@ -411,9 +414,12 @@ def _due(case: Case) -> dict[str, Any] | None:
     return {"stage": case.stage.value, "at": iso(case.deadline)}
 
 
-def who(actor_id: str | None, registry: Registry) -> dict[str, Any] | None:
+def who(
+    actor_id: str | None, registry: Registry, staff: AccountSource | None = None
+) -> dict[str, Any] | None:
     """How staff see who acted: a department acting through its action link is the
-    department's name ("via link"), a staff member their username."""
+    department's name ("via link"), a staff member their username — marked when their
+    account is disabled (read through the authorizer's short cache)."""
     if not actor_id:
         return None
     if actor_id.startswith("link:"):
@@ -421,7 +427,14 @@ def who(actor_id: str | None, registry: Registry) -> dict[str, Any] | None:
         name = department.name if department else actor_id.removeprefix("link:")
         name_en = department.name_en if department else name
         return {"id": actor_id, "name": name, "name_en": name_en, "via_link": True}
-    return {"id": actor_id, "name": actor_id, "name_en": actor_id, "via_link": False}
+    account = staff.current(actor_id) if staff is not None else None
+    return {
+        "id": actor_id,
+        "name": actor_id,
+        "name_en": actor_id,
+        "via_link": False,
+        "disabled": bool(account is not None and not account.enabled),
+    }
 
 
 def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
@@ -678,6 +691,38 @@ def _resolution_photos(step: Step) -> tuple[str, ...]:
         )
     step.written.extend(photo.key for photo in cleaned)
     return intake.keep_photos(deps.photos, cleaned)
+
+
+NOTE_RETRIES = 3
+
+
+def add_note(deps: WorkflowDeps, principal: Principal, code: str, raw: Any) -> dict[str, Any]:
+    """内部备注: staff of the case's community, of its departments, or the district write a
+    note on its staff timeline. A note changes nothing else, so it needs no version from the
+    client: when the case changed meanwhile, it is written on the case as it is now."""
+    acting = Acting(principal=principal)
+    text = ""
+    for attempt in range(NOTE_RETRIES):
+        case = load_visible(deps, acting, code)
+        departments = set(principal.ids(Role.DEPARTMENT))
+        if not (
+            principal.is_district
+            or case.community in principal.ids(Role.COMMUNITY)
+            or case.department in departments
+            or departments & set(case.co_departments)
+        ):
+            raise Forbidden("Your role does not allow notes on this case.", "forbidden")
+        text = text or validate(NOTE, raw)["note"]  # checked once the caller may write
+        now = deps.clock.now()
+        case.add_note(acting.actor, text, now)
+        try:
+            deps.cases.save(case, [], now)
+        except Conflict:
+            if attempt == NOTE_RETRIES - 1:
+                raise
+            continue
+        break
+    return staff_view(deps, acting, case, with_timeline=True)
 
 
 def reveal_phone(deps: WorkflowDeps, principal: Principal, code: str) -> dict[str, Any]:
