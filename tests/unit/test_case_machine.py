@@ -268,3 +268,44 @@ def test_a_published_summary_changes_no_status_and_replaces_the_last_one():
     with pytest.raises(DomainError):
         case.publish_summary(COMMUNITY, "   ", at)
     assert case.public_summary == "小区北门两盏路灯不亮"
+
+
+def test_only_the_first_escalation_asks_for_messages_the_later_ones_ride_the_daily_digest():
+    from functions.core.domain.clock import CHINA_TZ
+
+    at = datetime.fromisoformat("2026-11-27T02:00:00+00:00")  # Friday 10:00 China
+    case = new_case(at)
+    case.whistle(COMMUNITY, "ludeng", (), None, at, POLICY)
+    case.dispatch(at, POLICY)
+    while case.timer is not None and case.timer.kind.value != "escalate":
+        case.on_timer(case.timer.at, POLICY)
+    case.notices.clear()
+    assert case.timer is not None
+    case.on_timer(case.timer.at, POLICY)  # the limit passed: the district and the department
+    assert [(n.audience, n.template) for n in case.notices] == [
+        ("district", "escalated"),
+        ("department", "escalated"),
+    ]
+    # Next: Monday's digest (the weekend is skipped), at the digest time, with no message.
+    assert case.timer is not None
+    assert case.timer.at == datetime(2026, 11, 30, 8, 30, tzinfo=CHINA_TZ)
+    case.notices.clear()
+    case.on_timer(case.timer.at, POLICY)
+    assert case.notices == []
+    last = case.new_events[-1]
+    assert last.kind == "escalated" and last.data["times"] == 2 and last.data["digest"] is True
+    assert case.timer.at == datetime(2026, 12, 1, 8, 30, tzinfo=CHINA_TZ)
+
+
+def test_an_internal_note_is_recorded_and_asks_for_no_message():
+    at = datetime.fromisoformat("2026-11-27T02:00:00+00:00")
+    case = new_case(at)
+    status = case.status
+    case.add_note(COMMUNITY, "  住户白天不在家  ", at)
+    assert case.status is status and case.notices == []
+    assert (case.new_events[-1].kind, case.new_events[-1].note) == (
+        "internal_note",
+        "住户白天不在家",
+    )
+    with pytest.raises(DomainError):
+        case.add_note(COMMUNITY, "   ", at)
