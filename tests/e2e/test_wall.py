@@ -68,8 +68,9 @@ def shows_everything_on_one_screen(page: Any) -> None:
     wall = page.get_by_test_id("wall")
     for panel in PANELS:
         expect(wall.locator(f"[data-panel='{panel}']")).to_be_visible()
-    expect(wall.locator("canvas")).to_have_count(CHARTS)
     expect(wall.locator("[data-kpi=received] [data-testid=kpi-value]")).not_to_have_text("—")
+    # ECharts loads in steps after the figures: slow on a busy machine.
+    expect(wall.locator("canvas")).to_have_count(CHARTS, timeout=40_000)
     page.wait_for_timeout(500)  # charts and the overdue list settle to their boxes
     layout = page.evaluate(LAYOUT)
     assert layout == {"outside": [], "cut": [], "scrolls": False}, layout
@@ -129,15 +130,14 @@ def test_the_wall_screen_shows_every_panel_on_one_screen_and_keeps_itself_curren
         )
         other = context.new_page()
         other.goto(f"{stack.url}/#/board")
-        renewals: list[str] = []
-        page.on("request", lambda r: renewals.append(r.url) if "/auth/refresh" in r.url else None)
-        other.evaluate(
-            "(tokens) => localStorage.setItem('whistle.staff', JSON.stringify(tokens))", stale
-        )
+        with page.expect_response("**/api/auth/refresh", timeout=20_000) as renewal:
+            other.evaluate(
+                "(tokens) => localStorage.setItem('whistle.staff', JSON.stringify(tokens))", stale
+            )
+        assert renewal.value.ok
         other.close()
         before = data_time.get_attribute("data-fetched")
-        expect(data_time).not_to_have_attribute("data-fetched", before or "", timeout=15_000)
-        assert renewals, "the wall did not renew its token"
+        expect(data_time).not_to_have_attribute("data-fetched", before or "", timeout=20_000)
         renewed = page.evaluate("JSON.parse(localStorage.getItem('whistle.staff'))")
         assert renewed["access"] != stale["access"] and renewed["expiresAt"] > stale["expiresAt"]
         expect(page).to_have_url(re.compile(r"#/wall"))
@@ -177,7 +177,9 @@ def test_the_dashboard_at_laptop_and_phone_size(stack, browser, phone):
             page = context.new_page()
             sign_in(page, stack, "district.admin", "/district/dashboard")
             expect(page.get_by_test_id("no-baseline").first).to_have_text("无同期数据")
-            page.locator("canvas").first.wait_for()
+            page.get_by_test_id("coverage").scroll_into_view_if_needed()  # charts load near view
+            expect(page.locator("canvas")).to_have_count(CHARTS, timeout=40_000)
+            page.evaluate("window.scrollTo(0, 0)")
             # Nothing wider than the screen: the page never scrolls sideways.
             assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), name
             screenshot(page, name)

@@ -51,7 +51,17 @@ export function categoriesOption(rows, { wall = false, font = 12, width = 320, h
     return {
       tooltip: { trigger: 'item', formatter: '{b}: {c} ({d}%)' },
       legend: { bottom: 0, left: 'center', itemWidth: 12, itemHeight: 12, textStyle: { fontSize: font, overflow: 'break', width: width - 48 } },
-      series: [{ type: 'pie', radius: ['32%', '58%'], center: ['50%', '38%'], label: { formatter: '{d}%', fontSize: 11, overflow: 'none' }, data: slices }],
+      series: [
+        {
+          type: 'pie',
+          radius: ['32%', '58%'],
+          center: ['50%', '38%'],
+          // Whole percentages, set against the chart's edges: a label never runs off the canvas.
+          label: { formatter: (slice) => `${Math.round(slice.percent)}%`, fontSize: font, alignTo: 'edge', edgeDistance: 4 },
+          labelLine: { length: 8, length2: 6 },
+          data: slices,
+        },
+      ],
     }
   }
   const total = slices.reduce((sum, slice) => sum + slice.value, 0)
