@@ -1,2 +1,2 @@
 // The first of the steps in which ECharts loads (charts.js): its drawing library, zrender.
-export * from 'zrender/lib/zrender.js'
+export { init } from 'zrender/lib/zrender.js'

@@ -46,7 +46,10 @@ export function provideCharts(wall = false) {
       ? { color: WALL_PALETTE, backgroundColor: 'transparent', textStyle: { fontFamily, fontSize: font, color: '#e5e7eb' }, animation: false }
       : { color: PALETTE, textStyle: { fontFamily, fontSize: font }, animation: false }
     const here = new Set()
-    for (const { el, option } of places) {
+    for (const { el, option } of [...places]) {
+      // One chart per task: the page stays free to answer between them.
+      if (here.size) await new Promise((resolve) => setTimeout(resolve, 0))
+      if (generation !== drawing) return
       if (!el.value) continue
       here.add(el.value)
       let chart = charts.get(el.value)
