@@ -65,6 +65,14 @@ export const routes = [
     component: () => import('./district/DashboardPage.vue'),
     meta: { staff: true },
   },
+  // The wall screen has no staff frame that waits for the staff pages' strings: its route does.
+  {
+    path: '/wall',
+    name: 'wall',
+    component: () =>
+      Promise.all([import('./district/WallPage.vue'), import('./staff/messages.js').then((m) => m.ready)]).then(([page]) => page),
+    meta: { staff: true },
+  },
   { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
   {
     path: '/district/accounts',

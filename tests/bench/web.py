@@ -454,3 +454,21 @@ def measure_web(lighthouse_runs: int, out: Path) -> dict[str, Any]:
         "lighthouse": reports,
         "dashboard_built": any(p.name == "dashboard" and built(p) for p in PAGES),
     }
+
+
+def dashboard_lighthouse(runs: int = 3, out: Path | None = None) -> dict[str, Any]:
+    """Lighthouse on the district dashboard alone (median of `runs`), as `measure_web` runs it,
+    without the rest of the web section:
+
+        .venv/bin/python -c "from tests.bench.web import dashboard_lighthouse as d; print(d())"
+    """
+    page = next(p for p in PAGES if p.name == "dashboard")
+    with running_stack() as stack:
+        report = lighthouse(
+            f"{stack.url}/#{page.path}",
+            runs,
+            out or Path(tempfile.mkdtemp(prefix="lighthouse-dashboard-")),
+            storage_for(stack, page),
+        )
+    report["shown"] = landed(report["final_url"], page)
+    return report

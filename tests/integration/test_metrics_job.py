@@ -177,6 +177,20 @@ def test_the_dashboard_reads_a_fixed_number_of_items_whatever_the_cases(
     assert len(first["series"]) == 26  # 1 to 26 November: the days that have ended
 
 
+def test_a_year_with_nothing_recorded_has_no_complaint_rate_to_compare_with(
+    api, wiring, robots, clock
+):
+    play_a_day(api, wiring, clock)
+    metrics.run_day(wiring.metrics, DAY)
+    indicators = json.loads(
+        api.get("/metrics/indicators?year=2026", headers=bearer(*DISTRICT)).body
+    )
+    assert indicators["this_year"]["complaint_rate"] > 0
+    # 2025 has no figures at all: no baseline, not a complaint rate of 0 to rise from.
+    assert indicators["last_year"]["complaint_rate"] is None
+    assert indicators["change"]["complaint_rate"] is None
+
+
 def test_fee_figures_upload_all_or_nothing_and_feed_two_up_one_down(api, wiring):
     good = "compound,month,billed,collected\nx001,2026-10,10000,9000\nx002,2025-10,10000,8000\n"
     stored = api.post(

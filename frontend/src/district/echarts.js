@@ -1,11 +1,10 @@
-// Just the parts of ECharts the dashboard draws, imported by name so that the build keeps
-// only these (a dynamic import of echarts/charts or echarts/components takes every chart and
-// component there is, maps included).
+// The last step of loading ECharts (charts.js): just the charts the dashboard draws, imported
+// by name so that the build keeps only these (a dynamic import of echarts/charts or
+// echarts/components takes every chart and component there is, maps included).
 import { use } from 'echarts/core'
 import { BarChart, LineChart, PieChart } from 'echarts/charts'
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
-import { CanvasRenderer } from 'echarts/renderers'
+import './echarts-components.js'
 
-use([LineChart, BarChart, PieChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer])
+use([LineChart, BarChart, PieChart])
 
 export { init } from 'echarts/core'

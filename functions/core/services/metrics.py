@@ -414,11 +414,14 @@ def indicators(deps: MetricsDeps, year: int) -> dict[str, Any]:
         }
 
     def side(of_year: int) -> dict[str, Any]:
-        found = figures(registry, "district", items.get(("district", str(of_year))))
+        tally = items.get(("district", str(of_year)))
+        found = figures(registry, "district", tally)
         return {
             "fee_collection_rate": fee_rate(of_year)["rate"],
             "satisfaction_rate": found["satisfaction_rate"],
-            "complaint_rate": found["complaint_rate"],
+            # A year with nothing recorded (before Whistle ran) has no complaint rate, not 0:
+            # a year-on-year change against it would be meaningless.
+            "complaint_rate": found["complaint_rate"] if tally is not None else None,
         }
 
     now, before = side(year), side(year - 1)

@@ -18,6 +18,18 @@ export function change(current, previous, kind) {
   return { text: `${delta >= 0 ? '+' : ''}${Number(delta.toFixed(2))}`, up: delta >= 0, flat }
 }
 
+/** This year's figure against last year's (同比). Null when there is no figure this year;
+ * `{baseline: false}` when last year has none to compare with — said in words ("无同期数据"),
+ * never an arrow up from nothing; otherwise whether it rose, and whether that is `good`
+ * ('up' or 'down': the direction that is better). */
+export function yearOnYear(now, before, good) {
+  if (now === null || now === undefined) return null
+  if (before === null || before === undefined) return { baseline: false }
+  const flat = Math.abs(now - before) < 1e-9
+  const up = now > before
+  return { baseline: true, flat, up, better: !flat && (good === 'up') === up, worse: !flat && (good === 'up') !== up }
+}
+
 // Communities and kinds of problem rank by what residents reported; departments by what was
 // whistled to them (they receive nothing from residents directly).
 export const measureOf = (dimension) => (dimension === 'department' ? 'dispatched' : 'received')

@@ -11,17 +11,29 @@ import { i18n, t } from '../../i18n.js'
 
 const pad = (n) => String(n).padStart(2, '0')
 
+// The day that just ended in China (UTC+8 all year), read through the date's UTC fields.
+const lastDay = (at) => new Date(at + 8 * 3600 * 1000 - 86400 * 1000)
+
+/** The month the dashboard opens on: that of the day that just ended in China ("2026-11"),
+ * the last day the nightly figures count. */
+export function currentMonth(at = Date.now()) {
+  return lastDay(at).toISOString().slice(0, 7)
+}
+
 /** `drawn()` runs once new figures are on the page (the charts are drawn from them). */
 export function useDashboard({ drawn }) {
-  const now = new Date(Date.now() - 12 * 3600 * 1000) // the day that just ended, in China
-  const thisYear = now.getFullYear()
-  const filters = reactive({ kind: 'month', period: `${thisYear}-${pad(now.getMonth() + 1)}`, scope: '' })
+  const now = lastDay(Date.now())
+  const thisYear = now.getUTCFullYear()
+  const filters = reactive({ kind: 'month', period: currentMonth(), scope: '' })
   const firstPeriod = filters.period
   const data = ref(null)
   const indicators = ref(null)
   const registry = ref(null)
   const loading = ref(false)
   const problem = ref('')
+  // When the figures shown were fetched, and when a load last failed (null once one succeeds).
+  const fetchedAt = ref(null)
+  const failedAt = ref(null)
 
   const isDistrict = computed(() => (session.me?.roles ?? []).includes('district'))
   const ownScopes = computed(() =>
@@ -33,7 +45,7 @@ export function useDashboard({ drawn }) {
     const out = []
     if (filters.kind === 'month') {
       for (let back = 0; back < 24; back += 1) {
-        const d = new Date(thisYear, now.getMonth() - back, 1)
+        const d = new Date(thisYear, now.getUTCMonth() - back, 1)
         out.push(`${d.getFullYear()}-${pad(d.getMonth() + 1)}`)
       }
     } else if (filters.kind === 'quarter') {
@@ -74,10 +86,13 @@ export function useDashboard({ drawn }) {
       if (mine !== loads) return
       data.value = dashboard
       indicators.value = yearly
+      fetchedAt.value = new Date()
+      failedAt.value = null
       await nextTick()
       await drawn()
     } catch (error) {
       if (mine !== loads) return
+      failedAt.value = new Date()
       if (!(error instanceof ApiError)) console.error(error)
       problem.value = error instanceof ApiError ? error.message : t('errors.server')
     } finally {
@@ -134,5 +149,8 @@ export function useDashboard({ drawn }) {
   })
   watch(() => [filters.period, filters.scope, i18n.locale], load)
 
-  return { filters, firstPeriod, periodOptions, scopeOptions, isDistrict, data, indicators, registry, loading, problem, chase, sendFees }
+  return {
+    filters, firstPeriod, periodOptions, scopeOptions, isDistrict, data, indicators, registry, loading, problem, chase, sendFees,
+    load, fetchedAt, failedAt,
+  }
 }
