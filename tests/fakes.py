@@ -201,6 +201,8 @@ class FakeMetricStore:
         self.items: dict[tuple[str, str], Tally] = {}
         self.manifests: dict[str, dict[str, Any]] = {}
         self.events: dict[date, list[CaseEvent]] = {}
+        self.fee_rows: dict[str, list[dict[str, Any]]] = {}
+        self.settings: dict[str, dict[str, Any]] = {}
 
     def day_events(self, day: date) -> list[CaseEvent]:
         return list(self.events.get(day, []))
@@ -231,10 +233,20 @@ class FakeMetricStore:
         return [f for day in days for f in self.manifests.get(day, {}).get("fixed", [])]
 
     def put_fees(self, rows: list[dict[str, Any]]) -> None:
-        raise NotImplementedError
+        for row in rows:
+            month = [
+                r for r in self.fee_rows.get(row["month"], []) if r["compound"] != row["compound"]
+            ]
+            self.fee_rows[row["month"]] = [*month, dict(row)]
 
     def fees(self, month: str) -> list[dict[str, Any]]:
-        return []
+        return [dict(r) for r in self.fee_rows.get(month, [])]
+
+    def setting(self, name: str) -> dict[str, Any] | None:
+        return self.settings.get(name)
+
+    def put_setting(self, name: str, data: dict[str, Any]) -> None:
+        self.settings[name] = dict(data)
 
 
 class NoOverdue:

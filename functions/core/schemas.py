@@ -269,6 +269,13 @@ ENABLED: dict[str, Any] = {
     "properties": {"enabled": {"type": "boolean"}},
 }
 
+PUBLICATION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["public"],
+    "properties": {"public": {"type": "boolean"}},
+}
+
 _USERNAME = {"type": "string", "minLength": 1, "maxLength": 64}
 _PASSWORD = {"type": "string", "minLength": 1, "maxLength": 128}
 _TOTP = {"type": "string", "pattern": "^[0-9 ]{6,8}$", "description": "6 digits from the app"}

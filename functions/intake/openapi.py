@@ -15,6 +15,7 @@ from ..core.schemas import (
     INVITE,
     NEW_CASE,
     NEW_UPLOAD,
+    PUBLICATION,
     RATING,
     REFRESH,
     RESIDENT_CODE,
@@ -483,6 +484,37 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "security": STAFF,
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
         "responses": {"201": _json("Rows stored"), **_errors(400, 401, 403, 413, 415)},
+    },
+    ("/metrics/scorecards", "GET"): {
+        "summary": "Property-company scorecards of a period against the previous one, ranked "
+        "(the district sees every company, a company's staff their own)",
+        "security": STAFF,
+        "parameters": [PERIOD],
+        "responses": {"200": _json("The ranked cards"), **_errors(400, 401, 403)},
+    },
+    ("/metrics/scorecards/{company}", "GET"): {
+        "summary": "One property company's card with a row per compound it serves",
+        "security": STAFF,
+        "parameters": [
+            {"name": "company", "in": "path", "required": True, "schema": {"type": "string"}},
+            PERIOD,
+        ],
+        "responses": {"200": _json("The card"), **_errors(400, 401, 403, 404)},
+    },
+    ("/metrics/scorecards-publication", "PUT"): {
+        "summary": "Show the scorecard ranking on the public board (红黑榜), or stop (district)",
+        "security": STAFF,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PUBLICATION}},
+        },
+        "responses": {"200": _json("Whether it is public"), **_errors(400, 401, 403)},
+    },
+    ("/public/scorecards", "GET"): {
+        "summary": "红黑榜: the property companies' ranking, when the district made it public; "
+        "no cases, no personal data",
+        "parameters": [PERIOD],
+        "responses": {"200": _json("The ranking"), **_errors(400)},
     },
     ("/public/board", "GET"): {
         "summary": "晾晒成果: the public results board by community, no personal data",

@@ -15,7 +15,8 @@ from ..core.bootstrap import wiring
 from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from ..core.domain.staff import Role
 from ..core.domain.text import is_ascii_digits
-from ..core.http import api, respond
+from ..core.http import api, json_body, respond
+from ..core.schemas import PUBLICATION, validate
 from ..core.services import metrics as service
 
 metrics = Blueprint(__name__)
@@ -98,6 +99,44 @@ def upload_fees() -> Response:
     rows = service.parse_fees(deps.registry.current(), text)
     stored = service.record_fees(deps, principal, rows)
     return respond({"stored": stored}, 201, PRIVATE)
+
+
+@metrics.route("/metrics/scorecards", methods=["GET"], authorizer=staff_authorizer)
+@api
+def scorecards() -> Response:
+    """Property-company scorecards, ranked (the district: all; a company's staff: theirs)."""
+    principal = principal_of(metrics.current_request)
+    period = _param("period") or _this_month()
+    return respond(service.scorecards(wiring().metrics, principal, period), headers=PRIVATE)
+
+
+@metrics.route("/metrics/scorecards/{company}", methods=["GET"], authorizer=staff_authorizer)
+@api
+def scorecard(company: str) -> Response:
+    principal = principal_of(metrics.current_request)
+    period = _param("period") or _this_month()
+    result = service.scorecard(wiring().metrics, principal, company, period)
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/metrics/scorecards-publication", methods=["PUT"], authorizer=staff_authorizer)
+@api
+def publish_scorecards() -> Response:
+    """The district shows the ranking on the public board (红黑榜), or stops showing it."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(PUBLICATION, json_body(request))
+    result = service.publish_scorecards(wiring().metrics, principal, body["public"])
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/public/scorecards", methods=["GET"])
+@api
+def public_scorecards() -> Response:
+    """红黑榜: the property companies' ranking, where the district made it public."""
+    result = service.public_scorecards(wiring().metrics, _param("period") or _this_month())
+    return respond(result, headers={"Cache-Control": "public, max-age=300"})
 
 
 @metrics.route("/public/board", methods=["GET"])

@@ -18,6 +18,7 @@ from .case_store import event_from_item
 from .tables import DAY_SHARDS, FEE_CURRENT, EventItem, FeeItem, MetricItem
 
 MANIFEST = "_scopes"  # per period: the scopes that have an item
+SETTINGS = "_settings"  # the district's settings of the figures, one item each
 
 
 class DynamoMetricStore:
@@ -94,6 +95,12 @@ class DynamoMetricStore:
             return dict(MetricItem.get(scope, period).data)
         except MetricItem.DoesNotExist:
             return None
+
+    def setting(self, name: str) -> dict[str, Any] | None:
+        return self.raw(SETTINGS, name)
+
+    def put_setting(self, name: str, data: dict[str, Any]) -> None:
+        MetricItem(SETTINGS, name, data=data).save()
 
     # -- fees --------------------------------------------------------------------------------
 
