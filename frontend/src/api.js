@@ -192,6 +192,10 @@ export const staffApi = {
   totpDisable: (code) => staffRequest('POST', '/auth/totp/disable', { body: { code } }),
   undelivered: () => staffRequest('GET', '/staff/notifications'),
   resend: (id) => staffRequest('POST', `/staff/notifications/${encodeURIComponent(id)}/resend`),
+  scorecards: (period) => staffRequest('GET', `/metrics/scorecards?period=${encodeURIComponent(period)}`),
+  scorecard: (company, period) =>
+    staffRequest('GET', `/metrics/scorecards/${encodeURIComponent(company)}?period=${encodeURIComponent(period)}`),
+  publishScorecards: (value) => staffRequest('PUT', '/metrics/scorecards-publication', { body: { public: value } }),
   calendar: () => staffRequest('GET', '/staff/calendar'),
   putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
 }

@@ -61,6 +61,18 @@ export const routes = [
   },
   { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
   {
+    path: '/scorecards',
+    name: 'scorecards',
+    component: () => import('./district/ScorecardsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/scorecards/:company',
+    name: 'scorecard',
+    component: () => import('./district/ScorecardsPage.vue'),
+    meta: { staff: true },
+  },
+  {
     path: '/district/accounts',
     name: 'accounts',
     component: () => import('./district/AccountsPage.vue'),

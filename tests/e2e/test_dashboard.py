@@ -110,3 +110,68 @@ def test_the_resident_page_loads_no_dashboard_code(stack, phone):
     for url in scripts:
         name = url.rsplit("/", 1)[-1]
         assert not re.match(r"(Dashboard|Board|charts|echarts|district)", name, re.IGNORECASE), name
+
+
+def test_scorecards_ranked_for_the_district_own_card_for_a_company_public_when_chosen(
+    stack, demo, browser, phone
+):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/scorecards")
+        table = page.get_by_test_id("scorecards")
+        table.wait_for()
+        period = page.locator("select[name=period]").input_value()
+        api = page.evaluate(
+            """async (period) => {
+                const token = JSON.parse(localStorage.getItem('whistle.staff')).access
+                const r = await fetch(`/api/metrics/scorecards?period=${period}`,
+                                      {headers: {Authorization: `Bearer ${token}`}})
+                return r.json()
+            }""",
+            period,
+        )
+        rows = table.locator("tbody tr")
+        expect(rows).to_have_count(len(api["cards"]))
+        first = api["cards"][0]
+        expect(rows.first).to_contain_text(first["name"])
+        assert rows.first.locator("td").first.inner_text() == "1"
+        screenshot(page, "scorecards-district")
+        rows.first.get_by_role("link").click()
+        expect(page.get_by_test_id("scorecard")).to_be_visible()
+        expect(page.locator("h1")).to_have_text(first["name"])
+        screenshot(page, "scorecard-company")
+
+        board = phone.new_page()
+        board.goto(f"{stack.url}/#/board")
+        board.get_by_test_id("board-table").wait_for()
+        expect(board.get_by_test_id("scorecard-ranking")).to_have_count(0)  # not public yet
+        page.go_back()
+        page.get_by_test_id("scorecards-public").check()
+        expect(page.get_by_text("排名已在晾晒成果页公开")).to_be_visible()
+        board.reload()
+        ranking = board.get_by_test_id("scorecard-ranking")
+        expect(ranking).to_contain_text("红榜")
+        rated = [c for c in api["cards"] if c["satisfaction_rate"] is not None]
+        expect(ranking).to_contain_text(rated[0]["name"])
+        screenshot(board, "board-scorecards")
+    finally:
+        desk.close()
+
+    company = launched.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    own = company.new_page()
+    try:
+        sign_in(own, stack, "property.pc01", "/scorecards")
+        table = own.get_by_test_id("scorecards")
+        table.wait_for()
+        expect(table.locator("tbody tr")).to_have_count(1)  # their own company only
+        expect(own.get_by_test_id("scorecards-public")).to_have_count(0)
+        own.goto(f"{stack.url}/#/scorecards/pc02")
+        expect(own.get_by_role("alert")).to_be_visible()
+    finally:
+        company.close()

@@ -585,7 +585,9 @@ def scorecard(deps: MetricsDeps, principal: Principal, company: str, period: str
         raise NotFound("No such property company.", "not_found")
     if not principal.is_district and company not in principal.ids(Role.PROPERTY):
         raise Forbidden("Only your own company's card.", "forbidden")
-    card = next(c for c in _cards(deps, registry, period) if c["id"] == company)
+    card = next((c for c in _cards(deps, registry, period) if c["id"] == company), None)
+    if card is None:
+        raise NotFound("This company serves no compound in the registry.", "not_found")
     before = previous_period(period)
     served = registry.managed_compounds(company)
     keys = [(f"compound:{c}", p) for c in served for p in (period, before)]
@@ -643,6 +645,8 @@ def _cards(deps: MetricsDeps, registry: Registry, period: str) -> list[dict[str,
     cards = []
     for company in registry.property_companies.values():
         served = registry.managed_compounds(company.id)
+        if not served:
+            continue  # a company serving no compound has nothing to be scored on
         homes = sum(registry.compounds[c].households for c in served)
         now, then = (
             scorecard_figures(
