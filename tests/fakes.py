@@ -221,13 +221,20 @@ class FakeMetricStore:
         return {key: self.items[key] for key in keys if key in self.items}
 
     def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+        self,
+        period: str,
+        tallies: dict[str, Tally],
+        fixed: list[dict[str, Any]] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> int:
         for key in [k for k in self.items if k[1] == period]:
             del self.items[key]
         self.items.update({(scope, period): tally for scope, tally in tallies.items()})
-        self.manifests[period] = {"fixed": list(fixed or [])}
+        self.manifests[period] = {"fixed": list(fixed or []), **(kept or {})}
         return len(tallies)
+
+    def kept(self, days: list[str], name: str) -> dict[str, Any]:
+        return {d: self.manifests[d][name] for d in days if name in self.manifests.get(d, {})}
 
     def fixed(self, days: list[str]) -> list[dict[str, Any]]:
         return [f for day in days for f in self.manifests.get(day, {}).get("fixed", [])]

@@ -192,6 +192,7 @@ export const staffApi = {
   totpDisable: (code) => staffRequest('POST', '/auth/totp/disable', { body: { code } }),
   undelivered: () => staffRequest('GET', '/staff/notifications'),
   resend: (id) => staffRequest('POST', `/staff/notifications/${encodeURIComponent(id)}/resend`),
+  hotspots: () => staffRequest('GET', '/metrics/hotspots'),
   scorecards: (period) => staffRequest('GET', `/metrics/scorecards?period=${encodeURIComponent(period)}`),
   scorecard: (company, period) =>
     staffRequest('GET', `/metrics/scorecards/${encodeURIComponent(company)}?period=${encodeURIComponent(period)}`),

@@ -278,6 +278,7 @@ class Wiring:
             registry=self.registry,
             cases=self.cases,
             outbox=self.notifications,
+            hotspots=self.settings.hotspots,
         )
 
     @cached_property

@@ -405,10 +405,19 @@ class MetricStore(Protocol):
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]: ...
 
     def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+        self,
+        period: str,
+        tallies: dict[str, Tally],
+        fixed: list[dict[str, Any]] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> int: ...
 
     def fixed(self, days: list[str]) -> list[dict[str, Any]]: ...
+
+    def kept(self, days: list[str], name: str) -> dict[str, Any]:
+        """What the nightly job kept under `name` with each day, by day (days without it left
+        out), in a fixed number of reads."""
+        ...
 
     def put_fees(self, rows: list[dict[str, Any]]) -> None: ...
 

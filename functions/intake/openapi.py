@@ -485,6 +485,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
         "responses": {"201": _json("Rows stored"), **_errors(400, 401, 403, 413, 415)},
     },
+    ("/metrics/hotspots", "GET"): {
+        "summary": "Hotspots the last nightly job found: one kind recurring in a compound, or "
+        "rising in a community against the days before (district: all; community: its own), "
+        "with the compounds' coordinates for the map",
+        "security": STAFF,
+        "responses": {"200": _json("The hotspots and the compounds"), **_errors(401, 403)},
+    },
     ("/metrics/scorecards", "GET"): {
         "summary": "Property-company scorecards of a period against the previous one, ranked "
         "(the district sees every company, a company's staff their own)",

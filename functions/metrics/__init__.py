@@ -101,6 +101,14 @@ def upload_fees() -> Response:
     return respond({"stored": stored}, 201, PRIVATE)
 
 
+@metrics.route("/metrics/hotspots", methods=["GET"], authorizer=staff_authorizer)
+@api
+def hotspots() -> Response:
+    """Recurring and rising problems found by the last nightly job, with the compounds' map."""
+    principal = principal_of(metrics.current_request)
+    return respond(service.hotspots(wiring().metrics, principal), headers=PRIVATE)
+
+
 @metrics.route("/metrics/scorecards", methods=["GET"], authorizer=staff_authorizer)
 @api
 def scorecards() -> Response:

@@ -175,3 +175,20 @@ def test_scorecards_ranked_for_the_district_own_card_for_a_company_public_when_c
         expect(own.get_by_role("alert")).to_be_visible()
     finally:
         company.close()
+
+
+def test_the_dashboard_lists_the_demos_hotspot_and_draws_it_on_the_map(stack, demo, browser):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/district/dashboard")
+        panel = page.get_by_test_id("hotspots")
+        panel.scroll_into_view_if_needed()
+        expect(panel.get_by_test_id("hotspot").first).to_contain_text("件")
+        panel.locator("canvas").wait_for()
+        panel.screenshot(path=str(screenshot(page, "dashboard-full")).replace("full", "hotspots"))
+    finally:
+        desk.close()

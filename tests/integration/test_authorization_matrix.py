@@ -229,6 +229,19 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         ),
     ),
     ("GET", "/public/board"): ("/public/board?period=2026-11", None, row(200)),
+    ("GET", "/metrics/hotspots"): (
+        "/metrics/hotspots",
+        None,
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=200,
+            community=200,
+            community_out=200,
+        ),
+    ),
     # A company's staff get a list holding their own card only; another company's card is 403.
     ("GET", "/metrics/scorecards"): (
         "/metrics/scorecards?period=2026-11",

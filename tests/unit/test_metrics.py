@@ -11,12 +11,15 @@ from functions.core.domain.cases import Actor, CaseEvent, Status
 from functions.core.domain.clock import CHINA_TZ
 from functions.core.domain.errors import InvalidInput
 from functions.core.domain.metrics import (
+    HotspotRule,
     Tally,
     coverage,
+    find_hotspots,
     households,
     percentile,
     rank_scorecards,
     rates,
+    received_by_place,
     scorecard_figures,
     tally_day,
 )
@@ -388,3 +391,34 @@ def test_scorecard_figures_and_their_ranking():
         (3, "b"),
         (4, "unrated"),
     ]
+
+
+# -- hotspots ------------------------------------------------------------------------------------
+
+
+def test_a_kind_recurring_in_a_compound_is_a_hotspot_from_the_threshold_on():
+    rule = HotspotRule(cases=3, days=14, rise=2.0, rise_cases=4)
+    where = {"x001": "c01", "x002": "c01"}
+    two = [{"x001|street_light": 1}, {"x001|street_light": 1, "x002|parking": 1}]
+    assert find_hotspots(two, [], where, rule) == []  # one short
+    three = [*two, {"x001|street_light": 1}]
+    assert find_hotspots(three, [], where, rule) == [
+        {"type": "recurring", "compound": "x001", "category": "street_light", "cases": 3}
+    ]
+
+
+def test_a_kind_rising_in_a_community_against_the_days_before():
+    rule = HotspotRule(cases=99, days=14, rise=2.0, rise_cases=4)
+    where = {"x001": "c01", "x002": "c01", "x003": "c02"}
+    recent = [{"x001|parking": 2, "x002|parking": 2, "x003|parking": 4}]
+    before = [{"x001|parking": 2, "x003|parking": 3}]
+    found = find_hotspots(recent, before, where, rule)
+    # c01: 4 now against 2 before (twice) → rising; c02: 4 against 3 → not.
+    assert found == [
+        {"type": "rising", "community": "c01", "category": "parking", "cases": 4, "before": 2}
+    ]
+    assert find_hotspots([{"x001|parking": 3}], [], where, rule) == []  # too few to call a rise
+
+
+def test_the_days_reports_are_kept_by_compound_and_kind():
+    assert received_by_place(the_day()) == {"x001|street_light": 4, "x002|street_light": 1}

@@ -60,7 +60,11 @@ class DynamoMetricStore:
         return found
 
     def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+        self,
+        period: str,
+        tallies: dict[str, Tally],
+        fixed: list[dict[str, Any]] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> int:
         """Make `tallies` the period's items: overwrite, and delete scopes no longer present
         (a re-run gives the same items as the first run). The list of scopes is written last,
@@ -80,6 +84,7 @@ class DynamoMetricStore:
         }
         if fixed is not None:
             manifest["fixed"] = fixed
+        manifest.update(kept or {})  # a day's reports by place and its hotspots
         MetricItem(MANIFEST, period, data=manifest).save()
         return len(tallies)
 
@@ -88,6 +93,17 @@ class DynamoMetricStore:
         found: list[dict[str, Any]] = []
         for item in MetricItem.batch_get([(MANIFEST, day) for day in days]):
             found.extend(dict(f) for f in item.data.get("fixed", []))
+        return found
+
+    def kept(self, days: list[str], name: str) -> dict[str, Any]:
+        """What the nightly job kept under `name` with each of these days (one BatchGetItem
+        per 100 days)."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(days), 100):
+            keys = [(MANIFEST, day) for day in days[start : start + 100]]
+            for item in MetricItem.batch_get(keys):
+                if name in item.data:
+                    found[item.period] = item.data[name]
         return found
 
     def raw(self, scope: str, period: str) -> dict[str, Any] | None:

@@ -420,3 +420,82 @@ def rank_scorecards(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for position, card in enumerate(ranked, start=1):
         card["rank"] = position
     return ranked
+
+
+# -- hotspots (recurring and rising problems) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotspotRule:
+    """When a problem counts as a hotspot (configuration: WHISTLE_HOTSPOT_*)."""
+
+    cases: int = 3  # recurring: at least this many cases of one kind in one compound …
+    days: int = 14  # … within this many days; rising is these days against the days before
+    rise: float = 2.0  # rising: a kind in a community at least this many times the days before …
+    rise_cases: int = 4  # … and at least this many cases
+
+
+def received_by_place(events: Iterable[CaseEvent]) -> dict[str, int]:
+    """The day's reports per compound and kind ("compound|category"), kept with the day's
+    items so hotspots read a few days' lists, never the cases."""
+    counts: dict[str, int] = defaultdict(int)
+    for event in events:
+        if event.kind != "reported":
+            continue
+        dims = event.data.get("dims") or {}
+        if dims.get("compound") and dims.get("category"):
+            counts[f"{dims['compound']}|{dims['category']}"] += 1
+    return dict(sorted(counts.items()))
+
+
+def find_hotspots(
+    recent: list[Mapping[str, int]],
+    before: list[Mapping[str, int]],
+    community_of: Mapping[str, str],
+    rule: HotspotRule,
+) -> list[dict[str, Any]]:
+    """Recurring: one compound and kind with at least `rule.cases` reports in the recent days.
+    Rising: one community and kind with at least `rule.rise_cases` reports in the recent days
+    and at least `rule.rise` times as many as in the days before. `recent` and `before` are
+    lists of days' `received_by_place` counts. Most cases first."""
+
+    def total(days: list[Mapping[str, int]]) -> dict[str, int]:
+        summed: dict[str, int] = defaultdict(int)
+        for day in days:
+            for key, count in day.items():
+                summed[key] += count
+        return summed
+
+    def by_community(counts: Mapping[str, int]) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for key, count in counts.items():
+            compound, _, category = key.partition("|")
+            community = community_of.get(compound)
+            if community:
+                out[f"{community}|{category}"] += count
+        return out
+
+    now, then = total(recent), total(before)
+    found: list[dict[str, Any]] = []
+    for key, count in now.items():
+        if count >= rule.cases:
+            compound, _, category = key.partition("|")
+            found.append(
+                {"type": "recurring", "compound": compound, "category": category, "cases": count}
+            )
+    now_c, then_c = by_community(now), by_community(then)
+    for key, count in now_c.items():
+        earlier = then_c.get(key, 0)
+        if count >= rule.rise_cases and count >= rule.rise * earlier:
+            community, _, category = key.partition("|")
+            found.append(
+                {
+                    "type": "rising",
+                    "community": community,
+                    "category": category,
+                    "cases": count,
+                    "before": earlier,
+                }
+            )
+    found.sort(key=lambda h: (-h["cases"], h["type"], h.get("compound") or h["community"]))
+    return found

@@ -13,7 +13,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,13 +22,16 @@ from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, NotFound, inva
 from ..domain.metrics import (
     COUNTS,
     FIXED_PER_DAY,
+    HotspotRule,
     Tally,
     coverage,
+    find_hotspots,
     fixed_of,
     households,
     percentile,
     rank_scorecards,
     rates,
+    received_by_place,
     scorecard_figures,
     served_by,
     tally_day,
@@ -49,6 +52,7 @@ class MetricsDeps:
     registry: RegistrySource
     cases: OverdueSource
     outbox: NotificationStore | None = None  # dead messages, counted for the district
+    hotspots: HotspotRule = field(default_factory=HotspotRule)
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -126,13 +130,97 @@ def yesterday(clock: Clock) -> date:
 
 
 def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[str, Any]:
+    registry = deps.registry.current()
     events = deps.store.day_events(day)
     previous = deps.store.backlog((day - timedelta(days=1)).isoformat())
-    tallies = tally_day(events, previous, served_by(deps.registry.current()))
-    written = deps.store.replace(day.isoformat(), tallies, fixed_of(events))
+    tallies = tally_day(events, previous, served_by(registry))
+    received = received_by_place(events)
+    hotspots = _hotspots(deps, registry, day, received)
+    kept = {"received": received, "hotspots": hotspots}
+    written = deps.store.replace(day.isoformat(), tallies, fixed_of(events), kept)
     if rollup_periods:
         rollup(deps, day)
-    return {"job": "metrics", "day": day.isoformat(), "events": len(events), "items": written}
+    return {
+        "job": "metrics",
+        "day": day.isoformat(),
+        "events": len(events),
+        "items": written,
+        "hotspots": len(hotspots),
+    }
+
+
+def _hotspots(
+    deps: MetricsDeps, registry: Registry, day: date, received: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The problems recurring in a compound or rising in a community, as of the end of `day`:
+    from the reports by place kept with each of the days before (one batch read)."""
+    rule = deps.hotspots
+    earlier = [(day - timedelta(days=n)).isoformat() for n in range(1, 2 * rule.days)]
+    kept = deps.store.kept(earlier, "received")
+    recent = [received, *(kept.get(d, {}) for d in earlier[: rule.days - 1])]
+    before = [kept.get(d, {}) for d in earlier[rule.days - 1 :]]
+    community_of = {c.id: c.community for c in registry.compounds.values()}
+    return find_hotspots(recent, before, community_of, rule)
+
+
+def _place(registry: Registry, compound: str | None, community: str) -> dict[str, float | None]:
+    """Where a hotspot sits on the map: its compound, or the middle of its community's."""
+    if compound:
+        found = registry.compounds[compound]
+        return {"lat": found.lat, "lng": found.lng}
+    points = [
+        (c.lat, c.lng)
+        for c in registry.compounds.values()
+        if c.community == community and c.lat is not None and c.lng is not None
+    ]
+    if not points:
+        return {"lat": None, "lng": None}
+    return {
+        "lat": round(sum(p[0] for p in points) / len(points), 5),
+        "lng": round(sum(p[1] for p in points) / len(points), 5),
+    }
+
+
+def hotspots(deps: MetricsDeps, principal: Principal) -> dict[str, Any]:
+    """The hotspots the last nightly job found, with names and the compounds' places for the
+    map: the district sees all, a community its own."""
+    principal.require(Role.DISTRICT, Role.COMMUNITY)
+    registry = deps.registry.current()
+    day = yesterday(deps.clock)
+    found = deps.store.kept([day.isoformat()], "hotspots").get(day.isoformat(), [])
+    mine = None if principal.is_district else set(principal.ids(Role.COMMUNITY))
+    rows = []
+    for spot in found:
+        compound = registry.compounds.get(str(spot.get("compound", "")))
+        community_id = compound.community if compound else str(spot.get("community", ""))
+        if mine is not None and community_id not in mine:
+            continue
+        community = registry.communities.get(community_id)
+        category = registry.categories.get(str(spot["category"]))
+        rows.append(
+            {
+                **spot,
+                "community": community_id,
+                "community_name": community.name if community else community_id,
+                "compound_name": compound.name if compound else None,
+                "category_name": category.name if category else spot["category"],
+                "category_name_en": category.name_en if category else spot["category"],
+                **_place(registry, compound.id if compound else None, community_id),
+            }
+        )
+    compounds = [
+        {"id": c.id, "name": c.name, "lat": c.lat, "lng": c.lng, "community": c.community}
+        for c in registry.compounds.values()
+        if c.lat is not None and c.lng is not None and (mine is None or c.community in mine)
+    ]
+    rule = deps.hotspots
+    return {
+        "day": day.isoformat(),
+        "rule": {"cases": rule.cases, "days": rule.days, "rise": rule.rise},
+        "hotspots": rows,
+        "compounds": compounds,
+        "sample": registry.sample,
+    }
 
 
 def nightly(deps: MetricsDeps) -> dict[str, Any]:
