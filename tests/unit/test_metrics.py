@@ -405,6 +405,9 @@ def test_a_kind_recurring_in_a_compound_is_a_hotspot_from_the_threshold_on():
     assert find_hotspots(three, [], where, rule) == [
         {"type": "recurring", "compound": "x001", "category": "street_light", "cases": 3}
     ]
+    # The same reports make c01's street lights rise too: one problem, listed once.
+    rising = HotspotRule(cases=3, days=14, rise=2.0, rise_cases=3)
+    assert [h["type"] for h in find_hotspots(three, [], where, rising)] == ["recurring"]
 
 
 def test_a_kind_rising_in_a_community_against_the_days_before():

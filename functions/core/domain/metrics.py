@@ -456,8 +456,9 @@ def find_hotspots(
 ) -> list[dict[str, Any]]:
     """Recurring: one compound and kind with at least `rule.cases` reports in the recent days.
     Rising: one community and kind with at least `rule.rise_cases` reports in the recent days
-    and at least `rule.rise` times as many as in the days before. `recent` and `before` are
-    lists of days' `received_by_place` counts. Most cases first."""
+    and at least `rule.rise` times as many as in the days before, unless a recurring compound
+    of that community and kind is listed already. `recent` and `before` are lists of days'
+    `received_by_place` counts. Most cases first."""
 
     def total(days: list[Mapping[str, int]]) -> dict[str, int]:
         summed: dict[str, int] = defaultdict(int)
@@ -483,9 +484,13 @@ def find_hotspots(
             found.append(
                 {"type": "recurring", "compound": compound, "category": category, "cases": count}
             )
+    # A rise a recurring compound already explains is the same problem: listed once.
+    explained = {f"{community_of.get(h['compound'])}|{h['category']}" for h in found}
     now_c, then_c = by_community(now), by_community(then)
     for key, count in now_c.items():
         earlier = then_c.get(key, 0)
+        if key in explained:
+            continue
         if count >= rule.rise_cases and count >= rule.rise * earlier:
             community, _, category = key.partition("|")
             found.append(
