@@ -13,6 +13,7 @@ from .domain.accounts import Account, Lockout, WorkChat
 from .domain.calendar import WorkCalendar, YearCalendar
 from .domain.cases import Case, CaseEvent, SealedPhone
 from .domain.metrics import Tally
+from .domain.projects import Project
 from .domain.registry import Registry
 
 # -- cases -------------------------------------------------------------------------------------
@@ -428,6 +429,17 @@ class MetricStore(Protocol):
         ...
 
     def put_setting(self, name: str, data: dict[str, Any]) -> None: ...
+
+
+class ProjectStore(Protocol):
+    def all(self) -> list[Project]: ...
+
+    def get(self, project_id: str) -> Project | None: ...
+
+    def put(self, project: Project, previous: Project | None) -> None:
+        """Save a project over `previous` (None: a new one); if the stored one is no longer
+        `previous`, a Conflict."""
+        ...
 
 
 class OverdueSource(Protocol):

@@ -15,6 +15,9 @@ from ..core.schemas import (
     INVITE,
     NEW_CASE,
     NEW_UPLOAD,
+    PROJECT,
+    PROJECT_CHANGE,
+    PROJECT_NOTE,
     PUBLICATION,
     RATING,
     REFRESH,
@@ -129,6 +132,7 @@ ACTION_PASS = {
     "schema": {"type": "string"},
 }
 OPTIONAL_KEY = {**IDEMPOTENCY_KEY, "required": False}
+PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
 SCOPE = {
     "name": "scope",
     "in": "query",
@@ -484,6 +488,50 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "security": STAFF,
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
         "responses": {"201": _json("Rows stored"), **_errors(400, 401, 403, 413, 415)},
+    },
+    ("/staff/projects", "GET"): {
+        "summary": "攻坚 projects with their progress (district: all; a department: those it "
+        "leads or joins)",
+        "security": STAFF,
+        "responses": {"200": _json("The projects"), **_errors(401, 403)},
+    },
+    ("/staff/projects", "POST"): {
+        "summary": "Create a 攻坚 project from a hotspot or any cases (district)",
+        "security": STAFF,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": PROJECT}}},
+        "responses": {"201": _json("The project"), **_errors(400, 401, 403, 409)},
+    },
+    ("/staff/projects/{project_id}", "GET"): {
+        "summary": "One project with its notes and progress",
+        "security": STAFF,
+        "parameters": [PROJECT_ID],
+        "responses": {"200": _json("The project"), **_errors(401, 404)},
+    },
+    ("/staff/projects/{project_id}", "PATCH"): {
+        "summary": "Change a project's status, due date, departments, cases, title, summary or "
+        "whether it is public, on the version read (district)",
+        "security": STAFF,
+        "parameters": [PROJECT_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PROJECT_CHANGE}},
+        },
+        "responses": {"200": _json("The project"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/projects/{project_id}/notes", "POST"): {
+        "summary": "A progress note (the district or a department in the project)",
+        "security": STAFF,
+        "parameters": [PROJECT_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PROJECT_NOTE}},
+        },
+        "responses": {"201": _json("The project"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/public/projects", "GET"): {
+        "summary": "攻坚 projects the district made public: title, departments, due date, status, "
+        "summary and progress; no cases, residents or staff names",
+        "responses": {"200": _json("The projects")},
     },
     ("/metrics/hotspots", "GET"): {
         "summary": "Hotspots the last nightly job found: one kind recurring in a compound, or "

@@ -16,8 +16,9 @@ from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from ..core.domain.staff import Role
 from ..core.domain.text import is_ascii_digits
 from ..core.http import api, json_body, respond
-from ..core.schemas import PUBLICATION, validate
+from ..core.schemas import PROJECT, PROJECT_CHANGE, PROJECT_NOTE, PUBLICATION, validate
 from ..core.services import metrics as service
+from ..core.services import projects
 
 metrics = Blueprint(__name__)
 log = logging.getLogger("whistle.metrics")
@@ -145,6 +146,65 @@ def public_scorecards() -> Response:
     """红黑榜: the property companies' ranking, where the district made it public."""
     result = service.public_scorecards(wiring().metrics, _param("period") or _this_month())
     return respond(result, headers={"Cache-Control": "public, max-age=300"})
+
+
+# -- 攻坚 projects --------------------------------------------------------------------------------
+
+
+@metrics.route("/staff/projects", methods=["GET"], authorizer=staff_authorizer)
+@api
+def project_list() -> Response:
+    principal = principal_of(metrics.current_request)
+    return respond(projects.listing(wiring().projects, principal), headers=PRIVATE)
+
+
+@metrics.route("/staff/projects", methods=["POST"], authorizer=staff_authorizer)
+@api
+def project_create() -> Response:
+    """The district turns a hotspot or any cases into a 攻坚 project."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(PROJECT, json_body(request))
+    return respond(projects.create(wiring().projects, principal, body), 201, PRIVATE)
+
+
+@metrics.route("/staff/projects/{project_id}", methods=["GET"], authorizer=staff_authorizer)
+@api
+def project_one(project_id: str) -> Response:
+    principal = principal_of(metrics.current_request)
+    return respond(projects.one(wiring().projects, principal, project_id), headers=PRIVATE)
+
+
+@metrics.route("/staff/projects/{project_id}", methods=["PATCH"], authorizer=staff_authorizer)
+@api
+def project_change(project_id: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(PROJECT_CHANGE, json_body(request))
+    result = projects.change(wiring().projects, principal, project_id, body)
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/staff/projects/{project_id}/notes", methods=["POST"], authorizer=staff_authorizer)
+@api
+def project_note(project_id: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT, Role.DEPARTMENT)
+    body = validate(PROJECT_NOTE, json_body(request))
+    result = projects.note(wiring().projects, principal, project_id, body["text"])
+    return respond(result, 201, PRIVATE)
+
+
+@metrics.route("/public/projects", methods=["GET"])
+@api
+def public_projects() -> Response:
+    """攻坚 projects the district made public: what, who leads, by when, how far."""
+    return respond(
+        projects.public(wiring().projects), headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 @metrics.route("/public/board", methods=["GET"])

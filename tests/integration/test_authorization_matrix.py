@@ -229,6 +229,49 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         ),
     ),
     ("GET", "/public/board"): ("/public/board?period=2026-11", None, row(200)),
+    ("GET", "/staff/projects"): (
+        "/staff/projects",
+        None,
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=200,
+            department=200,
+            department_out=200,
+        ),
+    ),
+    ("POST", "/staff/projects"): (
+        "/staff/projects",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    # No project exists in the matrix: whoever may look finds none.
+    ("GET", "/staff/projects/{project_id}"): (
+        "/staff/projects/gj-none",
+        None,
+        row(404, anonymous=401, resident=401, link=401),
+    ),
+    ("PATCH", "/staff/projects/{project_id}"): (
+        "/staff/projects/gj-none",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("POST", "/staff/projects/{project_id}/notes"): (
+        "/staff/projects/gj-none/notes",
+        {},
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=400,
+            department=400,
+            department_out=400,
+        ),
+    ),
+    ("GET", "/public/projects"): ("/public/projects", None, row(200)),
     ("GET", "/metrics/hotspots"): (
         "/metrics/hotspots",
         None,
