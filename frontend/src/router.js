@@ -61,6 +61,18 @@ export const routes = [
   },
   { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
   {
+    path: '/projects',
+    name: 'projects',
+    component: () => import('./district/ProjectsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/projects/:id',
+    name: 'project',
+    component: () => import('./district/ProjectsPage.vue'),
+    meta: { staff: true },
+  },
+  {
     path: '/scorecards',
     name: 'scorecards',
     component: () => import('./district/ScorecardsPage.vue'),

@@ -192,3 +192,45 @@ def test_the_dashboard_lists_the_demos_hotspot_and_draws_it_on_the_map(stack, de
         panel.screenshot(path=str(screenshot(page, "dashboard-full")).replace("full", "hotspots"))
     finally:
         desk.close()
+
+
+def test_a_hotspot_becomes_a_public_project_with_a_progress_note(stack, demo, browser, phone):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/district/dashboard")
+        spot = page.get_by_test_id("hotspot").first
+        spot.scroll_into_view_if_needed()
+        spot.get_by_role("link", name="立为攻坚项目").click()
+        form = page.get_by_test_id("new-project")
+        title = form.locator("input[name=title]")
+        expect(title).not_to_have_value("")  # named after the hotspot
+        named = title.input_value()
+        form.locator("select[name=owner]").select_option("ludeng")
+        form.get_by_role("checkbox", name="区住房和城乡建设局").check()
+        form.locator("input[name=due]").fill("2027-03-31")
+        form.locator("textarea[name=summary]").fill("更换该小区主干道路灯线路")
+        screenshot(page, "project-new")
+        form.get_by_role("button", name="创建项目").click()
+        card = page.get_by_test_id("project")
+        expect(card).to_contain_text("攻坚中")
+        page.locator("textarea[name=note]").fill("已完成现场勘察")
+        page.get_by_role("button", name="记录进展").click()
+        expect(page.locator(".notes")).to_contain_text("已完成现场勘察")
+        page.get_by_test_id("project-public").check()
+        expect(page.get_by_text("已保存")).to_be_visible()
+        screenshot(page, "project-page")
+
+        board = phone.new_page()
+        board.goto(f"{stack.url}/#/board")
+        public = board.get_by_test_id("public-projects")
+        expect(public).to_contain_text(named)
+        expect(public).to_contain_text("更换该小区主干道路灯线路")
+        assert "已完成现场勘察" not in public.inner_text()  # staff notes stay inside
+        public.scroll_into_view_if_needed()
+        screenshot(board, "board-projects")
+    finally:
+        desk.close()

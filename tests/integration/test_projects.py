@@ -110,3 +110,23 @@ def test_bad_projects_store_nothing(api, wiring):
     assert send(api, "POST", "/staff/projects", LUDENG, good)[0] == 403
     assert stored() == before
     assert "背街小巷" not in api.get("/public/projects").body.decode()
+
+
+def test_a_project_from_a_recurring_hotspot_links_that_compounds_cases_of_the_kind(api, wiring):
+    lights = [report(api, description=f"路灯坏了第{n}次") for n in range(3)]
+    report(api, category="parking", description="门口乱停车")  # another kind: not linked
+    report(api, compound="x002", description="别处的路灯坏了")  # another compound: not linked
+    status, project = send(
+        api,
+        "POST",
+        "/staff/projects",
+        DISTRICT,
+        {
+            "title": "锦兴雅居路灯",
+            "owner": "ludeng",
+            "due": "2027-03-31",
+            "origin": {"type": "recurring", "compound": "x001", "category": "street_light"},
+        },
+    )
+    assert status == 201, project
+    assert sorted(project["cases"]) == sorted(r["code"] for r in lights)

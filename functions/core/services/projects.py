@@ -5,6 +5,7 @@ progress notes. Progress is read from the linked cases."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from ..domain.cases import FINAL, Status
@@ -33,13 +34,14 @@ def create(deps: ProjectsDeps, principal: Principal, body: dict[str, Any]) -> di
     principal.require(Role.DISTRICT)
     registry = deps.registry.current()
     _check(deps, registry, body)
+    cases = list(body.get("cases", [])) or _hotspot_cases(deps, body.get("origin"))
     project = Project(
         id=f"gj-{deps.ids.token(6).lower()}",
         title=body["title"].strip(),
         owner=body["owner"],
         partners=tuple(dict.fromkeys(body.get("partners", []))),
         due=body["due"],
-        cases=tuple(dict.fromkeys(body.get("cases", []))),
+        cases=tuple(dict.fromkeys(cases)),
         public=bool(body.get("public", False)),
         summary=body.get("summary", "").strip(),
         origin=body.get("origin"),
@@ -156,6 +158,19 @@ def _check(deps: ProjectsDeps, registry: Registry, fields: dict[str, Any]) -> No
         raise InvalidInput(
             "The project has problems; nothing was changed.", "invalid_project", problems
         )
+
+
+HOTSPOT_LOOKBACK = timedelta(days=60)
+
+
+def _hotspot_cases(deps: ProjectsDeps, origin: dict[str, Any] | None) -> list[str]:
+    """A project made from a recurring hotspot links that compound's cases of that kind from
+    the last weeks (one Query on the compound's index), newest first."""
+    if not origin or origin.get("type") != "recurring" or not origin.get("compound"):
+        return []
+    since = deps.clock.now() - HOTSPOT_LOOKBACK
+    recent = deps.cases.recent_in_compound(origin["compound"], since, MAX_CASES)
+    return [case.code for case in recent if case.category == origin.get("category")]
 
 
 def _states(deps: ProjectsDeps, codes: list[str]) -> dict[str, Status]:
