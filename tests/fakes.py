@@ -201,6 +201,8 @@ class FakeMetricStore:
         self.items: dict[tuple[str, str], Tally] = {}
         self.manifests: dict[str, dict[str, Any]] = {}
         self.events: dict[date, list[CaseEvent]] = {}
+        self.fee_rows: dict[str, list[dict[str, Any]]] = {}
+        self.settings: dict[str, dict[str, Any]] = {}
 
     def day_events(self, day: date) -> list[CaseEvent]:
         return list(self.events.get(day, []))
@@ -219,22 +221,39 @@ class FakeMetricStore:
         return {key: self.items[key] for key in keys if key in self.items}
 
     def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+        self,
+        period: str,
+        tallies: dict[str, Tally],
+        fixed: list[dict[str, Any]] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> int:
         for key in [k for k in self.items if k[1] == period]:
             del self.items[key]
         self.items.update({(scope, period): tally for scope, tally in tallies.items()})
-        self.manifests[period] = {"fixed": list(fixed or [])}
+        self.manifests[period] = {"fixed": list(fixed or []), **(kept or {})}
         return len(tallies)
+
+    def kept(self, days: list[str], name: str) -> dict[str, Any]:
+        return {d: self.manifests[d][name] for d in days if name in self.manifests.get(d, {})}
 
     def fixed(self, days: list[str]) -> list[dict[str, Any]]:
         return [f for day in days for f in self.manifests.get(day, {}).get("fixed", [])]
 
     def put_fees(self, rows: list[dict[str, Any]]) -> None:
-        raise NotImplementedError
+        for row in rows:
+            month = [
+                r for r in self.fee_rows.get(row["month"], []) if r["compound"] != row["compound"]
+            ]
+            self.fee_rows[row["month"]] = [*month, dict(row)]
 
     def fees(self, month: str) -> list[dict[str, Any]]:
-        return []
+        return [dict(r) for r in self.fee_rows.get(month, [])]
+
+    def setting(self, name: str) -> dict[str, Any] | None:
+        return self.settings.get(name)
+
+    def put_setting(self, name: str, data: dict[str, Any]) -> None:
+        self.settings[name] = dict(data)
 
 
 class NoOverdue:

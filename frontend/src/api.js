@@ -200,6 +200,16 @@ export const staffApi = {
   totpDisable: (code) => staffRequest('POST', '/auth/totp/disable', { body: { code } }),
   undelivered: () => staffRequest('GET', '/staff/notifications'),
   resend: (id) => staffRequest('POST', `/staff/notifications/${encodeURIComponent(id)}/resend`),
+  hotspots: () => staffRequest('GET', '/metrics/hotspots'),
+  projects: () => staffRequest('GET', '/staff/projects'),
+  project: (id) => staffRequest('GET', `/staff/projects/${encodeURIComponent(id)}`),
+  createProject: (body) => staffRequest('POST', '/staff/projects', { body }),
+  changeProject: (id, body) => staffRequest('PATCH', `/staff/projects/${encodeURIComponent(id)}`, { body }),
+  noteProject: (id, text) => staffRequest('POST', `/staff/projects/${encodeURIComponent(id)}/notes`, { body: { text } }),
+  scorecards: (period) => staffRequest('GET', `/metrics/scorecards?period=${encodeURIComponent(period)}`),
+  scorecard: (company, period) =>
+    staffRequest('GET', `/metrics/scorecards/${encodeURIComponent(company)}?period=${encodeURIComponent(period)}`),
+  publishScorecards: (value) => staffRequest('PUT', '/metrics/scorecards-publication', { body: { public: value } }),
   calendar: () => staffRequest('GET', '/staff/calendar'),
   putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
 }

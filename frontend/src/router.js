@@ -75,6 +75,30 @@ export const routes = [
   },
   { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
   {
+    path: '/projects',
+    name: 'projects',
+    component: () => import('./district/ProjectsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/projects/:id',
+    name: 'project',
+    component: () => import('./district/ProjectsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/scorecards',
+    name: 'scorecards',
+    component: () => import('./district/ScorecardsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/scorecards/:company',
+    name: 'scorecard',
+    component: () => import('./district/ScorecardsPage.vue'),
+    meta: { staff: true },
+  },
+  {
     path: '/district/accounts',
     name: 'accounts',
     component: () => import('./district/AccountsPage.vue'),

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .services.notify import Messenger
     from .services.open311 import Open311Deps
     from .services.outbox import OutboxDeps
+    from .services.projects import ProjectsDeps
     from .services.replies import ReplyDeps
     from .services.residents import CaseKeys, ResidentDeps
     from .services.rules import Rules
@@ -285,6 +286,20 @@ class Wiring:
             registry=self.registry,
             cases=self.cases,
             outbox=self.notifications,
+            hotspots=self.settings.hotspots,
+        )
+
+    @cached_property
+    def projects(self) -> ProjectsDeps:
+        from .adapters.project_store import DynamoProjectStore
+        from .services.projects import ProjectsDeps
+
+        return ProjectsDeps(
+            clock=self.clock,
+            ids=self.ids,
+            store=DynamoProjectStore(),
+            registry=self.registry,
+            cases=self.cases,
         )
 
     @cached_property

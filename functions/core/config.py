@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from .domain.accounts import LockoutPolicy
 from .domain.messages import SMS_TEMPLATES
+from .domain.metrics import HotspotRule
 
 
 class ConfigurationError(RuntimeError):
@@ -161,6 +162,7 @@ class Settings:
     # The secret CloudFront sends to the API as X-Whistle-Edge: when set, the API answers
     # nothing that did not come through the edge, and trusts the edge's viewer address.
     edge_secret: str | None = None
+    hotspots: HotspotRule = field(default_factory=HotspotRule)
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
@@ -249,6 +251,12 @@ class Settings:
             webhook_override=env.get("WHISTLE_WEBHOOK_OVERRIDE") or None,
             messaging=messaging_settings(env, secrets.raw),
             edge_secret=env.get("WHISTLE_EDGE_SECRET") or secrets.edge_secret,
+            hotspots=HotspotRule(
+                cases=number("WHISTLE_HOTSPOT_CASES", HotspotRule.cases),
+                days=number("WHISTLE_HOTSPOT_DAYS", HotspotRule.days),
+                rise=float(number("WHISTLE_HOTSPOT_RISE_PERCENT", 200)) / 100,
+                rise_cases=number("WHISTLE_HOTSPOT_RISE_CASES", HotspotRule.rise_cases),
+            ),
         )
 
 

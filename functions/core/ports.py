@@ -13,6 +13,7 @@ from .domain.accounts import Account, Lockout, WorkChat
 from .domain.calendar import WorkCalendar, YearCalendar
 from .domain.cases import Case, CaseEvent, SealedPhone
 from .domain.metrics import Tally
+from .domain.projects import Project
 from .domain.registry import Registry
 
 # -- cases -------------------------------------------------------------------------------------
@@ -440,14 +441,40 @@ class MetricStore(Protocol):
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Tally]: ...
 
     def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+        self,
+        period: str,
+        tallies: dict[str, Tally],
+        fixed: list[dict[str, Any]] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> int: ...
 
     def fixed(self, days: list[str]) -> list[dict[str, Any]]: ...
 
+    def kept(self, days: list[str], name: str) -> dict[str, Any]:
+        """What the nightly job kept under `name` with each day, by day (days without it left
+        out), in a fixed number of reads."""
+        ...
+
     def put_fees(self, rows: list[dict[str, Any]]) -> None: ...
 
     def fees(self, month: str) -> list[dict[str, Any]]: ...
+
+    def setting(self, name: str) -> dict[str, Any] | None:
+        """One of the district's settings of the figures (e.g. scorecards public)."""
+        ...
+
+    def put_setting(self, name: str, data: dict[str, Any]) -> None: ...
+
+
+class ProjectStore(Protocol):
+    def all(self) -> list[Project]: ...
+
+    def get(self, project_id: str) -> Project | None: ...
+
+    def put(self, project: Project, previous: Project | None) -> None:
+        """Save a project over `previous` (None: a new one); if the stored one is no longer
+        `previous`, a Conflict."""
+        ...
 
 
 class OverdueSource(Protocol):

@@ -304,6 +304,72 @@ ENABLED: dict[str, Any] = {
     "properties": {"enabled": {"type": "boolean"}},
 }
 
+_PROJECT_FIELDS: dict[str, Any] = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 2},
+    "owner": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+    "partners": {
+        "type": "array",
+        "maxItems": 20,
+        "items": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+    },
+    "due": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "cases": {
+        "type": "array",
+        "maxItems": 200,
+        "items": {"type": "string", "maxLength": 32, "pattern": ID_PATTERN},
+    },
+    "public": {"type": "boolean"},
+    "summary": {"type": "string", "maxLength": 500, "x-min-visible": 0},
+}
+
+PROJECT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "owner", "due"],
+    "properties": {
+        **_PROJECT_FIELDS,
+        "origin": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "The hotspot the project came from",
+            "properties": {
+                "type": {"enum": ["recurring", "rising"]},
+                "compound": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+                "community": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+                "category": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+            },
+        },
+    },
+}
+
+PROJECT_CHANGE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version"],
+    "minProperties": 2,
+    "properties": {
+        **_PROJECT_FIELDS,
+        "status": {"enum": ["active", "done", "dropped"]},
+        "version": {"type": "integer", "minimum": 1, "maximum": 1000000},
+    },
+}
+
+PROJECT_NOTE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "minLength": 1, "maxLength": 1000, "x-min-visible": 2}
+    },
+}
+
+PUBLICATION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["public"],
+    "properties": {"public": {"type": "boolean"}},
+}
+
 _USERNAME = {"type": "string", "minLength": 1, "maxLength": 64}
 _PASSWORD = {"type": "string", "minLength": 1, "maxLength": 128}
 _TOTP = {"type": "string", "pattern": "^[0-9 ]{6,8}$", "description": "6 digits from the app"}

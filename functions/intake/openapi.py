@@ -16,6 +16,10 @@ from ..core.schemas import (
     NEW_CASE,
     NEW_UPLOAD,
     NOTE,
+    PROJECT,
+    PROJECT_CHANGE,
+    PROJECT_NOTE,
+    PUBLICATION,
     RATING,
     REFRESH,
     REPLY,
@@ -133,6 +137,7 @@ ACTION_PASS = {
     "schema": {"type": "string"},
 }
 OPTIONAL_KEY = {**IDEMPOTENCY_KEY, "required": False}
+PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
 SCOPE = {
     "name": "scope",
     "in": "query",
@@ -531,6 +536,88 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "security": STAFF,
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
         "responses": {"201": _json("Rows stored"), **_errors(400, 401, 403, 413, 415)},
+    },
+    ("/staff/projects", "GET"): {
+        "summary": "攻坚 projects with their progress (district: all; a department: those it "
+        "leads or joins)",
+        "security": STAFF,
+        "responses": {"200": _json("The projects"), **_errors(401, 403)},
+    },
+    ("/staff/projects", "POST"): {
+        "summary": "Create a 攻坚 project from a hotspot or any cases (district)",
+        "security": STAFF,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": PROJECT}}},
+        "responses": {"201": _json("The project"), **_errors(400, 401, 403, 409)},
+    },
+    ("/staff/projects/{project_id}", "GET"): {
+        "summary": "One project with its notes and progress",
+        "security": STAFF,
+        "parameters": [PROJECT_ID],
+        "responses": {"200": _json("The project"), **_errors(401, 404)},
+    },
+    ("/staff/projects/{project_id}", "PATCH"): {
+        "summary": "Change a project's status, due date, departments, cases, title, summary or "
+        "whether it is public, on the version read (district)",
+        "security": STAFF,
+        "parameters": [PROJECT_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PROJECT_CHANGE}},
+        },
+        "responses": {"200": _json("The project"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/projects/{project_id}/notes", "POST"): {
+        "summary": "A progress note (the district or a department in the project)",
+        "security": STAFF,
+        "parameters": [PROJECT_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PROJECT_NOTE}},
+        },
+        "responses": {"201": _json("The project"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/public/projects", "GET"): {
+        "summary": "攻坚 projects the district made public: title, departments, due date, status, "
+        "summary and progress; no cases, residents or staff names",
+        "responses": {"200": _json("The projects")},
+    },
+    ("/metrics/hotspots", "GET"): {
+        "summary": "Hotspots the last nightly job found: one kind recurring in a compound, or "
+        "rising in a community against the days before (district: all; community: its own), "
+        "with the compounds' coordinates for the map",
+        "security": STAFF,
+        "responses": {"200": _json("The hotspots and the compounds"), **_errors(401, 403)},
+    },
+    ("/metrics/scorecards", "GET"): {
+        "summary": "Property-company scorecards of a period against the previous one, ranked "
+        "(the district sees every company, a company's staff their own)",
+        "security": STAFF,
+        "parameters": [PERIOD],
+        "responses": {"200": _json("The ranked cards"), **_errors(400, 401, 403)},
+    },
+    ("/metrics/scorecards/{company}", "GET"): {
+        "summary": "One property company's card with a row per compound it serves",
+        "security": STAFF,
+        "parameters": [
+            {"name": "company", "in": "path", "required": True, "schema": {"type": "string"}},
+            PERIOD,
+        ],
+        "responses": {"200": _json("The card"), **_errors(400, 401, 403, 404)},
+    },
+    ("/metrics/scorecards-publication", "PUT"): {
+        "summary": "Show the scorecard ranking on the public board (红黑榜), or stop (district)",
+        "security": STAFF,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PUBLICATION}},
+        },
+        "responses": {"200": _json("Whether it is public"), **_errors(400, 401, 403)},
+    },
+    ("/public/scorecards", "GET"): {
+        "summary": "红黑榜: the property companies' ranking, when the district made it public; "
+        "no cases, no personal data",
+        "parameters": [PERIOD],
+        "responses": {"200": _json("The ranking"), **_errors(400)},
     },
     ("/public/board", "GET"): {
         "summary": "晾晒成果: the public results board by community, no personal data",

@@ -120,6 +120,9 @@ def play(
     }
     # 两升一降: each managed compound's monthly fees, its collection rate creeping up a little
     # every month from where it starts.
+    # The demo's recurring problem: one kind of problem in one compound, every other day of
+    # the last ten, so the nightly job finds a hotspot.
+    hotspot = (categories[0], rng.choice(compounds))
     managed = [c for c in compounds if c.property_company]
     fee_start = {c.id: rng.uniform(0.68, 0.9) for c in managed}
     fee_per_household = {c.id: rng.choice([60, 80, 95, 120, 150]) for c in managed}
@@ -243,13 +246,20 @@ def play(
                 minutes=rng.randint(0, 13 * 60)
             )
             heapq.heappush(steps, Step(moment, next(counter), "report", ""))
-        day_end = datetime.combine(day + timedelta(days=1), time(0, 30), CHINA_TZ)
-        while steps and steps[0].at < day_end:
+        if index >= days - 10 and index % 2 == 0:  # a problem that keeps coming back
+            moment = datetime.combine(day, time(19, 0), CHINA_TZ)
+            heapq.heappush(steps, Step(moment, next(counter), "report", "", {"hotspot": True}))
+        # The day's steps end at midnight; the nightly job counts the day at 00:30.
+        midnight = datetime.combine(day + timedelta(days=1), time(0, 0), CHINA_TZ)
+        day_end = midnight + timedelta(minutes=30)
+        while steps and steps[0].at < midnight:
             step = heapq.heappop(steps)
             clock.at = max(clock.at, step.at)
             if step.action == "report":
                 category = rng.choices(categories, weights)[0]
                 compound = rng.choice(compounds)
+                if step.extra.get("hotspot"):
+                    category, compound = hotspot
                 body = {
                     "category": category,
                     "compound": compound.id,

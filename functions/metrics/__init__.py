@@ -15,8 +15,10 @@ from ..core.bootstrap import wiring
 from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from ..core.domain.staff import Role
 from ..core.domain.text import is_ascii_digits
-from ..core.http import api, respond
+from ..core.http import api, json_body, respond
+from ..core.schemas import PROJECT, PROJECT_CHANGE, PROJECT_NOTE, PUBLICATION, validate
 from ..core.services import metrics as service
+from ..core.services import projects
 
 metrics = Blueprint(__name__)
 log = logging.getLogger("whistle.metrics")
@@ -98,6 +100,111 @@ def upload_fees() -> Response:
     rows = service.parse_fees(deps.registry.current(), text)
     stored = service.record_fees(deps, principal, rows)
     return respond({"stored": stored}, 201, PRIVATE)
+
+
+@metrics.route("/metrics/hotspots", methods=["GET"], authorizer=staff_authorizer)
+@api
+def hotspots() -> Response:
+    """Recurring and rising problems found by the last nightly job, with the compounds' map."""
+    principal = principal_of(metrics.current_request)
+    return respond(service.hotspots(wiring().metrics, principal), headers=PRIVATE)
+
+
+@metrics.route("/metrics/scorecards", methods=["GET"], authorizer=staff_authorizer)
+@api
+def scorecards() -> Response:
+    """Property-company scorecards, ranked (the district: all; a company's staff: theirs)."""
+    principal = principal_of(metrics.current_request)
+    period = _param("period") or _this_month()
+    return respond(service.scorecards(wiring().metrics, principal, period), headers=PRIVATE)
+
+
+@metrics.route("/metrics/scorecards/{company}", methods=["GET"], authorizer=staff_authorizer)
+@api
+def scorecard(company: str) -> Response:
+    principal = principal_of(metrics.current_request)
+    period = _param("period") or _this_month()
+    result = service.scorecard(wiring().metrics, principal, company, period)
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/metrics/scorecards-publication", methods=["PUT"], authorizer=staff_authorizer)
+@api
+def publish_scorecards() -> Response:
+    """The district shows the ranking on the public board (红黑榜), or stops showing it."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(PUBLICATION, json_body(request))
+    result = service.publish_scorecards(wiring().metrics, principal, body["public"])
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/public/scorecards", methods=["GET"])
+@api
+def public_scorecards() -> Response:
+    """红黑榜: the property companies' ranking, where the district made it public."""
+    result = service.public_scorecards(wiring().metrics, _param("period") or _this_month())
+    return respond(result, headers={"Cache-Control": "public, max-age=300"})
+
+
+# -- 攻坚 projects --------------------------------------------------------------------------------
+
+
+@metrics.route("/staff/projects", methods=["GET"], authorizer=staff_authorizer)
+@api
+def project_list() -> Response:
+    principal = principal_of(metrics.current_request)
+    return respond(projects.listing(wiring().projects, principal), headers=PRIVATE)
+
+
+@metrics.route("/staff/projects", methods=["POST"], authorizer=staff_authorizer)
+@api
+def project_create() -> Response:
+    """The district turns a hotspot or any cases into a 攻坚 project."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(PROJECT, json_body(request))
+    return respond(projects.create(wiring().projects, principal, body), 201, PRIVATE)
+
+
+@metrics.route("/staff/projects/{project_id}", methods=["GET"], authorizer=staff_authorizer)
+@api
+def project_one(project_id: str) -> Response:
+    principal = principal_of(metrics.current_request)
+    return respond(projects.one(wiring().projects, principal, project_id), headers=PRIVATE)
+
+
+@metrics.route("/staff/projects/{project_id}", methods=["PATCH"], authorizer=staff_authorizer)
+@api
+def project_change(project_id: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(PROJECT_CHANGE, json_body(request))
+    result = projects.change(wiring().projects, principal, project_id, body)
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route("/staff/projects/{project_id}/notes", methods=["POST"], authorizer=staff_authorizer)
+@api
+def project_note(project_id: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT, Role.DEPARTMENT)
+    body = validate(PROJECT_NOTE, json_body(request))
+    result = projects.note(wiring().projects, principal, project_id, body["text"])
+    return respond(result, 201, PRIVATE)
+
+
+@metrics.route("/public/projects", methods=["GET"])
+@api
+def public_projects() -> Response:
+    """攻坚 projects the district made public: what, who leads, by when, how far."""
+    return respond(
+        projects.public(wiring().projects), headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 @metrics.route("/public/board", methods=["GET"])

@@ -110,3 +110,127 @@ def test_the_resident_page_loads_no_dashboard_code(stack, phone):
     for url in scripts:
         name = url.rsplit("/", 1)[-1]
         assert not re.match(r"(Dashboard|Board|charts|echarts|district)", name, re.IGNORECASE), name
+
+
+def test_scorecards_ranked_for_the_district_own_card_for_a_company_public_when_chosen(
+    stack, demo, browser, phone
+):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/scorecards")
+        table = page.get_by_test_id("scorecards")
+        table.wait_for()
+        period = page.locator("select[name=period]").input_value()
+        api = page.evaluate(
+            """async (period) => {
+                const token = JSON.parse(localStorage.getItem('whistle.staff')).access
+                const r = await fetch(`/api/metrics/scorecards?period=${period}`,
+                                      {headers: {Authorization: `Bearer ${token}`}})
+                return r.json()
+            }""",
+            period,
+        )
+        rows = table.locator("tbody tr")
+        expect(rows).to_have_count(len(api["cards"]))
+        first = api["cards"][0]
+        expect(rows.first).to_contain_text(first["name"])
+        assert rows.first.locator("td").first.inner_text() == "1"
+        screenshot(page, "scorecards-district")
+        rows.first.get_by_role("link").click()
+        expect(page.get_by_test_id("scorecard")).to_be_visible()
+        expect(page.locator("h1")).to_have_text(first["name"])
+        screenshot(page, "scorecard-company")
+
+        board = phone.new_page()
+        board.goto(f"{stack.url}/#/board")
+        board.get_by_test_id("board-table").wait_for()
+        expect(board.get_by_test_id("scorecard-ranking")).to_have_count(0)  # not public yet
+        page.go_back()
+        page.get_by_test_id("scorecards-public").check()
+        expect(page.get_by_text("排名已在晾晒成果页公开")).to_be_visible()
+        board.reload()
+        ranking = board.get_by_test_id("scorecard-ranking")
+        expect(ranking).to_contain_text("红榜")
+        rated = [c for c in api["cards"] if c["satisfaction_rate"] is not None]
+        expect(ranking).to_contain_text(rated[0]["name"])
+        screenshot(board, "board-scorecards")
+    finally:
+        desk.close()
+
+    company = launched.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    own = company.new_page()
+    try:
+        sign_in(own, stack, "property.pc01", "/scorecards")
+        table = own.get_by_test_id("scorecards")
+        table.wait_for()
+        expect(table.locator("tbody tr")).to_have_count(1)  # their own company only
+        expect(own.get_by_test_id("scorecards-public")).to_have_count(0)
+        own.goto(f"{stack.url}/#/scorecards/pc02")
+        expect(own.get_by_role("alert")).to_be_visible()
+    finally:
+        company.close()
+
+
+def test_the_dashboard_lists_the_demos_hotspot_and_draws_it_on_the_map(stack, demo, browser):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/district/dashboard")
+        panel = page.get_by_test_id("hotspots")
+        panel.scroll_into_view_if_needed()
+        expect(panel.get_by_test_id("hotspot").first).to_contain_text("件")
+        panel.locator("canvas").wait_for()
+        panel.screenshot(path=str(screenshot(page, "dashboard-full")).replace("full", "hotspots"))
+    finally:
+        desk.close()
+
+
+def test_a_hotspot_becomes_a_public_project_with_a_progress_note(stack, demo, browser, phone):
+    launched, _ = browser
+    desk = launched.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = desk.new_page()
+    try:
+        sign_in(page, stack, "district.admin", "/district/dashboard")
+        spot = page.get_by_test_id("hotspot").first
+        spot.scroll_into_view_if_needed()
+        spot.get_by_role("link", name="立为攻坚项目").click()
+        form = page.get_by_test_id("new-project")
+        title = form.locator("input[name=title]")
+        expect(title).not_to_have_value("")  # named after the hotspot
+        named = title.input_value()
+        form.locator("select[name=owner]").select_option("ludeng")
+        form.get_by_role("checkbox", name="区住房和城乡建设局").check()
+        form.locator("input[name=due]").fill("2027-03-31")
+        form.locator("textarea[name=summary]").fill("更换该小区主干道路灯线路")
+        screenshot(page, "project-new")
+        form.get_by_role("button", name="创建项目").click()
+        card = page.get_by_test_id("project")
+        expect(card).to_contain_text("攻坚中")
+        page.locator("textarea[name=note]").fill("已完成现场勘察")
+        page.get_by_role("button", name="记录进展").click()
+        expect(page.locator(".notes")).to_contain_text("已完成现场勘察")
+        page.get_by_test_id("project-public").check()
+        expect(page.get_by_text("已保存")).to_be_visible()
+        screenshot(page, "project-page")
+
+        board = phone.new_page()
+        board.goto(f"{stack.url}/#/board")
+        public = board.get_by_test_id("public-projects")
+        expect(public).to_contain_text(named)
+        expect(public).to_contain_text("更换该小区主干道路灯线路")
+        assert "已完成现场勘察" not in public.inner_text()  # staff notes stay inside
+        public.scroll_into_view_if_needed()
+        screenshot(board, "board-projects")
+    finally:
+        desk.close()

@@ -267,6 +267,81 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         ),
     ),
     ("GET", "/public/board"): ("/public/board?period=2026-11", None, row(200)),
+    ("GET", "/staff/projects"): (
+        "/staff/projects",
+        None,
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=200,
+            department=200,
+            department_out=200,
+        ),
+    ),
+    ("POST", "/staff/projects"): (
+        "/staff/projects",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    # No project exists in the matrix: whoever may look finds none.
+    ("GET", "/staff/projects/{project_id}"): (
+        "/staff/projects/gj-none",
+        None,
+        row(404, anonymous=401, resident=401, link=401),
+    ),
+    ("PATCH", "/staff/projects/{project_id}"): (
+        "/staff/projects/gj-none",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("POST", "/staff/projects/{project_id}/notes"): (
+        "/staff/projects/gj-none/notes",
+        {},
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=400,
+            department=400,
+            department_out=400,
+        ),
+    ),
+    ("GET", "/public/projects"): ("/public/projects", None, row(200)),
+    ("GET", "/metrics/hotspots"): (
+        "/metrics/hotspots",
+        None,
+        row(
+            403,
+            anonymous=401,
+            resident=401,
+            link=401,
+            district=200,
+            community=200,
+            community_out=200,
+        ),
+    ),
+    # A company's staff get a list holding their own card only; another company's card is 403.
+    ("GET", "/metrics/scorecards"): (
+        "/metrics/scorecards?period=2026-11",
+        None,
+        row(
+            403, anonymous=401, resident=401, link=401, district=200, property=200, property_out=200
+        ),
+    ),
+    ("GET", "/metrics/scorecards/{company}"): (
+        "/metrics/scorecards/{company}?period=2026-11",
+        None,
+        row(403, anonymous=401, resident=401, link=401, district=200, property=200),
+    ),
+    ("PUT", "/metrics/scorecards-publication"): (
+        "/metrics/scorecards-publication",
+        {},
+        row(403, anonymous=401, resident=401, link=401, district=400),
+    ),
+    ("GET", "/public/scorecards"): ("/public/scorecards?period=2026-11", None, row(200)),
     ("GET", "/staff/open311/keys"): (
         "/staff/open311/keys",
         None,
@@ -354,7 +429,7 @@ def test_each_caller_gets_the_expected_status(api, dispatched_case):
 def check_route(api, dispatched_case, method, route) -> list[str]:
     failures = []
     path, body, expected = MATRIX[(method, route)]
-    path = path.format(code=dispatched_case["code"])
+    path = path.format(code=dispatched_case["code"], company=dispatched_case["company"])
     for who in ALL:
         headers: dict[str, str] = {}
         if body == "form":

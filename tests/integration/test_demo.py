@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functions.core.domain.cases import Status
 from functions.core.domain.clock import CHINA_TZ
 from functions.core.domain.metrics import Tally, rates
+from functions.core.domain.staff import Principal, Role, Scope
 from functions.core.services import metrics
 from functions.local.demo import play
 
@@ -62,3 +63,8 @@ def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
     assert len(wiring.metrics.store.fees(last_month)) == len(managed)
     year = metrics.indicators(wiring.metrics, int(last_month[:4]))["this_year"]
     assert 0.6 < year["fee_collection_rate"] < 1
+
+    # A newcomer sees a hotspot after `make dev`: the planted recurring problem.
+    district = Principal("demo.district", (Scope(Role.DISTRICT),))
+    spots = metrics.hotspots(wiring.metrics, district)["hotspots"]
+    assert any(spot["type"] == "recurring" and spot["cases"] >= 3 for spot in spots)

@@ -10,7 +10,19 @@ import pytest
 from functions.core.domain.cases import Actor, CaseEvent, Status
 from functions.core.domain.clock import CHINA_TZ
 from functions.core.domain.errors import InvalidInput
-from functions.core.domain.metrics import Tally, coverage, households, percentile, rates, tally_day
+from functions.core.domain.metrics import (
+    HotspotRule,
+    Tally,
+    coverage,
+    find_hotspots,
+    households,
+    percentile,
+    rank_scorecards,
+    rates,
+    received_by_place,
+    scorecard_figures,
+    tally_day,
+)
 from functions.core.domain.staff import Principal, Role, Scope
 from functions.core.services import metrics
 from functions.core.services.metrics import _sum, parse_fees, parse_period, same_period_last_year
@@ -315,3 +327,101 @@ def test_the_board_lists_the_fixes_the_nightly_job_kept_newest_first():
         "community",
         "on_time",
     }
+
+
+# -- property-company scorecards ---------------------------------------------------------------
+
+
+def test_a_compounds_events_count_under_the_company_serving_it():
+    own = (
+        Timeline("P")
+        .add("reported", S.SUBMITTED)
+        .add("local", S.LOCAL, 1, by="property", duration=3600)
+        .add("resolved", S.RESOLVED, 3, on_time=True, local_by="property", duration=7200)
+    )
+    late = (
+        Timeline("Q")
+        .add("reported", S.SUBMITTED)
+        .add("local", S.LOCAL, 1, by="property", duration=3600)
+        .add("resolved", S.RESOLVED, 9, on_time=False, local_by="property", duration=30000)
+    )
+    events = the_day() + own.events + late.events
+    tallies = tally_day(events, {}, {"x001": "pc01"})
+    company = tallies["property:pc01"]
+    # x001 holds A, B, C, E, P and Q; x002 (D) is served by nobody here.
+    assert company.counts["received"] == 6
+    assert company.counts["local_property"] == 2  # E was handled by the grid, not the company
+    assert company.counts["resolved_by_property"] == 2
+    assert company.counts["resolved_by_property_on_time"] == 1
+    assert company.backlog["open"] == 2  # B claimed, E reopened
+    assert not any(scope.startswith("property:") for scope in tally_day(events, {}))
+
+
+def test_scorecard_figures_and_their_ranking():
+    tally = Tally(
+        counts={
+            "received": 4,
+            "triaged": 4,
+            "local_property": 2,
+            "resolved_by_property": 2,
+            "resolved_by_property_on_time": 1,
+            "whistled": 1,
+            "rated": 2,
+            "satisfied": 1,
+            "not_satisfied": 1,
+        }
+    )
+    card = scorecard_figures(tally, 2000, (1000.0, 950.0))
+    assert card["complaint_rate"] == 2.0  # 4 per 2,000 households = 2 per 1,000
+    assert card["self_handled_share"] == 0.5 and card["self_on_time_rate"] == 0.5
+    assert card["satisfaction_rate"] == 0.5 and card["fee_collection_rate"] == 0.95
+    empty = scorecard_figures(None, 0, None)
+    assert empty["satisfaction_rate"] is None and empty["fee_collection_rate"] is None
+    ranked = rank_scorecards(
+        [
+            {"name": "unrated", "satisfaction_rate": None, "complaint_rate": 0.1},
+            {"name": "b", "satisfaction_rate": 0.9, "complaint_rate": 3.0},
+            {"name": "a", "satisfaction_rate": 0.9, "complaint_rate": 1.0},
+            {"name": "best", "satisfaction_rate": 1.0, "complaint_rate": 9.0},
+        ]
+    )
+    assert [(c["rank"], c["name"]) for c in ranked] == [
+        (1, "best"),
+        (2, "a"),
+        (3, "b"),
+        (4, "unrated"),
+    ]
+
+
+# -- hotspots ------------------------------------------------------------------------------------
+
+
+def test_a_kind_recurring_in_a_compound_is_a_hotspot_from_the_threshold_on():
+    rule = HotspotRule(cases=3, days=14, rise=2.0, rise_cases=4)
+    where = {"x001": "c01", "x002": "c01"}
+    two = [{"x001|street_light": 1}, {"x001|street_light": 1, "x002|parking": 1}]
+    assert find_hotspots(two, [], where, rule) == []  # one short
+    three = [*two, {"x001|street_light": 1}]
+    assert find_hotspots(three, [], where, rule) == [
+        {"type": "recurring", "compound": "x001", "category": "street_light", "cases": 3}
+    ]
+    # The same reports make c01's street lights rise too: one problem, listed once.
+    rising = HotspotRule(cases=3, days=14, rise=2.0, rise_cases=3)
+    assert [h["type"] for h in find_hotspots(three, [], where, rising)] == ["recurring"]
+
+
+def test_a_kind_rising_in_a_community_against_the_days_before():
+    rule = HotspotRule(cases=99, days=14, rise=2.0, rise_cases=4)
+    where = {"x001": "c01", "x002": "c01", "x003": "c02"}
+    recent = [{"x001|parking": 2, "x002|parking": 2, "x003|parking": 4}]
+    before = [{"x001|parking": 2, "x003|parking": 3}]
+    found = find_hotspots(recent, before, where, rule)
+    # c01: 4 now against 2 before (twice) → rising; c02: 4 against 3 → not.
+    assert found == [
+        {"type": "rising", "community": "c01", "category": "parking", "cases": 4, "before": 2}
+    ]
+    assert find_hotspots([{"x001|parking": 3}], [], where, rule) == []  # too few to call a rise
+
+
+def test_the_days_reports_are_kept_by_compound_and_kind():
+    assert received_by_place(the_day()) == {"x001|street_light": 4, "x002|street_light": 1}

@@ -18,6 +18,7 @@ from .case_store import event_from_item
 from .tables import DAY_SHARDS, FEE_CURRENT, EventItem, FeeItem, MetricItem
 
 MANIFEST = "_scopes"  # per period: the scopes that have an item
+SETTINGS = "_settings"  # the district's settings of the figures, one item each
 
 
 class DynamoMetricStore:
@@ -59,7 +60,11 @@ class DynamoMetricStore:
         return found
 
     def replace(
-        self, period: str, tallies: dict[str, Tally], fixed: list[dict[str, Any]] | None = None
+        self,
+        period: str,
+        tallies: dict[str, Tally],
+        fixed: list[dict[str, Any]] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> int:
         """Make `tallies` the period's items: overwrite, and delete scopes no longer present
         (a re-run gives the same items as the first run). The list of scopes is written last,
@@ -79,6 +84,7 @@ class DynamoMetricStore:
         }
         if fixed is not None:
             manifest["fixed"] = fixed
+        manifest.update(kept or {})  # a day's reports by place and its hotspots
         MetricItem(MANIFEST, period, data=manifest).save()
         return len(tallies)
 
@@ -89,11 +95,28 @@ class DynamoMetricStore:
             found.extend(dict(f) for f in item.data.get("fixed", []))
         return found
 
+    def kept(self, days: list[str], name: str) -> dict[str, Any]:
+        """What the nightly job kept under `name` with each of these days (one BatchGetItem
+        per 100 days)."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(days), 100):
+            keys = [(MANIFEST, day) for day in days[start : start + 100]]
+            for item in MetricItem.batch_get(keys):
+                if name in item.data:
+                    found[item.period] = item.data[name]
+        return found
+
     def raw(self, scope: str, period: str) -> dict[str, Any] | None:
         try:
             return dict(MetricItem.get(scope, period).data)
         except MetricItem.DoesNotExist:
             return None
+
+    def setting(self, name: str) -> dict[str, Any] | None:
+        return self.raw(SETTINGS, name)
+
+    def put_setting(self, name: str, data: dict[str, Any]) -> None:
+        MetricItem(SETTINGS, name, data=data).save()
 
     # -- fees --------------------------------------------------------------------------------
 

@@ -14,6 +14,18 @@ Definitions (each documented once, here):
 - 满意率 satisfaction rate = (satisfied + w × fairly satisfied) / rated, w configurable (1.0)
 - complaint rate = cases received per 1,000 households of the area
 - fee-collection rate = collected / billed property fees (entered per compound and month)
+
+Property-company scorecards (物业服务企业评价), per company and per compound it serves, over a period:
+
+- complaint rate as above, over the households of the compounds the company serves
+- 物业自办 share = cases the property company took on itself (handled locally "by property") /
+  cases triaged in its compounds
+- 物业自办按期率 self-handled on time = its own resolutions within the limit / its own resolutions
+- whistled past it = cases of its compounds the community whistled to a department
+- satisfaction rate and fee-collection rate as above; whether the company has a party organisation
+- ranked by satisfaction rate (none last), then the lower complaint rate, then name
+The nightly job counts every event of a compound also under `property:<company>` (the company that
+serves the compound in the registry the night it runs).
 """
 
 from __future__ import annotations
@@ -56,6 +68,9 @@ COUNTS = (
     "fairly_satisfied",
     "not_satisfied",
     "closed",
+    "local_property",
+    "resolved_by_property",
+    "resolved_by_property_on_time",
 )
 BACKLOG = ("open", "overdue", "unclaimed_overdue")
 
@@ -110,26 +125,40 @@ class Tally:
         )
 
 
-def scopes_of(dims: Mapping[str, str | None]) -> list[str]:
-    """Every aggregate an event counts in: the district and each of its dimension values."""
+def scopes_of(
+    dims: Mapping[str, str | None], served_by: Mapping[str, str] | None = None
+) -> list[str]:
+    """Every aggregate an event counts in: the district, each of its dimension values and the
+    property company serving its compound (`served_by`: compound → company)."""
     keys = ["district"]
     for name in DIMENSIONS:
         value = dims.get(name)
         if value:
             keys.append(f"{name}:{value}")
+    company = (served_by or {}).get(str(dims.get("compound") or ""))
+    if company:
+        keys.append(f"property:{company}")
     return keys
 
 
+def served_by(registry: Registry) -> dict[str, str]:
+    """compound → the property company serving it, for the scorecards."""
+    return {c.id: c.property_company for c in registry.compounds.values() if c.property_company}
+
+
 def tally_day(
-    events: Iterable[CaseEvent], previous: Mapping[str, Mapping[str, int]]
+    events: Iterable[CaseEvent],
+    previous: Mapping[str, Mapping[str, int]],
+    companies: Mapping[str, str] | None = None,
 ) -> dict[str, Tally]:
     """One day's counts per scope, and the backlog at its end: yesterday's plus the day's
-    changes (cases opened and closed, stages that became and stopped being overdue)."""
+    changes (cases opened and closed, stages that became and stopped being overdue).
+    `companies` maps compounds to the property company serving them (scorecard scopes)."""
     tallies: dict[str, Tally] = defaultdict(Tally)
     delta: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BACKLOG, 0))
     for event in events:
         dims = event.data.get("dims") or {}
-        scopes = scopes_of(dims)
+        scopes = scopes_of(dims, companies)
         counted = _counts(event)
         for scope in scopes:
             tally = tallies[scope]
@@ -139,7 +168,7 @@ def tally_day(
             kind = _duration_kind(event)
             if kind and isinstance(duration, int | float):
                 tally.observe(kind, float(duration))
-        _backlog_change(event, dims, delta)
+        _backlog_change(event, dims, delta, companies)
     for scope in set(previous) | set(delta) | set(tallies):
         before = previous.get(scope, {})
         change = delta.get(scope, {})
@@ -177,6 +206,8 @@ def _counts(event: CaseEvent) -> list[str]:
     kind, data = event.kind, event.data
     if kind == "reported":
         return ["received"]
+    if kind == "local" and data.get("by") == "property":
+        return ["local", "triaged", "local_property"]
     if kind in ("whistled", "local", "rejected", "merged"):
         return [kind, "triaged"]
     if kind == "dispatched":
@@ -184,7 +215,11 @@ def _counts(event: CaseEvent) -> list[str]:
     if kind == "claimed":
         return ["claimed_on_time" if data.get("on_time", True) else "claimed_late"]
     if kind == "resolved":
-        return ["resolved", "resolved_on_time" if data.get("on_time", True) else "resolved_late"]
+        on_time = data.get("on_time", True)
+        out = ["resolved", "resolved_on_time" if on_time else "resolved_late"]
+        if data.get("local_by") == "property":
+            out += ["resolved_by_property"] + (["resolved_by_property_on_time"] if on_time else [])
+        return out
     if kind == "returned":
         return ["returned"]
     if kind == "reopened":
@@ -218,24 +253,27 @@ def _duration_kind(event: CaseEvent) -> str | None:
 
 
 def _backlog_change(
-    event: CaseEvent, dims: Mapping[str, str | None], delta: dict[str, dict[str, int]]
+    event: CaseEvent,
+    dims: Mapping[str, str | None],
+    delta: dict[str, dict[str, int]],
+    companies: Mapping[str, str] | None,
 ) -> None:
     before = dict(dims)
     before["department"] = event.data.get("department_before", dims.get("department"))
     if event.status_before is not None and event.status_before in OPEN:
-        for scope in scopes_of(before):
+        for scope in scopes_of(before, companies):
             delta[scope]["open"] -= 1
     if event.status_after in OPEN:
-        for scope in scopes_of(dims):
+        for scope in scopes_of(dims, companies):
             delta[scope]["open"] += 1
     if event.kind == "escalated" and event.data.get("times") == 1:
-        for scope in scopes_of(dims):
+        for scope in scopes_of(dims, companies):
             delta[scope]["overdue"] += 1
             if event.data.get("stage") == "claim":
                 delta[scope]["unclaimed_overdue"] += 1
     ended = event.data.get("ends_overdue")
     if ended:
-        for scope in scopes_of(before):
+        for scope in scopes_of(before, companies):
             delta[scope]["overdue"] -= 1
             if ended == "claim":
                 delta[scope]["unclaimed_overdue"] -= 1
@@ -290,6 +328,8 @@ def households(registry: Registry, scope: str) -> int:
     compounds = registry.compounds.values()
     if kind == "compound":
         return sum(c.households for c in compounds if c.id == ident)
+    if kind == "property":
+        return sum(c.households for c in compounds if c.property_company == ident)
     if kind == "community":
         return sum(c.households for c in compounds if c.community == ident)
     if kind == "street":
@@ -325,3 +365,142 @@ def coverage(registry: Registry) -> dict[str, dict[str, float | int]]:
             sum(bool(c.property_company) for c in compounds), len(compounds)
         ),
     }
+
+
+# -- property-company scorecards (definitions in the module's docstring) -----------------------
+
+
+def scorecard_figures(
+    tally: Tally | None,
+    households: int,
+    fees: tuple[float, float] | None,
+    fairly_weight: float = 1.0,
+) -> dict[str, Any]:
+    """One company's (or one of its compounds') figures over a period. `fees` is (billed,
+    collected) over the period's months, None when nothing was entered."""
+    tally = tally or Tally()
+    c = tally.counts
+
+    def ratio(top: float, bottom: float) -> float | None:
+        return round(top / bottom, 4) if bottom else None
+
+    general = rates(tally, households, fairly_weight)
+    billed, collected = fees if fees else (0.0, 0.0)
+    return {
+        "households": households,
+        "received": c.get("received", 0),
+        "complaint_rate": general["complaint_rate"],
+        "self_handled": c.get("local_property", 0),
+        "self_handled_share": ratio(c.get("local_property", 0), c.get("triaged", 0)),
+        "self_on_time_rate": ratio(
+            c.get("resolved_by_property_on_time", 0), c.get("resolved_by_property", 0)
+        ),
+        "whistled": c.get("whistled", 0),
+        "rated": c.get("rated", 0),
+        "satisfaction_rate": general["satisfaction_rate"],
+        "fee_collection_rate": ratio(collected, billed),
+    }
+
+
+def rank_scorecards(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Satisfaction first (a company nobody rated goes last), then fewer complaints per 1,000
+    households, then name; `rank` counts from 1."""
+
+    def key(card: dict[str, Any]) -> tuple[int, float, float, str]:
+        satisfaction = card["satisfaction_rate"]
+        complaints = card["complaint_rate"]
+        return (
+            satisfaction is None,
+            -(satisfaction or 0.0),
+            complaints if complaints is not None else float("inf"),
+            str(card.get("name", "")),
+        )
+
+    ranked = sorted(cards, key=key)
+    for position, card in enumerate(ranked, start=1):
+        card["rank"] = position
+    return ranked
+
+
+# -- hotspots (recurring and rising problems) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotspotRule:
+    """When a problem counts as a hotspot (configuration: WHISTLE_HOTSPOT_*)."""
+
+    cases: int = 3  # recurring: at least this many cases of one kind in one compound …
+    days: int = 14  # … within this many days; rising is these days against the days before
+    rise: float = 2.0  # rising: a kind in a community at least this many times the days before …
+    rise_cases: int = 4  # … and at least this many cases
+
+
+def received_by_place(events: Iterable[CaseEvent]) -> dict[str, int]:
+    """The day's reports per compound and kind ("compound|category"), kept with the day's
+    items so hotspots read a few days' lists, never the cases."""
+    counts: dict[str, int] = defaultdict(int)
+    for event in events:
+        if event.kind != "reported":
+            continue
+        dims = event.data.get("dims") or {}
+        if dims.get("compound") and dims.get("category"):
+            counts[f"{dims['compound']}|{dims['category']}"] += 1
+    return dict(sorted(counts.items()))
+
+
+def find_hotspots(
+    recent: list[Mapping[str, int]],
+    before: list[Mapping[str, int]],
+    community_of: Mapping[str, str],
+    rule: HotspotRule,
+) -> list[dict[str, Any]]:
+    """Recurring: one compound and kind with at least `rule.cases` reports in the recent days.
+    Rising: one community and kind with at least `rule.rise_cases` reports in the recent days
+    and at least `rule.rise` times as many as in the days before, unless a recurring compound
+    of that community and kind is listed already. `recent` and `before` are lists of days'
+    `received_by_place` counts. Most cases first."""
+
+    def total(days: list[Mapping[str, int]]) -> dict[str, int]:
+        summed: dict[str, int] = defaultdict(int)
+        for day in days:
+            for key, count in day.items():
+                summed[key] += count
+        return summed
+
+    def by_community(counts: Mapping[str, int]) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for key, count in counts.items():
+            compound, _, category = key.partition("|")
+            community = community_of.get(compound)
+            if community:
+                out[f"{community}|{category}"] += count
+        return out
+
+    now, then = total(recent), total(before)
+    found: list[dict[str, Any]] = []
+    for key, count in now.items():
+        if count >= rule.cases:
+            compound, _, category = key.partition("|")
+            found.append(
+                {"type": "recurring", "compound": compound, "category": category, "cases": count}
+            )
+    # A rise a recurring compound already explains is the same problem: listed once.
+    explained = {f"{community_of.get(h['compound'])}|{h['category']}" for h in found}
+    now_c, then_c = by_community(now), by_community(then)
+    for key, count in now_c.items():
+        earlier = then_c.get(key, 0)
+        if key in explained:
+            continue
+        if count >= rule.rise_cases and count >= rule.rise * earlier:
+            community, _, category = key.partition("|")
+            found.append(
+                {
+                    "type": "rising",
+                    "community": community,
+                    "category": category,
+                    "cases": count,
+                    "before": earlier,
+                }
+            )
+    found.sort(key=lambda h: (-h["cases"], h["type"], h.get("compound") or h["community"]))
+    return found

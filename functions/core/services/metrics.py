@@ -13,21 +13,27 @@ import io
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain.clock import CHINA_TZ, Clock, iso
-from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, invalid
+from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
 from ..domain.metrics import (
     COUNTS,
     FIXED_PER_DAY,
+    HotspotRule,
     Tally,
     coverage,
+    find_hotspots,
     fixed_of,
     households,
     percentile,
+    rank_scorecards,
     rates,
+    received_by_place,
+    scorecard_figures,
+    served_by,
     tally_day,
 )
 from ..domain.registry import Registry
@@ -46,6 +52,7 @@ class MetricsDeps:
     registry: RegistrySource
     cases: OverdueSource
     outbox: NotificationStore | None = None  # dead messages, counted for the district
+    hotspots: HotspotRule = field(default_factory=HotspotRule)
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -123,13 +130,97 @@ def yesterday(clock: Clock) -> date:
 
 
 def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[str, Any]:
+    registry = deps.registry.current()
     events = deps.store.day_events(day)
     previous = deps.store.backlog((day - timedelta(days=1)).isoformat())
-    tallies = tally_day(events, previous)
-    written = deps.store.replace(day.isoformat(), tallies, fixed_of(events))
+    tallies = tally_day(events, previous, served_by(registry))
+    received = received_by_place(events)
+    hotspots = _hotspots(deps, registry, day, received)
+    kept = {"received": received, "hotspots": hotspots}
+    written = deps.store.replace(day.isoformat(), tallies, fixed_of(events), kept)
     if rollup_periods:
         rollup(deps, day)
-    return {"job": "metrics", "day": day.isoformat(), "events": len(events), "items": written}
+    return {
+        "job": "metrics",
+        "day": day.isoformat(),
+        "events": len(events),
+        "items": written,
+        "hotspots": len(hotspots),
+    }
+
+
+def _hotspots(
+    deps: MetricsDeps, registry: Registry, day: date, received: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The problems recurring in a compound or rising in a community, as of the end of `day`:
+    from the reports by place kept with each of the days before (one batch read)."""
+    rule = deps.hotspots
+    earlier = [(day - timedelta(days=n)).isoformat() for n in range(1, 2 * rule.days)]
+    kept = deps.store.kept(earlier, "received")
+    recent = [received, *(kept.get(d, {}) for d in earlier[: rule.days - 1])]
+    before = [kept.get(d, {}) for d in earlier[rule.days - 1 :]]
+    community_of = {c.id: c.community for c in registry.compounds.values()}
+    return find_hotspots(recent, before, community_of, rule)
+
+
+def _place(registry: Registry, compound: str | None, community: str) -> dict[str, float | None]:
+    """Where a hotspot sits on the map: its compound, or the middle of its community's."""
+    if compound:
+        found = registry.compounds[compound]
+        return {"lat": found.lat, "lng": found.lng}
+    points = [
+        (c.lat, c.lng)
+        for c in registry.compounds.values()
+        if c.community == community and c.lat is not None and c.lng is not None
+    ]
+    if not points:
+        return {"lat": None, "lng": None}
+    return {
+        "lat": round(sum(p[0] for p in points) / len(points), 5),
+        "lng": round(sum(p[1] for p in points) / len(points), 5),
+    }
+
+
+def hotspots(deps: MetricsDeps, principal: Principal) -> dict[str, Any]:
+    """The hotspots the last nightly job found, with names and the compounds' places for the
+    map: the district sees all, a community its own."""
+    principal.require(Role.DISTRICT, Role.COMMUNITY)
+    registry = deps.registry.current()
+    day = yesterday(deps.clock)
+    found = deps.store.kept([day.isoformat()], "hotspots").get(day.isoformat(), [])
+    mine = None if principal.is_district else set(principal.ids(Role.COMMUNITY))
+    rows = []
+    for spot in found:
+        compound = registry.compounds.get(str(spot.get("compound", "")))
+        community_id = compound.community if compound else str(spot.get("community", ""))
+        if mine is not None and community_id not in mine:
+            continue
+        community = registry.communities.get(community_id)
+        category = registry.categories.get(str(spot["category"]))
+        rows.append(
+            {
+                **spot,
+                "community": community_id,
+                "community_name": community.name if community else community_id,
+                "compound_name": compound.name if compound else None,
+                "category_name": category.name if category else spot["category"],
+                "category_name_en": category.name_en if category else spot["category"],
+                **_place(registry, compound.id if compound else None, community_id),
+            }
+        )
+    compounds = [
+        {"id": c.id, "name": c.name, "lat": c.lat, "lng": c.lng, "community": c.community}
+        for c in registry.compounds.values()
+        if c.lat is not None and c.lng is not None and (mine is None or c.community in mine)
+    ]
+    rule = deps.hotspots
+    return {
+        "day": day.isoformat(),
+        "rule": {"cases": rule.cases, "days": rule.days, "rise": rule.rise},
+        "hotspots": rows,
+        "compounds": compounds,
+        "sample": registry.sample,
+    }
 
 
 def nightly(deps: MetricsDeps) -> dict[str, Any]:
@@ -199,6 +290,8 @@ def allowed_scope(principal: Principal, scope: str) -> None:
         return
     if kind == "department" and ident in principal.ids(Role.DEPARTMENT):
         return
+    if kind == "property" and ident in principal.ids(Role.PROPERTY):
+        return
     raise Forbidden("These figures are not in your scope.", "forbidden")
 
 
@@ -211,6 +304,7 @@ def check_scope(registry: Registry, scope: str) -> str:
         "department": registry.departments,
         "category": registry.categories,
         "channel": {"resident": 1, "grid": 1, "property": 1, "open311": 1},
+        "property": registry.property_companies,
     }
     if scope == "district" or (kind in known and ident in known[kind]):
         return scope
@@ -538,6 +632,154 @@ def record_fees(deps: MetricsDeps, principal: Principal, rows: list[dict[str, An
     now = iso(deps.clock.now())
     deps.store.put_fees([{**r, "updated_by": principal.username, "updated_at": now} for r in rows])
     return len(rows)
+
+
+# -- property-company scorecards (物业服务企业评价) ------------------------------------------------
+
+SCORECARDS_PUBLIC = "scorecards_public"  # the district's choice: the ranking on the board (红黑榜)
+PUBLIC_SCORECARD_FIELDS = (
+    "id",
+    "name",
+    "rank",
+    "households",
+    "complaint_rate",
+    "self_handled_share",
+    "self_on_time_rate",
+    "satisfaction_rate",
+    "fee_collection_rate",
+)
+
+
+def scorecards(deps: MetricsDeps, principal: Principal, period: str) -> dict[str, Any]:
+    """Every company's card of a period against the previous one, ranked (the district); a
+    property company's staff get their own company's card only."""
+    principal.require(Role.DISTRICT, Role.PROPERTY)
+    registry = deps.registry.current()
+    cards = _cards(deps, registry, period)
+    if not principal.is_district:
+        mine = set(principal.ids(Role.PROPERTY))
+        cards = [card for card in cards if card["id"] in mine]
+    return {
+        "period": period,
+        "previous_period": previous_period(period),
+        "cards": cards,
+        "public": _public(deps),
+        "sample": registry.sample,
+    }
+
+
+def scorecard(deps: MetricsDeps, principal: Principal, company: str, period: str) -> dict[str, Any]:
+    """One company's card with a row per compound it serves, each against the previous period."""
+    principal.require(Role.DISTRICT, Role.PROPERTY)
+    registry = deps.registry.current()
+    if company not in registry.property_companies:
+        raise NotFound("No such property company.", "not_found")
+    if not principal.is_district and company not in principal.ids(Role.PROPERTY):
+        raise Forbidden("Only your own company's card.", "forbidden")
+    card = next((c for c in _cards(deps, registry, period) if c["id"] == company), None)
+    if card is None:
+        raise NotFound("This company serves no compound in the registry.", "not_found")
+    before = previous_period(period)
+    served = registry.managed_compounds(company)
+    keys = [(f"compound:{c}", p) for c in served for p in (period, before)]
+    tallies = deps.store.get_many(keys)
+    fees = {p: _fees(deps, p) for p in (period, before)}
+    compounds = []
+    for ident in served:
+        compound = registry.compounds[ident]
+        now, then = (
+            scorecard_figures(
+                tallies.get((f"compound:{ident}", p)),
+                compound.households,
+                fees[p].get(ident),
+                SATISFACTION_WEIGHT,
+            )
+            for p in (period, before)
+        )
+        compounds.append({"id": ident, "name": compound.name, **now, "previous": then})
+    return {"period": period, "previous_period": before, **card, "compounds": compounds}
+
+
+def publish_scorecards(deps: MetricsDeps, principal: Principal, public: bool) -> dict[str, Any]:
+    """The district shows (or stops showing) the ranking on the public board."""
+    principal.require(Role.DISTRICT)
+    deps.store.put_setting(
+        SCORECARDS_PUBLIC,
+        {"public": public, "by": principal.username, "at": iso(deps.clock.now())},
+    )
+    return {"public": public}
+
+
+def public_scorecards(deps: MetricsDeps, period: str) -> dict[str, Any]:
+    """红黑榜 on the board: the ranking only (names of companies, rates, no cases), and only
+    when the district has made it public."""
+    registry = deps.registry.current()
+    parse_period(period)
+    if not _public(deps):
+        return {"period": period, "public": False, "cards": [], "sample": registry.sample}
+    shown = PUBLIC_SCORECARD_FIELDS
+    cards = [{k: card[k] for k in shown} for card in _cards(deps, registry, period)]
+    return {"period": period, "public": True, "cards": cards, "sample": registry.sample}
+
+
+def _public(deps: MetricsDeps) -> bool:
+    return bool((deps.store.setting(SCORECARDS_PUBLIC) or {}).get("public"))
+
+
+def _cards(deps: MetricsDeps, registry: Registry, period: str) -> list[dict[str, Any]]:
+    """Every company's figures of a period and the previous one, ranked: two reads of the
+    companies' items and the fee figures of the months involved, whatever the history."""
+    parse_period(period)
+    before = previous_period(period)
+    tallies = {p: deps.store.period(p, "property:") for p in (period, before)}
+    fees = {p: _fees(deps, p) for p in (period, before)}
+    cards = []
+    for company in registry.property_companies.values():
+        served = registry.managed_compounds(company.id)
+        if not served:
+            continue  # a company serving no compound has nothing to be scored on
+        homes = sum(registry.compounds[c].households for c in served)
+        now, then = (
+            scorecard_figures(
+                tallies[p].get(f"property:{company.id}"),
+                homes,
+                _sum_fees(fees[p], served),
+                SATISFACTION_WEIGHT,
+            )
+            for p in (period, before)
+        )
+        cards.append(
+            {
+                "id": company.id,
+                "name": company.name,
+                "party_organisation": company.party_organisation,
+                "compounds_served": len(served),
+                **now,
+                "previous": then,
+            }
+        )
+    return rank_scorecards(cards)
+
+
+def _fees(deps: MetricsDeps, period: str) -> dict[str, tuple[float, float]]:
+    """(billed, collected) per compound over the months of a period (a day: its month)."""
+    _, first, last = parse_period(period)
+    months = sorted({month_of(first + timedelta(days=i)) for i in range((last - first).days + 1)})
+    totals: dict[str, tuple[float, float]] = {}
+    for month in months:
+        for row in deps.store.fees(month):
+            billed, collected = totals.get(row["compound"], (0.0, 0.0))
+            totals[row["compound"]] = (billed + row["billed"], collected + row["collected"])
+    return totals
+
+
+def _sum_fees(
+    fees: Mapping[str, tuple[float, float]], compounds: tuple[str, ...]
+) -> tuple[float, float] | None:
+    found = [fees[c] for c in compounds if c in fees]
+    if not found:
+        return None
+    return (sum(f[0] for f in found), sum(f[1] for f in found))
 
 
 # -- the public results board (晾晒成果) -------------------------------------------------------
