@@ -60,6 +60,7 @@ export const routes = [
     meta: { staff: true },
   },
   { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
+  { path: '/compound/:id', name: 'compound', component: () => import('./public/CompoundPage.vue') },
   {
     path: '/district/accounts',
     name: 'accounts',

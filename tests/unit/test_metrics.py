@@ -312,6 +312,8 @@ def test_the_board_lists_the_fixes_the_nightly_job_kept_newest_first():
         "category_en",
         "icon",
         "compound",
+        "compound_id",
         "community",
         "on_time",
     }
+    assert fixed[0]["compound_id"] == "x001"  # the board links the compound's public page
