@@ -90,6 +90,13 @@ def render(rows: list[Quality], chosen: float) -> str:
             f"| {row.threshold:.2f}{mark} | {row.true_positives + row.false_positives} "
             f"| {row.precision:.3f} | {row.recall:.3f} | {row.f1:.3f} |"
         )
+    lines += ["", "At the chosen threshold, by kind of pair:", ""]
+    lines += ["| pairs | count | offered as likely the same |", "|---|---|---|"]
+    for note in dict.fromkeys(p.note for p in pairs):
+        group = [p for p in pairs if p.note == note]
+        offered = sum(similarity(p.a, p.b) >= chosen for p in group)
+        label = "the same problem" if group[0].duplicate else "different problems"
+        lines.append(f"| {note} ({label}) | {len(group)} | {offered} |")
     return "\n".join(lines)
 
 
