@@ -51,7 +51,8 @@ def _query_params() -> dict[str, str]:
 def open_cases(compound: str) -> Response:
     """附近已有的同类问题: what is already reported, while a resident reports."""
     result = nearby.open_cases(wiring().nearby, compound, _query_params())
-    return respond(result, headers={"Cache-Control": "public, max-age=30"})
+    # Not cached anywhere: the query carries the resident's description as typed so far.
+    return respond(result, headers=PRIVATE)
 
 
 @intake.route("/compounds/nearest", methods=["GET"])
