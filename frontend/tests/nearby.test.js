@@ -37,3 +37,34 @@ describe('open cases nearby', () => {
     expect(panel.findComponent(RouterLinkStub).props('to')).toEqual({ name: 'compound', params: { id: 'x001' } })
   })
 })
+
+describe('asking for open cases while reporting', () => {
+  it('asks once kind and compound are chosen, again after typing pauses, and drops a late answer', async () => {
+    const { nextTick, reactive } = await import('vue')
+    const { vi } = await import('vitest')
+    const { nearbyApi } = await import('../src/api.js')
+    const { useNearbyCases, TYPING_PAUSE_MS } = await import('../src/resident/nearby.js')
+    vi.useFakeTimers()
+    const answers = []
+    const asked = vi.spyOn(nearbyApi, 'openCases').mockImplementation(
+      () => new Promise((resolve) => answers.push(resolve)),
+    )
+    const form = reactive({ category: '', compound: '', description: '', location: null })
+    const items = useNearbyCases(form)
+    form.category = 'street_light'
+    await nextTick()
+    form.compound = 'x001'
+    await nextTick()
+    expect(asked).toHaveBeenLastCalledWith('x001', { kind: 'street_light', text: '', location: null })
+    form.description = '路灯不亮'
+    await nextTick()
+    vi.advanceTimersByTime(TYPING_PAUSE_MS)
+    expect(asked).toHaveBeenLastCalledWith('x001', { kind: 'street_light', text: '路灯不亮', location: null })
+    answers.at(-1)({ items: [{ code: 'NEW' }] })
+    answers.at(-2)({ items: [{ code: 'OLD' }] }) // the earlier question answers last
+    await vi.runAllTimersAsync()
+    expect(items.value).toEqual([{ code: 'NEW' }])
+    asked.mockRestore()
+    vi.useRealTimers()
+  })
+})
