@@ -45,6 +45,8 @@ def small_phone(browser: Any) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
+    # From the top: a full-page shot draws the fixed header where the page is scrolled to.
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, name)
     if SHOTS.parent.exists():
         SHOTS.mkdir(exist_ok=True)
@@ -91,7 +93,6 @@ def test_a_second_resident_sees_the_first_case_while_reporting_and_presses_me_to
     # And once the description says the same, it is marked as likely the same problem
     page.fill("#description", "三号楼前面那盏路灯好几天不亮了")
     expect(row).to_contain_text("可能是同一问题")
-    panel.scroll_into_view_if_needed()
     shot(page, "nearby-report-form-360-zh")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
