@@ -114,6 +114,24 @@ export function getCase(code, access) {
   return request('GET', `/cases/${encodeURIComponent(code)}`, { headers: caseHeaders(access) })
 }
 
+// -- what is already reported (public, no personal data) ---------------------------------
+
+export const nearbyApi = {
+  /** The compound's open cases of this kind, or alike in words, near a location. */
+  openCases: (compound, { kind, text, location } = {}) => {
+    const query = new URLSearchParams()
+    if (kind) query.set('kind', kind)
+    if (text?.trim()) query.set('text', text.trim().slice(0, 2000))
+    if (location) {
+      query.set('lat', String(location.lat))
+      query.set('lon', String(location.lng))
+    }
+    return request('GET', `/compounds/${encodeURIComponent(compound)}/open-cases?${query}`)
+  },
+  nearestCompound: ({ lat, lng }) => request('GET', `/compounds/nearest?lat=${lat}&lon=${lng}`),
+  compoundPage: (compound) => request('GET', `/public/compounds/${encodeURIComponent(compound)}`),
+}
+
 // -- residents signed in by phone ------------------------------------------------------------
 
 export const residentApi = {

@@ -74,6 +74,7 @@ export const routes = [
     meta: { staff: true },
   },
   { path: '/board', name: 'board', component: () => import('./public/BoardPage.vue') },
+  { path: '/compound/:id', name: 'compound', component: () => import('./public/CompoundPage.vue') },
   {
     path: '/projects',
     name: 'projects',

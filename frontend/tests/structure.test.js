@@ -43,7 +43,7 @@ describe('the size of a component', () => {
   // A page composes panels; a component past this is two components and a composable.
   const LIMIT = 400
   // Over the limit before the limit was set, each to be split in its own change: they may not grow.
-  const LONGER_FOR_NOW = { 'resident/ReportPage.vue': 641, 'staff/CasePanel.vue': 415 }
+  const LONGER_FOR_NOW = { 'resident/ReportPage.vue': 595, 'staff/CasePanel.vue': 415 }
 
   it(`is at most ${LIMIT} lines`, () => {
     const tooLong = filesUnder(SRC)

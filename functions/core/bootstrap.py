@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .services.identity import IdentityDeps
     from .services.intake import IntakeDeps
     from .services.metrics import MetricsDeps
+    from .services.nearby import NearbyDeps
     from .services.notify import Messenger
     from .services.open311 import Open311Deps
     from .services.outbox import OutboxDeps
@@ -193,6 +194,17 @@ class Wiring:
             counters=self.counters,
             limits=self.settings.limits,
             keys=self.case_keys,
+        )
+
+    @cached_property
+    def nearby(self) -> NearbyDeps:
+        from .services.nearby import NearbyDeps
+
+        return NearbyDeps(
+            clock=self.clock,
+            registry=self.registry,
+            cases=self.cases,
+            settings=self.settings.nearby,
         )
 
     @cached_property

@@ -97,6 +97,18 @@ ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com"
 
 
 @dataclass(frozen=True)
+class Nearby:
+    """What a resident is shown of open cases while reporting (相似问题)."""
+
+    # The similarity (0 … 1, functions/core/domain/similarity.py) from which an open case is
+    # offered as "likely the same problem": chosen on the labelled pairs in BENCHMARKS.md.
+    duplicate_threshold: float = 0.18
+    radius_m: int = 300  # with a location: open cases reported within this distance
+    window_days: int = 42  # how far back open cases are looked for (the last six weeks)
+    fixed_days: int = 30  # a compound's page: problems fixed in the last days
+
+
+@dataclass(frozen=True)
 class AliyunSms:
     """Alibaba Cloud SMS (Dysmsapi): the RAM user's AccessKey, the district's registered
     signature (签名) and the code of each registered template (模板), by Whistle's name."""
@@ -163,6 +175,7 @@ class Settings:
     # nothing that did not come through the edge, and trusts the edge's viewer address.
     edge_secret: str | None = None
     hotspots: HotspotRule = field(default_factory=HotspotRule)
+    nearby: Nearby = field(default_factory=Nearby)
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
@@ -257,6 +270,7 @@ class Settings:
                 rise=float(number("WHISTLE_HOTSPOT_RISE_PERCENT", 200)) / 100,
                 rise_cases=number("WHISTLE_HOTSPOT_RISE_CASES", HotspotRule.rise_cases),
             ),
+            nearby=nearby_settings(env),
         )
 
 
@@ -265,6 +279,28 @@ def _time_of_day(name: str, text: str) -> time:
         return time.fromisoformat(text)
     except ValueError as error:
         raise ConfigurationError(f"{name} is not a time of day such as 08:30") from error
+
+
+def nearby_settings(env: Mapping[str, str]) -> Nearby:
+    """WHISTLE_DUPLICATE_THRESHOLD (0 … 1), WHISTLE_NEARBY_RADIUS_M, WHISTLE_NEARBY_DAYS,
+    WHISTLE_FIXED_DAYS; a value that is no number, or out of range, stops the function."""
+    defaults = Nearby()
+    try:
+        nearby = Nearby(
+            duplicate_threshold=float(
+                env.get("WHISTLE_DUPLICATE_THRESHOLD", defaults.duplicate_threshold)
+            ),
+            radius_m=int(env.get("WHISTLE_NEARBY_RADIUS_M", defaults.radius_m)),
+            window_days=int(env.get("WHISTLE_NEARBY_DAYS", defaults.window_days)),
+            fixed_days=int(env.get("WHISTLE_FIXED_DAYS", defaults.fixed_days)),
+        )
+    except ValueError as error:
+        raise ConfigurationError(f"a WHISTLE_NEARBY setting is not a number: {error}") from error
+    if not 0 < nearby.duplicate_threshold <= 1:
+        raise ConfigurationError("WHISTLE_DUPLICATE_THRESHOLD is between 0 and 1")
+    if min(nearby.radius_m, nearby.window_days, nearby.fixed_days) < 1:
+        raise ConfigurationError("WHISTLE_NEARBY_RADIUS_M, _DAYS and WHISTLE_FIXED_DAYS are ≥ 1")
+    return nearby
 
 
 def messaging_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Messaging:

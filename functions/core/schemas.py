@@ -79,6 +79,28 @@ RESIDENT_PREFERENCES: dict[str, Any] = {
     },
 }
 
+_LATITUDE = {"type": "number", "minimum": -90, "maximum": 90}
+_LONGITUDE = {"type": "number", "minimum": -180, "maximum": 180}
+
+# Query parameters of the reads residents make while reporting (as the service types them).
+OPEN_CASES_QUERY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN},
+        "text": {"type": "string", "maxLength": 2000, "x-min-visible": 0},
+        "lat": _LATITUDE,
+        "lon": _LONGITUDE,
+    },
+}
+
+NEARBY_QUERY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lat", "lon"],
+    "properties": {"lat": _LATITUDE, "lon": _LONGITUDE},
+}
+
 NEW_UPLOAD: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

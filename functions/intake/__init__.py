@@ -13,7 +13,7 @@ from ..core.http import api, json_body, respond, source_address
 from ..core.schemas import NEW_UPLOAD, validate
 from ..core.services import health as health_service
 from ..core.services import intake as use_cases
-from ..core.services import residents, workflow
+from ..core.services import nearby, residents, workflow
 from .openapi import openapi_document
 
 intake = Blueprint(__name__)
@@ -40,6 +40,33 @@ def ready() -> Response:
 @api
 def registry() -> Response:
     return respond(wiring().registry.current().public_view(), headers=PUBLIC_CACHE)
+
+
+def _query_params() -> dict[str, str]:
+    return dict(intake.current_request.query_params or {})
+
+
+@intake.route("/compounds/{compound}/open-cases", methods=["GET"])
+@api
+def open_cases(compound: str) -> Response:
+    """附近已有的同类问题: what is already reported, while a resident reports."""
+    result = nearby.open_cases(wiring().nearby, compound, _query_params())
+    # Not cached anywhere: the query carries the resident's description as typed so far.
+    return respond(result, headers=PRIVATE)
+
+
+@intake.route("/compounds/nearest", methods=["GET"])
+@api
+def nearest_compound() -> Response:
+    result = nearby.nearest_compound(wiring().nearby, _query_params())
+    return respond(result, headers=PRIVATE)
+
+
+@intake.route("/public/compounds/{compound}", methods=["GET"])
+@api
+def compound_page(compound: str) -> Response:
+    """A compound's public page: "has anyone reported this?" without filing."""
+    return respond(nearby.compound_page(wiring().nearby, compound), headers=PUBLIC_CACHE)
 
 
 @intake.route("/uploads", methods=["POST"])

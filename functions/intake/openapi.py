@@ -13,9 +13,11 @@ from ..core.schemas import (
     CHANGE_PASSWORD,
     ENABLED,
     INVITE,
+    NEARBY_QUERY,
     NEW_CASE,
     NEW_UPLOAD,
     NOTE,
+    OPEN_CASES_QUERY,
     PROJECT,
     PROJECT_CHANGE,
     PROJECT_NOTE,
@@ -192,6 +194,37 @@ def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
+def _query(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """A query schema's properties as OpenAPI query parameters."""
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+COMPOUND = {"name": "compound", "in": "path", "required": True, "schema": {"type": "string"}}
+PUBLIC_CASE: dict[str, Any] = {
+    "type": "object",
+    "description": "A case as anyone may see it: no resident's words, photos, place or number",
+    "required": ["code", "category", "status", "created_at", "summary", "residents_waiting"],
+    "properties": {
+        "code": {"type": "string"},
+        "category": {"type": "object"},
+        "status": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "summary": {"type": ["string", "null"], "description": "What staff published"},
+        "residents_waiting": {"type": "integer", "minimum": 1},
+        "same_kind": {"type": "boolean"},
+        "likely_duplicate": {
+            "type": "boolean",
+            "description": "The description is alike enough to be the same problem",
+        },
+        "fixed_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
 READINESS: dict[str, Any] = {
     "type": "object",
     "required": ["status", "checks"],
@@ -221,6 +254,52 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/registry", "GET"): {
         "summary": "Public registry: communities with their compounds, and case categories",
         "responses": {"200": _json("The registry's public fields")},
+    },
+    ("/compounds/{compound}/open-cases", "GET"): {
+        "summary": "While reporting: the compound's open cases of the last weeks of this kind, "
+        "or whose description is alike (likely_duplicate), within the radius of a location; "
+        "no personal data",
+        "parameters": [COMPOUND, *_query(OPEN_CASES_QUERY)],
+        "responses": {
+            "200": _json(
+                "The compound and up to 10 cases, likely duplicates first, then the same kind, "
+                "newest first",
+                {
+                    "type": "object",
+                    "required": ["compound", "items"],
+                    "properties": {
+                        "compound": {"type": "object"},
+                        "items": {"type": "array", "items": PUBLIC_CASE},
+                    },
+                },
+            ),
+            **_errors(400, 404),
+        },
+    },
+    ("/compounds/nearest", "GET"): {
+        "summary": "Use my location: the compound whose centre is nearest, within 800 m (or null)",
+        "parameters": _query(NEARBY_QUERY),
+        "responses": {"200": _json("The compound, or null"), **_errors(400)},
+    },
+    ("/public/compounds/{compound}", "GET"): {
+        "summary": "A compound's public page: its open problems and those fixed lately, no "
+        "personal data",
+        "parameters": [COMPOUND],
+        "responses": {
+            "200": _json(
+                "The compound, its open and recently fixed cases",
+                {
+                    "type": "object",
+                    "required": ["compound", "open", "fixed"],
+                    "properties": {
+                        "compound": {"type": "object"},
+                        "open": {"type": "array", "items": PUBLIC_CASE},
+                        "fixed": {"type": "array", "items": PUBLIC_CASE},
+                    },
+                },
+            ),
+            **_errors(404),
+        },
     },
     ("/uploads", "POST"): {
         "summary": "A presigned S3 POST for one photo of a report (JPEG/PNG/WebP, at most 8 MB)",

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         results["seconds"][name] = time.perf_counter() - started
 
-    from . import history, imports, operations, web
+    from . import duplicates, history, imports, nearby, operations, web
     from .machine import describe
 
     section("machine", describe)
@@ -82,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         "history",
         lambda: history.jobs_at_history_sizes(settings["history"], settings["job_runs"]),
     )
+    section(
+        "nearby",
+        lambda: nearby.reads_at_history_sizes(settings["history"], settings["job_runs"]),
+    )
+    section("duplicates", lambda: [vars(q) for q in duplicates.measure()])
     section("package", lambda: imports.package_and_imports(settings["import_runs"]))
     section("web", lambda: web.measure_web(settings["lighthouse_runs"], BUILD / "lighthouse"))
     section("cost", lambda: cost_from(results))

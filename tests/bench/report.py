@@ -128,6 +128,7 @@ def render(results: dict[str, Any]) -> str:
     out.extend(operations_section(results))
     out.extend(timing_section(results))
     out.extend(history_section(results))
+    out.extend(nearby_section(results))
     out.extend(package_section(results))
     out.extend(web_section(results))
     out.extend(cost_section(results))
@@ -535,6 +536,28 @@ def history_section(results: dict[str, Any]) -> list[str]:
         "on the pending shards. The times are moto's: it walks every item of a table for each "
         "Query, so they grow with the table while DynamoDB's would not.\n"
     )
+    return lines
+
+
+def nearby_section(results: dict[str, Any]) -> list[str]:
+    """What is already reported: the reads' requests against history, and the quality of the
+    likely-duplicate offer on the labelled pairs."""
+    from functions.core.config import Nearby
+
+    from . import duplicates, nearby
+
+    lines = []
+    if results.get("nearby"):
+        lines += [
+            "## Open cases nearby and a compound's page against history\n",
+            nearby.render(results["nearby"]) + "\n",
+        ]
+    if results.get("duplicates"):
+        rows = [duplicates.Quality(**q) for q in results["duplicates"]]
+        lines += [
+            "## Likely duplicates: precision and recall on labelled pairs\n",
+            duplicates.render(rows, Nearby().duplicate_threshold) + "\n",
+        ]
     return lines
 
 

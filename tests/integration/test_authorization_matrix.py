@@ -342,6 +342,14 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         row(403, anonymous=401, resident=401, link=401, district=400),
     ),
     ("GET", "/public/scorecards"): ("/public/scorecards?period=2026-11", None, row(200)),
+    # Residents' reads of what is already reported: public, no personal data in them.
+    ("GET", "/compounds/{compound}/open-cases"): (
+        "/compounds/x001/open-cases?kind=street_light",
+        None,
+        row(200),
+    ),
+    ("GET", "/compounds/nearest"): ("/compounds/nearest?lat=31.64&lon=118.47", None, row(200)),
+    ("GET", "/public/compounds/{compound}"): ("/public/compounds/x001", None, row(200)),
     ("GET", "/staff/open311/keys"): (
         "/staff/open311/keys",
         None,

@@ -824,6 +824,7 @@ def board(deps: MetricsDeps, period: str, recent_days: int = 30) -> dict[str, An
                 "category_en": category.name_en if category else "",
                 "icon": category.icon if category else "more",
                 "compound": compound.name if compound else "",
+                "compound_id": compound.id if compound else "",  # links its public page
                 "community": place.name if place else "",
                 "on_time": bool(kept.get("on_time", True)),
             }
