@@ -328,6 +328,7 @@ def test_the_board_lists_the_fixes_the_nightly_job_kept_newest_first():
         "community",
         "on_time",
     }
+    assert fixed[0]["compound_id"] == "x001"  # the board links the compound's public page
 
 
 # -- property-company scorecards ---------------------------------------------------------------
@@ -426,4 +427,3 @@ def test_a_kind_rising_in_a_community_against_the_days_before():
 
 def test_the_days_reports_are_kept_by_compound_and_kind():
     assert received_by_place(the_day()) == {"x001|street_light": 4, "x002|street_light": 1}
-    assert fixed[0]["compound_id"] == "x001"  # the board links the compound's public page
