@@ -29,7 +29,7 @@ from ..ports import (
     PhotoStore,
     RegistrySource,
 )
-from ..schemas import ID_PATTERN, RATING, validate
+from ..schemas import ID_PATTERN, LIST_VIEWS, RATING, validate
 from . import intake
 from .notify import Messenger
 from .passes import ActionPass
@@ -443,6 +443,8 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
             "name": community.name if community else case.community,
         },
         "excerpt": case.description[:80],
+        "address": case.address,
+        "residents_waiting": case.residents_waiting,
         "department_id": case.department,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
@@ -460,7 +462,22 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
     }
 
 
-VIEWS = ("inbox", "community", "work", "department", "area", "district", "extensions")
+VIEWS = LIST_VIEWS
+
+
+def list_scope(principal: Principal, role: Role, target: str | None) -> str:
+    """Which of the principal's scopes of a role a list is of: `target` when it is one of
+    them (any, for the district), else the first; another's is "not found"."""
+    owned = principal.ids(role)
+    if principal.is_district and target:
+        return target
+    if not owned:
+        raise Forbidden("Your role does not allow this list.", "forbidden")
+    if target:
+        if target not in owned:
+            raise NotFound("No such list.", "not_found")
+        return target
+    return owned[0]
 
 
 def list_cases(
@@ -478,16 +495,7 @@ def list_cases(
         raise invalid("view", "invalid_value", f"view is one of {', '.join(VIEWS)}")
 
     def pick(role: Role) -> str:
-        owned = principal.ids(role)
-        if principal.is_district and target:
-            return target
-        if not owned:
-            raise Forbidden("Your role does not allow this list.", "forbidden")
-        if target:
-            if target not in owned:
-                raise NotFound("No such list.", "not_found")
-            return target
-        return owned[0]
+        return list_scope(principal, role, target)
 
     if view == "inbox":
         page = deps.cases.inbox(pick(Role.COMMUNITY), limit, cursor)
