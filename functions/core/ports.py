@@ -145,6 +145,11 @@ class CaseStore(Protocol):
         in each status, of one kind or of all (one BatchGetItem)."""
         ...
 
+    def rebuild_list_index(self) -> int:
+        """Set the list keys and recount the tallies of every case (an admin job, one Scan);
+        the number of cases."""
+        ...
+
     def recent_in_community(self, community: str, since: datetime) -> list[Case]:
         """The community's cases reported since a moment, newest first (one Query)."""
         ...

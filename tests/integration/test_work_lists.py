@@ -172,3 +172,37 @@ def test_inbox_duplicate_hints_name_the_other_case(api):
     rows = {row["code"]: row for row in page(api, COMMUNITY, view="inbox")["items"]}
     assert [d["code"] for d in rows[first["code"]]["duplicates"]] == [second["code"]]
     assert [d["code"] for d in rows[second["code"]]["duplicates"]] == [first["code"]]
+
+
+def test_a_merge_is_offered_the_compounds_recent_cases_to_choose_from(api, clock):
+    first = report(api)
+    clock.advance(minutes=1)
+    other_kind = report(api, category="tree_shading")
+    clock.advance(minutes=1)
+    second = report(api)
+    report(api, compound="x002")  # another community's compound: never offered
+
+    candidates = view(api, COMMUNITY, second["code"])["merge_candidates"]
+    assert [c["code"] for c in candidates] == [first["code"], other_kind["code"]]  # same kind first
+    assert candidates[0]["address"] and candidates[0]["excerpt"]
+    merged = ok(act(api, COMMUNITY, second["code"], "merge", into=candidates[0]["code"]))
+    assert "merge_candidates" not in merged  # a merged case offers no merge
+
+
+def test_cases_stored_before_the_lists_are_counted_and_listed_after_a_rebuild(api, wiring):
+    from functions.core.adapters.tables import CaseItem, CounterItem
+
+    code = report(api)["code"]
+    # As a stage upgraded from the previous release has them: no tallies, no open-index keys.
+    for counter in CounterItem.scan(CounterItem.key.startswith("list#")):
+        counter.delete()
+    CaseItem.get(code).update(
+        actions=[CaseItem.open_community.remove(), CaseItem.open_district.remove()]
+    )
+    assert page(api, COMMUNITY, view="community")["counts"] == {}
+    assert page(api, COMMUNITY, view="community", sort="due")["items"] == []
+
+    assert wiring.workflow.cases.rebuild_list_index() == 1
+
+    assert page(api, COMMUNITY, view="community")["counts"] == {"submitted": 1}
+    assert codes(page(api, DISTRICT, view="district", sort="due")) == [code]

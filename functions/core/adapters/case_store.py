@@ -351,6 +351,39 @@ class DynamoCaseStore:
             for status in Status
         }
 
+    def rebuild_list_index(self) -> int:
+        """Once, for cases stored before the searchable lists: set the open-index keys and
+        recount every per-stage tally from the cases themselves. An explicit admin job and
+        the one Scan of the table (its cost is the table's size); run it while nobody works,
+        as a transition stored meanwhile would be counted twice or not at all."""
+        counts: dict[str, int] = {}
+        cases = 0
+        for item in CaseItem.scan():
+            case = case_from_item(item)
+            cases += 1
+            for key in tally_keys(case, case.status, case.department):
+                counts[key] = counts.get(key, 0) + 1
+            fresh = case_to_item(case)
+            if (item.open_community, item.open_district) != (
+                fresh.open_community,
+                fresh.open_district,
+            ):
+                # Only the list keys, and only on the version read (PynamoDB adds the
+                # condition): a change stored meanwhile is never overwritten.
+                item.update(
+                    actions=[
+                        CaseItem.open_community.set(fresh.open_community)
+                        if fresh.open_community
+                        else CaseItem.open_community.remove(),
+                        CaseItem.open_district.set(fresh.open_district)
+                        if fresh.open_district
+                        else CaseItem.open_district.remove(),
+                    ]
+                )
+        for key, count in counts.items():
+            CounterItem(key).update(actions=[CounterItem.hits.set(count)])
+        return cases
+
     def recent_in_community(self, community: str, since: datetime) -> list[Case]:
         query = CaseItem.by_community.query(
             community, CaseItem.created_at >= iso(since), scan_index_forward=False

@@ -372,6 +372,8 @@ def staff_view(
             ),
         }
     )
+    if "merge" in view["actions"] and with_timeline:
+        view["merge_candidates"] = merge_candidates(deps, acting, case, registry)
     if with_timeline:
         view["timeline"] = [
             {
@@ -387,6 +389,27 @@ def staff_view(
             for e in deps.cases.timeline(case.code)
         ]
     return view
+
+
+MERGE_CANDIDATES = 8
+
+
+def merge_candidates(
+    deps: WorkflowDeps, acting: Acting, case: Case, registry: Registry
+) -> list[dict[str, Any]]:
+    """The cases this one may be merged into, to choose from rather than type: the same
+    compound's cases of the 30 days around it (one Query), the same kind first."""
+    since = case.created_at - DUPLICATE_WINDOW
+    now = deps.clock.now()
+    others = [
+        other
+        for other in deps.cases.recent_in_compound(case.compound, since, 50)
+        if other.code != case.code
+        and other.status is not Status.MERGED
+        and can_see(acting, other, registry)
+    ]
+    others.sort(key=lambda other: other.category != case.category)
+    return [summary(other, registry, now) for other in others[:MERGE_CANDIDATES]]
 
 
 def _resolution(deps: WorkflowDeps, case: Case) -> dict[str, Any] | None:
@@ -488,66 +511,33 @@ def list_cases(
     cursor: str | None,
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
-    """One page of a work list. `target` picks among several scopes of the same role."""
+    """One page of the short, unfiltered lists: the district's extension requests, and a
+    grid worker's or property company's area (the searchable lists are services.lists)."""
     registry = deps.registry.current()
     now = deps.clock.now()
-    if view not in VIEWS:
-        raise invalid("view", "invalid_value", f"view is one of {', '.join(VIEWS)}")
-
-    def pick(role: Role) -> str:
-        return list_scope(principal, role, target)
-
-    if view == "inbox":
-        page = deps.cases.inbox(pick(Role.COMMUNITY), limit, cursor)
-    elif view == "community":
-        page = deps.cases.community_cases(pick(Role.COMMUNITY), limit, cursor)
-    elif view == "work":
-        page = deps.cases.department_open(pick(Role.DEPARTMENT), limit, cursor)
-    elif view == "department":
-        page = deps.cases.department_cases(pick(Role.DEPARTMENT), limit, cursor)
-    elif view == "district":
-        principal.require(Role.DISTRICT)
-        page = deps.cases.district_cases(registry.district.id, limit, cursor)
-    elif view == "extensions":
+    if view == "extensions":
         principal.require(Role.DISTRICT)
         page = deps.cases.pending_extensions(limit, cursor)
-    else:  # area: a grid worker's compound, or the compounds a property company manages
-        compounds: tuple[str, ...] = tuple(
-            registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
-        )
-        for company in principal.ids(Role.PROPERTY):
-            compounds += registry.managed_compounds(company)
-        if target:
-            if target not in compounds and not principal.is_district:
-                raise NotFound("No such list.", "not_found")
-            compounds = (target,)
-        if not compounds:
-            raise Forbidden("Your role does not allow this list.", "forbidden")
-        items: list[Case] = []
-        for compound in dict.fromkeys(compounds):
-            items.extend(deps.cases.compound_cases(compound, limit, None).items)
-        items.sort(key=lambda c: c.created_at, reverse=True)
-        return {"items": [summary(c, registry, now) for c in items[:limit]], "cursor": None}
-
-    rows = []
-    for case in page.items:
-        row = summary(case, registry, now)
-        if view == "inbox":
-            row["duplicates"] = _duplicates(deps, case)
-        rows.append(row)
-    return {"items": rows, "cursor": page.cursor}
-
-
-def _duplicates(deps: WorkflowDeps, case: Case) -> list[dict[str, str]]:
-    """Likely the same problem: same compound and category within 30 days."""
-    since = case.created_at - DUPLICATE_WINDOW
-    return [
-        {"code": other.code, "status": other.status.value, "created_at": iso(other.created_at)}
-        for other in deps.cases.recent_in_compound(case.compound, since, 50)
-        if other.code != case.code
-        and other.category == case.category
-        and other.status is not Status.MERGED
-    ][:5]
+        return {"items": [summary(c, registry, now) for c in page.items], "cursor": page.cursor}
+    if view != "area":
+        raise invalid("view", "invalid_value", f"view is one of {', '.join(VIEWS)}")
+    # A grid worker's compound, or the compounds a property company manages.
+    compounds: tuple[str, ...] = tuple(
+        registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
+    )
+    for company in principal.ids(Role.PROPERTY):
+        compounds += registry.managed_compounds(company)
+    if target:
+        if target not in compounds and not principal.is_district:
+            raise NotFound("No such list.", "not_found")
+        compounds = (target,)
+    if not compounds:
+        raise Forbidden("Your role does not allow this list.", "forbidden")
+    items: list[Case] = []
+    for compound in dict.fromkeys(compounds):
+        items.extend(deps.cases.compound_cases(compound, limit, None).items)
+    items.sort(key=lambda c: c.created_at, reverse=True)
+    return {"items": [summary(c, registry, now) for c in items[:limit]], "cursor": None}
 
 
 # -- acting ----------------------------------------------------------------------------------
