@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         results["seconds"][name] = time.perf_counter() - started
 
-    from . import history, imports, operations, web
+    from . import history, imports, lists, operations, web
     from .machine import describe
 
     section("machine", describe)
@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     section(
         "history",
         lambda: history.jobs_at_history_sizes(settings["history"], settings["job_runs"]),
+    )
+    section(
+        "lists",
+        lambda: lists.lists_at_history_sizes(settings["history"], 3 if quick else 5),
     )
     section("package", lambda: imports.package_and_imports(settings["import_runs"]))
     section("web", lambda: web.measure_web(settings["lighthouse_runs"], BUILD / "lighthouse"))

@@ -14,7 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, staff_tokens
 from tests.e2e.test_staff_flow import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,7 @@ def report(stack: Any, address: str, category: str = "street_light", compound: s
             "consent": True,
         },
         headers={"Idempotency-Key": uuid.uuid4().hex},
-        timeout=10,
+        timeout=30,
     )
     assert response.status_code == 201, response.text
     return str(response.json()["code"])
@@ -102,14 +102,39 @@ def test_a_clerk_finds_a_case_by_words_from_its_address_and_comes_back_to_it(sta
     shot(page, "merge-candidates")
 
 
+def whistled(stack: Any, address: str) -> str:
+    """A case the community whistled to 市路灯管理所 and the dispatch job handed over."""
+    code = report(stack, address)
+    headers = {
+        "Authorization": f"Bearer {staff_tokens(stack.url, 'community.c01')['access_token']}"
+    }
+    case = requests.get(f"{stack.url}/api/staff/cases/{code}", headers=headers, timeout=30).json()
+    answer = requests.post(
+        f"{stack.url}/api/staff/cases/{code}/actions/whistle",
+        json={"version": case["version"], "department": "ludeng"},
+        headers=headers,
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return code
+
+
 def test_department_and_district_lists_filter_and_sort(stack, laptop):
-    report(stack, "幸福路20号")
+    held = [whistled(stack, f"幸福路{n}号路口") for n in (20, 22)]
+    assert requests.post(f"{stack.url}/dev/jobs/dispatch", timeout=60).status_code == 200
     page = laptop.new_page()
     sign_in(page, stack, "department.ludeng", "/department")
-    page.get_by_test_id("list-sort").wait_for()
+    expect(page.get_by_test_id("staff-case-row")).to_have_count(2)
+    page.get_by_test_id("list-search").fill("幸福路22号")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    expect(page.get_by_test_id("staff-case-row")).to_have_count(1)
+    expect(page.get_by_test_id("staff-case-row")).to_contain_text(held[1])
+    page.get_by_test_id("list-search").fill("")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    expect(page.get_by_test_id("staff-case-row")).to_have_count(2)
     shot(page, "department-work")
     page.get_by_role("tab", name="本部门工单").click()
-    page.get_by_test_id("list-sort").wait_for()
+    expect(page.get_by_test_id("staff-case-row")).to_have_count(2)
     shot(page, "department-history")
 
     district = laptop.new_page()

@@ -28,7 +28,7 @@ import hmac
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -74,20 +74,33 @@ def list_cases(deps: WorkflowDeps, principal: Principal, params: dict[str, str])
     case_filter = _filter(query, registry)
     sort = Sort(query.get("sort") or _DEFAULT_SORT.get(view, Sort.NEWEST))
     cursor = _Cursor(deps, view, key, case_filter, sort)
-    start = cursor.open(query.get("cursor"))
+    ask = _Ask(deps, view, key, case_filter, sort, cursor.open(query.get("cursor")), cursor)
     words = case_filter.words
     if len(words) == 1 and is_case_code(words[0].upper()):
         page = _by_code(deps, principal, words[0].upper(), replace(case_filter, words=()))
     elif view in _OPEN_ONLY or sort in (Sort.DUE, Sort.WAITING):
-        page = _open_page(deps, view, key, case_filter, sort, start, cursor)
+        page = _open_page(ask)
     else:
-        page = _history_page(deps, view, key, case_filter, sort, start, cursor)
+        page = _history_page(ask)
     now = deps.clock.now()
-    rows = [summary(case, registry, now) for case in page.pop("cases")]
+    cases = page.pop("cases")
+    rows = [summary(case, registry, now) for case in cases]
     if view == "inbox":
-        _add_duplicates(deps, key, rows, page["found"])
-    page.pop("found")
+        _add_duplicates(deps, key, rows, cases)
     return {"items": rows, **page, "sort": sort.value}
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One page asked for: of which list and scope, filtered and sorted how, from where."""
+
+    deps: WorkflowDeps
+    view: str
+    key: str
+    case_filter: CaseFilter
+    sort: Sort
+    start: Any  # an offset (open work) or DynamoDB's key (history); None for the first page
+    cursor: _Cursor
 
 
 def _filter(query: dict[str, Any], registry: Registry) -> CaseFilter:
@@ -120,16 +133,9 @@ def _sorted(cases: list[Case], sort: Sort) -> list[Case]:
     return by_age
 
 
-def _open_page(
-    deps: WorkflowDeps,
-    view: str,
-    key: str,
-    case_filter: CaseFilter,
-    sort: Sort,
-    start: Any,
-    cursor: _Cursor,
-) -> dict[str, Any]:
-    read = deps.cases.open_in_scope(view, key)
+def _open_page(ask: _Ask) -> dict[str, Any]:
+    case_filter, sort, start, cursor = ask.case_filter, ask.sort, ask.start, ask.cursor
+    read = ask.deps.cases.open_in_scope(ask.view, ask.key)
     in_scope = [c for c in read.items if c.status in OPEN and case_filter.matches_scope(c)]
     matching = _sorted([c for c in in_scope if case_filter.matches(c)], sort)
     offset = start if isinstance(start, int) else 0
@@ -137,7 +143,6 @@ def _open_page(
     more = offset + PAGE_SIZE < len(matching)
     return {
         "cases": cases,
-        "found": cases,
         "cursor": cursor.sign(offset + PAGE_SIZE) if more else None,
         "total": len(matching),
         "counts": dict(Counter(c.status.value for c in in_scope)),
@@ -147,20 +152,14 @@ def _open_page(
     }
 
 
-def _history_page(
-    deps: WorkflowDeps,
-    view: str,
-    key: str,
-    case_filter: CaseFilter,
-    sort: Sort,
-    start: Any,
-    cursor: _Cursor,
-) -> dict[str, Any]:
+def _history_page(ask: _Ask) -> dict[str, Any]:
+    deps, view, key, case_filter = ask.deps, ask.view, ask.key, ask.case_filter
+    start, cursor = ask.start, ask.cursor
     read: ListRead = deps.cases.search(
         view,
         key,
         case_filter,
-        sort is Sort.NEWEST,
+        ask.sort is Sort.NEWEST,
         PAGE_SIZE,
         start if isinstance(start, dict) else None,
         SEARCH_BUDGET,
@@ -172,7 +171,6 @@ def _history_page(
     whole = start is None and read.next_key is None
     return {
         "cases": read.items,
-        "found": read.items,
         "cursor": cursor.sign(read.next_key) if read.next_key else None,
         "total": sum(counts[s] for s in selected)
         if exact
@@ -212,7 +210,6 @@ def _by_code(
     )
     return {
         "cases": found,
-        "found": found,
         "cursor": None,
         "total": len(found),
         "counts": dict(Counter(c.status.value for c in found)),
