@@ -4,6 +4,7 @@ whistle dev                      serve the whole product locally (what `make dev
 whistle registry validate FILE   check a registry file, listing every problem
 whistle registry load FILE       validate and load a registry file into the tables
 whistle staff create-district    the first district account (prints its temporary password)
+whistle lists rebuild            once after an upgrade: recount the work lists' tallies
 whistle first-run                day one of a stage: the registry, the first district account,
                                  and what to do next
 """
@@ -52,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     fill.add_argument("--from", dest="start", type=_date, required=True)
     fill.add_argument("--to", dest="end", type=_date, required=True)
     fill.add_argument("--env", action="store_true", help="use the environment, not the local stack")
+
+    lists = commands.add_parser("lists", help="the staff work lists")
+    lists_commands = lists.add_subparsers(dest="action", required=True)
+    rebuild = lists_commands.add_parser(
+        "rebuild",
+        help="once after upgrading a stage with cases: recount the per-stage tallies and set "
+        "the open-case index keys (scans the cases table; run it while nobody works)",
+    )
+    rebuild.add_argument(
+        "--env", action="store_true", help="use the environment, not the local stack"
+    )
 
     demo = commands.add_parser("demo", help="play sample cases into the local stack (sample data)")
     demo.add_argument("--days", type=int, default=365)
@@ -110,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         return _metrics(args)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "lists":
+        return _lists(args)
     if args.command == "staff":
         return _create_district(args)
     if args.command == "first-run":
@@ -249,6 +263,15 @@ def _metrics(args: argparse.Namespace) -> int:
         return 0
     reports = metrics.backfill(deps, args.start, args.end, progress_bar)
     print(f"{len(reports)} days aggregated, {sum(r['events'] for r in reports)} events")
+    return 0
+
+
+def _lists(args: argparse.Namespace) -> int:
+    from .core import bootstrap
+
+    _connect(args.env)
+    cases = bootstrap.wiring().workflow.cases.rebuild_list_index()
+    print(f"{cases} cases counted into the work lists' tallies")
     return 0
 
 

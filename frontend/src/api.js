@@ -177,10 +177,10 @@ export async function staffRequest(method, path, { body, headers = {} } = {}) {
 
 export const staffApi = {
   me: () => staffRequest('GET', '/staff/me'),
-  cases: (view, { target, cursor } = {}) => {
+  /** A page of a work list: `params` are its target, cursor, search, filters and sort. */
+  cases: (view, params = {}) => {
     const query = new URLSearchParams({ view })
-    if (target) query.set('target', target)
-    if (cursor) query.set('cursor', cursor)
+    for (const [name, value] of Object.entries(params)) if (value) query.set(name, value)
     return staffRequest('GET', `/staff/cases?${query}`)
   },
   case: (code) => staffRequest('GET', `/staff/cases/${encodeURIComponent(code)}`),

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from .domain.accounts import Account, Lockout, WorkChat
 from .domain.calendar import WorkCalendar, YearCalendar
 from .domain.cases import Case, CaseEvent, SealedPhone
+from .domain.lists import CaseFilter
 from .domain.metrics import Tally
 from .domain.projects import Project
 from .domain.registry import Registry
@@ -37,6 +38,22 @@ class IdempotencyRecord:
 class Page:
     items: list[Case] = field(default_factory=list)
     cursor: str | None = None
+
+
+@dataclass
+class ListRead:
+    """What one budgeted read of a work list found: the matching cases in index order, the
+    key to go on from (None once the whole list was read) and how far the read got."""
+
+    items: list[Case] = field(default_factory=list)
+    next_key: dict[str, Any] | None = None
+    reached: str | None = None  # the created_at (ISO) of the last case read
+    requests: int = 0
+
+
+LIST_SCOPES = ("inbox", "work", "community", "department", "district")
+"""The scopes a work list reads: a community's inbox, a department's work, and the
+community's, the department's and the district's whole history."""
 
 
 class CodeTaken(Exception):
@@ -102,6 +119,41 @@ class CaseStore(Protocol):
     def pending_extensions(self, limit: int, cursor: str | None) -> Page: ...
 
     def recent_in_compound(self, compound: str, since: datetime, limit: int) -> list[Case]: ...
+
+    # -- searchable work lists (DESIGN §11: a fixed number of requests a page) ------------------
+
+    def search(
+        self,
+        scope: str,
+        key: str,
+        case_filter: CaseFilter,
+        newest_first: bool,
+        limit: int,
+        start: dict[str, Any] | None,
+        budget: int,
+    ) -> ListRead:
+        """Cases of one scope (see LIST_SCOPES) in report order that match the filter, read
+        with at most `budget` Query requests; stops after `limit` matches."""
+        ...
+
+    def open_in_scope(self, scope: str, key: str) -> ListRead:
+        """Every open case of one scope, from its sparse open index (bounded by the work at
+        hand, never by history)."""
+        ...
+
+    def tallies(self, scope: str, category: str | None) -> dict[str, int]:
+        """How many cases of a tally scope ("district:…", "community:…", "department:…") are
+        in each status, of one kind or of all (one BatchGetItem)."""
+        ...
+
+    def rebuild_list_index(self) -> int:
+        """Set the list keys and recount the tallies of every case (an admin job, one Scan);
+        the number of cases."""
+        ...
+
+    def recent_in_community(self, community: str, since: datetime) -> list[Case]:
+        """The community's cases reported since a moment, newest first (one Query)."""
+        ...
 
     def created_between(
         self, district: str, start: datetime, end: datetime, limit: int

@@ -6,6 +6,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from .domain.cases import Status
 from .domain.errors import ErrorDetail, InvalidInput
 from .domain.text import TextProblem, check_text
 
@@ -210,6 +211,50 @@ def _message(kind: Any, path: str, error: Any) -> str:
         "const": f"{field} must be {limit!r}".replace("True", "true"),
     }.get(str(kind), f"{field} is not valid")
 
+
+LIST_VIEWS = ("inbox", "community", "work", "department", "area", "district", "extensions")
+_LIST_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN}
+
+CASE_LIST_QUERY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "view": {"enum": list(LIST_VIEWS), "description": "Which list; default inbox"},
+        "target": {**_LIST_ID, "description": "Which of one's scopes (any, for the district)"},
+        "cursor": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 2000,
+            "pattern": "^[A-Za-z0-9_=.-]+$",
+            "description": "The `cursor` of the previous page, as given",
+        },
+        "q": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "x-min-visible": 1,
+            "description": "Words of the case code, address or description (all must occur)",
+        },
+        "stage": {
+            "enum": [status.value for status in Status],
+            "description": "Only cases in this status",
+        },
+        "kind": {**_LIST_ID, "description": "Only cases of this category"},
+        "community": {**_LIST_ID, "description": "Only cases of this community"},
+        "department": {**_LIST_ID, "description": "Only cases of this department"},
+        "overdue": {"enum": ["true", "false"], "description": "Only cases past a time limit"},
+        "waiting": {
+            "type": "string",
+            "pattern": "^[1-9][0-9]{0,2}$",
+            "description": "Only cases with at least this many residents waiting",
+        },
+        "sort": {
+            "enum": ["newest", "oldest", "due", "waiting"],
+            "description": "newest or oldest report, due soonest (open cases), most residents "
+            "waiting (open cases); default: oldest for the inbox, due for work, else newest",
+        },
+    },
+}
 
 RATING: dict[str, Any] = {
     "type": "object",

@@ -32,7 +32,7 @@ from ..core.schemas import (
 )
 from ..core.services import calendar as calendar_service
 from ..core.services import dispatch as dispatch_service
-from ..core.services import identity, open311, workflow
+from ..core.services import identity, lists, open311, workflow
 from ..core.services import intake as intake_service
 from ..core.services import outbox as outbox_service
 from ..core.services import replies as replies_service
@@ -153,10 +153,10 @@ def me() -> Response:
 @dispatch.route("/staff/cases", methods=["GET"], authorizer=staff_authorizer)
 @api
 def staff_cases() -> Response:
-    principal = principal_of(dispatch.current_request)
-    page = workflow.list_cases(
-        wiring().workflow, principal, _query("view") or "inbox", _query("target"), _query("cursor")
-    )
+    request = dispatch.current_request
+    query: Any = request.query_params or {}
+    params = {name: str(query[name]) for name in query}
+    page = lists.list_cases(wiring().workflow, principal_of(request), params)
     return respond(page, headers=PRIVATE)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from ..core.schemas import (
     API_KEY,
     CALENDAR_YEAR,
+    CASE_LIST_QUERY,
     CHANGE_PASSWORD,
     ENABLED,
     INVITE,
@@ -36,7 +37,21 @@ from ..core.schemas import (
     WORK_CHAT_LINK,
     WORK_CHAT_SIGN_IN,
 )
-from ..core.services.workflow import ACTIONS, VIEWS
+from ..core.services.workflow import ACTIONS
+
+
+def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The query parameters of a route, from the object schema they are validated against."""
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "description": prop.get("description", ""),
+            "schema": {k: v for k, v in prop.items() if k != "description"},
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
 
 ERROR = {
     "type": "object",
@@ -425,11 +440,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "nearest deadline first), department, area (grid / property), district, extensions "
         "(district: extension requests awaiting a decision, nearest deadline first)",
         "security": STAFF,
-        "parameters": [
-            {"name": "view", "in": "query", "schema": {"enum": list(VIEWS)}},
-            {"name": "target", "in": "query", "schema": {"type": "string"}},
-            {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-        ],
+        "description": "Searched (q), filtered (stage, kind, community, department, overdue, "
+        "waiting) and sorted; 20 a page with `total` (null when only a full read could tell), "
+        "`counts` per status and a signed `cursor`. Unknown parameters and values are a 400.",
+        "parameters": _query_parameters(CASE_LIST_QUERY),
         "responses": {"200": _json("One page of cases"), **_errors(400, 401, 403, 404)},
     },
     ("/staff/cases/{code}", "GET"): {

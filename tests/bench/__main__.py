@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         results["seconds"][name] = time.perf_counter() - started
 
-    from . import duplicates, history, imports, nearby, operations, web
+    from . import duplicates, history, imports, lists, nearby, operations, web
     from .machine import describe
 
     section("machine", describe)
@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         lambda: nearby.reads_at_history_sizes(settings["history"], settings["job_runs"]),
     )
     section("duplicates", lambda: [vars(q) for q in duplicates.measure()])
+    section(
+        "lists",
+        lambda: lists.lists_at_history_sizes(settings["history"], 3 if quick else 5),
+    )
     section("package", lambda: imports.package_and_imports(settings["import_runs"]))
     section("web", lambda: web.measure_web(settings["lighthouse_runs"], BUILD / "lighthouse"))
     section("cost", lambda: cost_from(results))

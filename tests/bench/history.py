@@ -70,7 +70,9 @@ def load_history(aws: Aws, start: int, count: int, now: datetime) -> None:
     mapping, so history keeps the shape of real cases as the model grows. A closed case is
     in no work list: every sparse index key of the case item is cleared except the purge
     timer, which waits in the due index until 180 days after closing."""
-    from functions.core.adapters.case_store import case_to_item, event_to_item
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from functions.core.adapters.case_store import case_to_item, event_to_item, tally_keys
     from functions.core.adapters.tables import (
         DUE_SHARDS,
         CaseItem,
@@ -103,6 +105,7 @@ def load_history(aws: Aws, start: int, count: int, now: datetime) -> None:
     cases, events, outbox = (moto_table(aws, b) for b in ("cases", "case-events", "notifications"))
     rng = random.Random(start)
     latest_close = now - timedelta(days=2)  # never yesterday or today: that is current work
+    tallies: dict[str, int] = {}
     for number in range(start, start + count):
         compound = rng.choice(compounds)
         category = rng.choice(categories)
@@ -146,6 +149,11 @@ def load_history(aws: Aws, start: int, count: int, now: datetime) -> None:
         item.version = 3
         for name in sparse:
             setattr(item, name, None)
+        # Handled by the department its kind is routed to: in that department's history.
+        case.department = item.department = registry.route(category.id, compound.community)
+        case.status = Status.CLOSED
+        for key in tally_keys(case, Status.CLOSED, case.department):
+            tallies[key] = tallies.get(key, 0) + 1
         if purged:
             item.phone_cipher = item.phone_lookup = None
         else:
@@ -179,6 +187,12 @@ def load_history(aws: Aws, start: int, count: int, now: datetime) -> None:
                     sent_at=sent_at,
                 ).serialize(),
             )
+    # The work lists' per-stage tallies, as the stored transitions would have moved them.
+    counters = moto_table(aws, "counters")
+    for key, count in tallies.items():
+        existing = counters.items.get(DynamoType({"S": key}))
+        before = int(existing.attrs["hits"].value) if existing is not None else 0
+        store_raw(counters, {"key": {"S": key}, "hits": {"N": str(before + count)}})
 
 
 # -- the current work ------------------------------------------------------------------------

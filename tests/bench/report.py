@@ -129,6 +129,10 @@ def render(results: dict[str, Any]) -> str:
     out.extend(timing_section(results))
     out.extend(history_section(results))
     out.extend(nearby_section(results))
+    if results.get("lists"):
+        from .lists import lists_section
+
+        out.extend(["", "## Work list pages against history\n", *lists_section(results["lists"])])
     out.extend(package_section(results))
     out.extend(web_section(results))
     out.extend(cost_section(results))

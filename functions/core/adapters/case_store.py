@@ -24,11 +24,13 @@ from ..domain.cases import (
 )
 from ..domain.clock import CHINA_TZ, china_date, iso, parse_iso
 from ..domain.errors import Conflict
+from ..domain.lists import CaseFilter
 from ..ports import (
     CodeTaken,
     CounterHit,
     IdempotencyKeyTaken,
     IdempotencyRecord,
+    ListRead,
     Notification,
     Page,
     RateLimitHit,
@@ -91,6 +93,7 @@ class DynamoCaseStore:
                         ],
                         condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < hit.cap),
                     )
+                _move_tallies(transaction, case)
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
             puts = 2 + len(events)
@@ -103,6 +106,7 @@ class DynamoCaseStore:
                 raise CodeTaken(case.code) from error
             raise
         case.version = case_item.version
+        case.tallied_as = (case.status, case.department)
         case.new_events.clear()
 
     def save(
@@ -129,6 +133,7 @@ class DynamoCaseStore:
                         notification_item(notification),
                         condition=NotificationItem.id.does_not_exist(),
                     )
+                _move_tallies(transaction, case)
                 if record is not None:
                     transaction.save(
                         idempotency_item(record),
@@ -146,6 +151,7 @@ class DynamoCaseStore:
                 ) from error
             raise
         case.version = case_item.version
+        case.tallied_as = (case.status, case.department)
         case.new_events.clear()
         case.notices.clear()
 
@@ -281,12 +287,191 @@ class DynamoCaseStore:
         query = CaseItem.by_phone.query(lookup, scan_index_forward=False, limit=limit)
         return [case_from_item(item) for item in query]
 
+    # -- searchable work lists ---------------------------------------------------------------
+
+    def search(
+        self,
+        scope: str,
+        key: str,
+        case_filter: CaseFilter,
+        newest_first: bool,
+        limit: int,
+        start: dict[str, Any] | None,
+        budget: int,
+    ) -> ListRead:
+        """A Query of the scope's report-order index with the filter as its FilterExpression.
+        DynamoDB applies a filter after reading, so each request reads at most SEARCH_READ
+        items; at most `budget` requests are made, whatever the history holds. The next key
+        is the last match returned when the page filled up, else where DynamoDB stopped."""
+        index = _HISTORY_INDEXES[scope]
+        query = index.query(
+            key,
+            filter_condition=_condition(case_filter),
+            scan_index_forward=not newest_first,
+            page_size=SEARCH_READ,
+            last_evaluated_key=start,
+        )
+        pages, read = query.page_iter, ListRead()
+        key_names = list(pages.key_names)
+        while read.requests < budget:
+            try:
+                page = next(pages)
+            except StopIteration:
+                break
+            read.requests += 1
+            raw_items = page.get("Items", [])
+            for raw in raw_items:
+                read.items.append(case_from_item(CaseItem.from_raw_data(raw)))
+                if len(read.items) == limit:
+                    read.next_key = {name: raw[name] for name in key_names}
+                    read.reached = raw["created_at"]["S"]
+                    return read
+            read.next_key = pages.last_evaluated_key
+            if read.next_key:
+                read.reached = read.next_key["created_at"]["S"]
+            if not read.next_key:
+                break
+        return read
+
+    def open_in_scope(self, scope: str, key: str) -> ListRead:
+        read = ListRead()
+        query = _OPEN_INDEXES[scope].query(key, page_size=OPEN_READ)
+        for page in query.page_iter:
+            read.requests += 1
+            read.items.extend(
+                case_from_item(CaseItem.from_raw_data(raw)) for raw in page.get("Items", [])
+            )
+        return read
+
+    def tallies(self, scope: str, category: str | None) -> dict[str, int]:
+        keys = [_tally_key(scope, status.value, category) for status in Status]
+        counts = {str(item.key): int(item.hits or 0) for item in CounterItem.batch_get(keys)}
+        return {
+            status.value: counts.get(_tally_key(scope, status.value, category), 0)
+            for status in Status
+        }
+
+    def rebuild_list_index(self) -> int:
+        """Once, for cases stored before the searchable lists: set the open-index keys and
+        recount every per-stage tally from the cases themselves. An explicit admin job and
+        the one Scan of the table (its cost is the table's size); run it while nobody works,
+        as a transition stored meanwhile would be counted twice or not at all."""
+        counts: dict[str, int] = {}
+        cases = 0
+        for item in CaseItem.scan():
+            case = case_from_item(item)
+            cases += 1
+            for key in tally_keys(case, case.status, case.department):
+                counts[key] = counts.get(key, 0) + 1
+            fresh = case_to_item(case)
+            if (item.open_community, item.open_district) != (
+                fresh.open_community,
+                fresh.open_district,
+            ):
+                # Only the list keys, and only on the version read (PynamoDB adds the
+                # condition): a change stored meanwhile is never overwritten.
+                item.update(
+                    actions=[
+                        CaseItem.open_community.set(fresh.open_community)
+                        if fresh.open_community
+                        else CaseItem.open_community.remove(),
+                        CaseItem.open_district.set(fresh.open_district)
+                        if fresh.open_district
+                        else CaseItem.open_district.remove(),
+                    ]
+                )
+        for key, count in counts.items():
+            CounterItem(key).update(actions=[CounterItem.hits.set(count)])
+        return cases
+
+    def recent_in_community(self, community: str, since: datetime) -> list[Case]:
+        query = CaseItem.by_community.query(
+            community, CaseItem.created_at >= iso(since), scan_index_forward=False
+        )
+        return [case_from_item(i) for i in query]
+
 
 def _page(index: Any, key: str, forward: bool, limit: int, cursor: str | None) -> Page:
     start = _decode_cursor(cursor)
     query = index.query(key, scan_index_forward=forward, limit=limit, last_evaluated_key=start)
     items = [case_from_item(i) for i in query]
     return Page(items=items, cursor=_encode_cursor(query.last_evaluated_key))
+
+
+SEARCH_READ = 250
+"""Items one list Query reads (DynamoDB's Limit counts items read, before the filter)."""
+OPEN_READ = 1000
+
+
+_HISTORY_INDEXES: dict[str, Any] = {
+    "community": CaseItem.by_community,
+    "department": CaseItem.by_department,
+    "district": CaseItem.by_district,
+}
+_OPEN_INDEXES: dict[str, Any] = {
+    "inbox": CaseItem.inbox,
+    "work": CaseItem.department_open,
+    "community": CaseItem.community_open,
+    "department": CaseItem.department_open,
+    "district": CaseItem.district_open,
+}
+
+
+def _condition(case_filter: CaseFilter) -> Any:
+    """The filter as a DynamoDB FilterExpression (None when it asks for nothing)."""
+    parts: list[Any] = []
+    if case_filter.statuses:
+        parts.append(CaseItem.status.is_in(*sorted(s.value for s in case_filter.statuses)))
+    for attribute, value in (
+        (CaseItem.category, case_filter.category),
+        (CaseItem.community, case_filter.community),
+        (CaseItem.department, case_filter.department),
+    ):
+        if value:
+            parts.append(attribute == value)
+    if case_filter.overdue:
+        parts.append(CaseItem.overdue_flag.exists())
+    if case_filter.min_waiting > 1:
+        parts.append(CaseItem.residents_waiting >= case_filter.min_waiting)
+    for word in case_filter.words:
+        parts.append(
+            CaseItem.code.contains(word)
+            | CaseItem.address.contains(word)
+            | CaseItem.description.contains(word)
+        )
+    condition = None
+    for part in parts:
+        condition = part if condition is None else condition & part
+    return condition
+
+
+def _tally_key(scope: str, status: str, category: str | None) -> str:
+    return f"list#{scope}#{status}" + (f"#{category}" if category else "")
+
+
+def tally_keys(case: Case, status: Status, department: str | None) -> list[str]:
+    scopes = [f"district:{case.district or 'district'}", f"community:{case.community}"]
+    if department:
+        scopes.append(f"department:{department}")
+    return [
+        _tally_key(scope, status.value, category)
+        for scope in scopes
+        for category in (None, case.category)
+    ]
+
+
+def _move_tallies(transaction: TransactWrite, case: Case) -> None:
+    """Move the case between the per-stage tallies of its scopes, in the transaction that
+    stores the change, so the counts a list shows never drift from the cases."""
+    moves: dict[str, int] = {}
+    if case.tallied_as is not None:
+        for key in tally_keys(case, *case.tallied_as):
+            moves[key] = moves.get(key, 0) - 1
+    for key in tally_keys(case, case.status, case.department):
+        moves[key] = moves.get(key, 0) + 1
+    for key, delta in sorted(moves.items()):
+        if delta:
+            transaction.update(CounterItem(key), actions=[CounterItem.hits.add(delta)])
 
 
 def _encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -396,6 +581,9 @@ def case_to_item(case: Case) -> CaseItem:
         extension_flag="pending" if case.extension is not None else None,
         event_count=case.event_count,
         client_reference=case.client_reference,
+        open_community=case.community if case.status in OPEN else None,
+        open_district=(case.district or "district") if case.status in OPEN else None,
+        residents_waiting=case.residents_waiting,
     )
     if case.version is not None:
         item.version = case.version
@@ -453,6 +641,7 @@ def case_from_item(item: CaseItem) -> Case:
         version=item.version,
         event_count=int(item.event_count),
         client_reference=item.client_reference,
+        residents_waiting=int(item.residents_waiting or 1),
     )
 
 

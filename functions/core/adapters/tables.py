@@ -111,6 +111,11 @@ class CaseItem(Model):
     extension_flag = UnicodeAttribute(null=True)  # "pending" while an extension awaits the district
     event_count = NumberAttribute(default=0)
     client_reference = UnicodeAttribute(null=True)
+    # Work lists: the community and the district while the case is open (sparse), and how many
+    # residents wait on it (a filter and a sort of the lists).
+    open_community = UnicodeAttribute(null=True)
+    open_district = UnicodeAttribute(null=True)
+    residents_waiting = NumberAttribute(default=1)
     version = VersionAttribute()
 
     by_community = _index("community-created", "community", "created_at", "CaseItem")()
@@ -125,6 +130,10 @@ class CaseItem(Model):
     # "My cases": a resident signed in by phone finds every case of the number's keyed hash
     # (sparse: cases without a number, and purged ones, are not in it).
     by_phone = _index("phone-created", "phone_lookup", "created_at", "CaseItem")()
+    # The open cases of a community and of the district: what "due soonest" and "most residents
+    # waiting" sort, read whole (their size is the work at hand, not the history).
+    community_open = _index("community-open", "open_community", "created_at", "CaseItem")()
+    district_open = _index("district-open", "open_district", "created_at", "CaseItem")()
 
 
 def shard(prefix: str, key: str, shards: int) -> str:

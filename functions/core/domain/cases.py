@@ -243,12 +243,18 @@ class Case:
     closed_at: datetime | None = None
     version: int | None = None
     event_count: int = 0
+    # Residents waiting on this case (1 + followers + merged cases); 1 until followers exist.
+    residents_waiting: int = 1
     new_events: list[CaseEvent] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     _department_before: str | None = field(default=None, repr=False, compare=False)
+    # (status, department) as last stored: the work lists' per-stage tallies move from it.
+    tallied_as: tuple[Status, str | None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._department_before = self.department
+        if self.version is not None:
+            self.tallied_as = (self.status, self.department)
 
     # -- intake ------------------------------------------------------------------------------
 

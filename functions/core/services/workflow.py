@@ -30,7 +30,7 @@ from ..ports import (
     PhotoStore,
     RegistrySource,
 )
-from ..schemas import ID_PATTERN, NOTE, RATING, validate
+from ..schemas import ID_PATTERN, LIST_VIEWS, NOTE, RATING, validate
 from . import intake
 from .notify import Messenger
 from .passes import ActionPass
@@ -375,6 +375,8 @@ def staff_view(
             ),
         }
     )
+    if "merge" in view["actions"] and with_timeline:
+        view["merge_candidates"] = merge_candidates(deps, acting, case, registry)
     if with_timeline:
         view["timeline"] = [
             {
@@ -390,6 +392,27 @@ def staff_view(
             for e in deps.cases.timeline(case.code)
         ]
     return view
+
+
+MERGE_CANDIDATES = 8
+
+
+def merge_candidates(
+    deps: WorkflowDeps, acting: Acting, case: Case, registry: Registry
+) -> list[dict[str, Any]]:
+    """The cases this one may be merged into, to choose from rather than type: the same
+    compound's cases of the 30 days around it (one Query), the same kind first."""
+    since = case.created_at - DUPLICATE_WINDOW
+    now = deps.clock.now()
+    others = [
+        other
+        for other in deps.cases.recent_in_compound(case.compound, since, 50)
+        if other.code != case.code
+        and other.status is not Status.MERGED
+        and can_see(acting, other, registry)
+    ]
+    others.sort(key=lambda other: other.category != case.category)
+    return [summary(other, registry, now) for other in others[:MERGE_CANDIDATES]]
 
 
 def _resolution(deps: WorkflowDeps, case: Case) -> dict[str, Any] | None:
@@ -456,6 +479,8 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
             "name": community.name if community else case.community,
         },
         "excerpt": case.description[:80],
+        "address": case.address,
+        "residents_waiting": case.residents_waiting,
         "department_id": case.department,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
@@ -473,7 +498,22 @@ def summary(case: Case, registry: Registry, now: datetime) -> dict[str, Any]:
     }
 
 
-VIEWS = ("inbox", "community", "work", "department", "area", "district", "extensions")
+VIEWS = LIST_VIEWS
+
+
+def list_scope(principal: Principal, role: Role, target: str | None) -> str:
+    """Which of the principal's scopes of a role a list is of: `target` when it is one of
+    them (any, for the district), else the first; another's is "not found"."""
+    owned = principal.ids(role)
+    if principal.is_district and target:
+        return target
+    if not owned:
+        raise Forbidden("Your role does not allow this list.", "forbidden")
+    if target:
+        if target not in owned:
+            raise NotFound("No such list.", "not_found")
+        return target
+    return owned[0]
 
 
 def list_cases(
@@ -484,75 +524,33 @@ def list_cases(
     cursor: str | None,
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
-    """One page of a work list. `target` picks among several scopes of the same role."""
+    """One page of the short, unfiltered lists: the district's extension requests, and a
+    grid worker's or property company's area (the searchable lists are services.lists)."""
     registry = deps.registry.current()
     now = deps.clock.now()
-    if view not in VIEWS:
-        raise invalid("view", "invalid_value", f"view is one of {', '.join(VIEWS)}")
-
-    def pick(role: Role) -> str:
-        owned = principal.ids(role)
-        if principal.is_district and target:
-            return target
-        if not owned:
-            raise Forbidden("Your role does not allow this list.", "forbidden")
-        if target:
-            if target not in owned:
-                raise NotFound("No such list.", "not_found")
-            return target
-        return owned[0]
-
-    if view == "inbox":
-        page = deps.cases.inbox(pick(Role.COMMUNITY), limit, cursor)
-    elif view == "community":
-        page = deps.cases.community_cases(pick(Role.COMMUNITY), limit, cursor)
-    elif view == "work":
-        page = deps.cases.department_open(pick(Role.DEPARTMENT), limit, cursor)
-    elif view == "department":
-        page = deps.cases.department_cases(pick(Role.DEPARTMENT), limit, cursor)
-    elif view == "district":
-        principal.require(Role.DISTRICT)
-        page = deps.cases.district_cases(registry.district.id, limit, cursor)
-    elif view == "extensions":
+    if view == "extensions":
         principal.require(Role.DISTRICT)
         page = deps.cases.pending_extensions(limit, cursor)
-    else:  # area: a grid worker's compound, or the compounds a property company manages
-        compounds: tuple[str, ...] = tuple(
-            registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
-        )
-        for company in principal.ids(Role.PROPERTY):
-            compounds += registry.managed_compounds(company)
-        if target:
-            if target not in compounds and not principal.is_district:
-                raise NotFound("No such list.", "not_found")
-            compounds = (target,)
-        if not compounds:
-            raise Forbidden("Your role does not allow this list.", "forbidden")
-        items: list[Case] = []
-        for compound in dict.fromkeys(compounds):
-            items.extend(deps.cases.compound_cases(compound, limit, None).items)
-        items.sort(key=lambda c: c.created_at, reverse=True)
-        return {"items": [summary(c, registry, now) for c in items[:limit]], "cursor": None}
-
-    rows = []
-    for case in page.items:
-        row = summary(case, registry, now)
-        if view == "inbox":
-            row["duplicates"] = _duplicates(deps, case)
-        rows.append(row)
-    return {"items": rows, "cursor": page.cursor}
-
-
-def _duplicates(deps: WorkflowDeps, case: Case) -> list[dict[str, str]]:
-    """Likely the same problem: same compound and category within 30 days."""
-    since = case.created_at - DUPLICATE_WINDOW
-    return [
-        {"code": other.code, "status": other.status.value, "created_at": iso(other.created_at)}
-        for other in deps.cases.recent_in_compound(case.compound, since, 50)
-        if other.code != case.code
-        and other.category == case.category
-        and other.status is not Status.MERGED
-    ][:5]
+        return {"items": [summary(c, registry, now) for c in page.items], "cursor": page.cursor}
+    if view != "area":
+        raise invalid("view", "invalid_value", f"view is one of {', '.join(VIEWS)}")
+    # A grid worker's compound, or the compounds a property company manages.
+    compounds: tuple[str, ...] = tuple(
+        registry.grids[g].compound for g in principal.ids(Role.GRID) if g in registry.grids
+    )
+    for company in principal.ids(Role.PROPERTY):
+        compounds += registry.managed_compounds(company)
+    if target:
+        if target not in compounds and not principal.is_district:
+            raise NotFound("No such list.", "not_found")
+        compounds = (target,)
+    if not compounds:
+        raise Forbidden("Your role does not allow this list.", "forbidden")
+    items: list[Case] = []
+    for compound in dict.fromkeys(compounds):
+        items.extend(deps.cases.compound_cases(compound, limit, None).items)
+    items.sort(key=lambda c: c.created_at, reverse=True)
+    return {"items": [summary(c, registry, now) for c in items[:limit]], "cursor": None}
 
 
 # -- acting ----------------------------------------------------------------------------------
