@@ -12,7 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Limits
-from ..domain.cases import Case, CaseEvent, Channel, Location, NewReport, SealedPhone, Stage
+from ..domain.cases import (
+    OPEN,
+    Case,
+    CaseEvent,
+    Channel,
+    Location,
+    NewReport,
+    SealedPhone,
+    Stage,
+    Status,
+)
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import new_case_code
 from ..domain.errors import (
@@ -24,6 +34,7 @@ from ..domain.errors import (
     RateLimited,
     invalid,
 )
+from ..domain.followers import Follower
 from ..domain.phone import normalise_mobile
 from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Category, Compound, Registry
@@ -520,6 +531,9 @@ def token_digest(token: str) -> str:
 
 RESIDENT_EVENTS = {
     "reported",
+    "withdrawn",
+    "urged",
+    "resident_info",
     "rejected",
     "merged",
     "local",
@@ -543,7 +557,8 @@ _PROMISED = {Stage.TRIAGE: "community", Stage.CLAIM: "department", Stage.RESOLVE
 def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str, Any]:
     """The resident's view of a case: only with its token, its SMS link or a session of its
     phone number; anything else looks like no case."""
-    case = deps.keys.open(deps.cases, code, credentials)
+    opened = deps.keys.open_as(deps.cases, code, credentials)
+    case, follower = opened.case, opened.follower
     registry = deps.registry.current()
     compound = registry.compounds.get(case.compound)
     community = registry.communities.get(case.community)
@@ -558,7 +573,7 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
                 for k in case.resolution.get("photos", [])
             ],
         }
-    return {
+    view = {
         "code": case.code,
         "status": case.status.value,
         "category": registry.category_names(case.category),
@@ -589,7 +604,38 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
         "timeline": [
             _public_event(e) for e in deps.cases.timeline(code) if e.kind in RESIDENT_EVENTS
         ],
+        "residents_waiting": case.residents_waiting,
+        "following": follower is not None,
+        "can_withdraw": follower is None and case.status is Status.SUBMITTED,
+        "can_add": follower is None and case.status in OPEN,
+        "can_urge": follower is None and case.past_deadline(deps.clock.now()),
+        "urged_at": iso(case.urged_at) if case.urged_at else None,
     }
+    if follower is not None:
+        return _as_follower(view, follower)
+    return view
+
+
+def _as_follower(view: dict[str, Any], follower: Follower) -> dict[str, Any]:
+    """A follower sees the problem's progress and result, never the reporter's words, photos,
+    address, number or rating; their own rating and choice of messages instead."""
+    view.update(
+        {
+            "description": "",
+            "address": "",
+            "phone": follower.phone.masked,
+            "location": None,
+            "photos": [],
+            "rating": follower.rating,
+            "can_rate": view["resolution"] is not None and follower.rating is None,
+            "updates": "essential" if follower.quiet else "all",
+            "timeline": [
+                {**event, "note": None, "rating": None} if event["kind"] == "rated" else event
+                for event in view["timeline"]
+            ],
+        }
+    )
+    return view
 
 
 def _due_by(case: Case) -> str:
