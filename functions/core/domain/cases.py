@@ -99,6 +99,7 @@ STAGE_ENDING = {
     "returned",
     "resolved",
     "extension_approved",
+    "withdrawn",
 }
 
 
