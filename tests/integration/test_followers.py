@@ -208,7 +208,9 @@ def test_a_merge_moves_the_reporter_and_followers_who_are_told_with_a_link_to_th
         opened = api.get(f"/cases/{survivor['code']}", headers={"X-Case-Token": key})
         assert opened.status_code == 200 and json.loads(opened.body)["following"] is True
     # The merged case's own page still links to the survivor.
-    assert resident_view(api, merged)["merged_into"] == survivor["code"]
+    page = resident_view(api, merged)
+    assert page["merged_into"] == survivor["code"]
+    assert page["merged_link"] == sms_to("137****2222", "resident_merged")[0].params["link"]
 
     # Then they hear the survivor's messages and may rate it.
     resolve(api, wiring, survivor["code"])

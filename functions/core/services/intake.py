@@ -52,7 +52,7 @@ from ..ports import (
     RegistrySource,
 )
 from ..schemas import NEW_CASE, STAFF_REPORT, schema_problems
-from .residents import CaseKeys, Credentials
+from .residents import CaseKeys, Credentials, follower_link
 from .rules import Rules
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -599,6 +599,15 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
         "rating": case.rating,
         "can_rate": case.status.value == "resolved",
         "merged_into": case.merged_into,
+        # The reporter of a merged case follows the case it joined: their own link to it.
+        "merged_link": (
+            follower_link(deps.vault, case.merged_into, case.phone.lookup)
+            if case.merged_into
+            and case.phone.lookup
+            and follower is None
+            and deps.cases.follower(case.merged_into, case.phone.lookup)
+            else None
+        ),
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
         "timeline": [

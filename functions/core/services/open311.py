@@ -399,6 +399,8 @@ def public_request(case: Case, registry: Registry, photo_url: Any = None) -> dic
         "long": compound.lng if compound else None,
         "media_url": None,
         "client_reference": case.client_reference,
+        # 联名: how many residents wait on it (the reporter, followers, merged cases), no names.
+        "residents_waiting": case.residents_waiting,
     }
 
 

@@ -432,6 +432,12 @@ def staff_view(
                 "by": who(e.actor.id, registry),
                 "note": e.note,
                 "data": e.data,
+                # What residents added later (their own or a follower's photos), to look at.
+                "photos": [
+                    deps.photos.url(k, intake.PHOTO_URL_EXPIRES_SECONDS)
+                    for k in e.data.get("photo_keys", [])
+                    if e.kind in ("followed", "resident_info") and k in case.resident_photos
+                ],
             }
             for e in deps.cases.timeline(case.code)
         ]
