@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,10 +15,20 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, staff_tokens
-from tests.e2e.test_resident_account import dispatch, english, small_phone  # noqa: F401
+from tests.e2e.test_resident_account import SMALL_PHONE, dispatch, english
 from tests.e2e.test_resident_flow import fill_report
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def small_phone(browser: Any) -> Iterator[Any]:
+    """A phone 360 px wide."""
+    launched, _ = browser
+    context = launched.new_context(**SMALL_PHONE)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
 
 
 def report_on(page: Any, stack: Any, number: str, text: str) -> str:
@@ -73,7 +84,9 @@ def sms_to(desk: Any, stack: Any, code: str, template: str, masked: str) -> str:
 
 def test_a_resident_withdraws_a_report_before_the_community_acts(stack, small_phone):
     page = small_phone.new_page()
-    code = report_on(page, stack, f"1360000{uuid.uuid4().int % 10000:04d}", "楼道灯不亮，已经两天了")
+    code = report_on(
+        page, stack, f"1360000{uuid.uuid4().int % 10000:04d}", "楼道灯不亮，已经两天了"
+    )
     page.goto(f"{stack.url}/#/case/{code}")
     expect(page.get_by_test_id("case-status")).to_have_text("待社区处理")
     screenshot(page, "resident-case-actions-360")
