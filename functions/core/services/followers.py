@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.codes import is_case_code
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.followers import Follower, Joined
 from ..schemas import FOLLOW, validate
-from .intake import IntakeDeps, check_idempotency_key, clean_photos, keep_photos, report_folder
+from .intake import IntakeDeps, clean_staged, keep_photos
 
 ATTEMPTS = 3  # a follow that meets a concurrent change of the case is tried again
 
@@ -30,7 +30,6 @@ def follow(
     phone = deps.keys.tokens.sealed_phone(session or "", now)
     body = validate(FOLLOW, body)
     staged = tuple(body.get("photos", ()))
-    folder = report_folder(deps.vault, check_idempotency_key(key)) if staged else ""
     kept: tuple[str, ...] = ()
     stored = False
     try:
@@ -41,14 +40,7 @@ def follow(
             if case.phone.lookup == phone.lookup or deps.cases.follower(code, phone.lookup):
                 return _answer(case.code, case.residents_waiting), False
             if staged and not kept:
-                cleaned, problems = clean_photos(
-                    deps.photos, folder, staged, lambda: f"cases/{folder}/{deps.ids.uuid()}"
-                )
-                if problems:
-                    raise InvalidInput(
-                        "The photo has problems; nothing was stored.", "invalid_photo", problems
-                    )
-                kept = keep_photos(deps.photos, cleaned)
+                kept = keep_photos(deps.photos, clean_staged(deps, key, staged))
             note = (body.get("note") or "").strip() or None
             case.follow(now, note, kept)  # 409 when the case is finished
             follower = Follower(case.code, phone, now, Joined.ME_TOO, note=note, photos=kept)

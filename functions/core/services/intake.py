@@ -518,6 +518,22 @@ def clean_photos(
     return cleaned, problems
 
 
+def clean_staged(deps: IntakeDeps, key: str | None, staged: tuple[str, ...]) -> list[CleanPhoto]:
+    """Photos a resident uploaded under `key` for a later step ("me too", added information):
+    checked and cleaned like a report's; InvalidInput when any fails."""
+    if not staged:
+        return []
+    folder = report_folder(deps.vault, check_idempotency_key(key))
+    cleaned, problems = clean_photos(
+        deps.photos, folder, staged, lambda: f"cases/{folder}/{deps.ids.uuid()}"
+    )
+    if problems:
+        raise InvalidInput(
+            "The photos have problems; nothing was stored.", "invalid_photo", problems
+        )
+    return cleaned
+
+
 def keep_photos(photos: PhotoStore, cleaned: list[CleanPhoto]) -> tuple[str, ...]:
     for photo in cleaned:
         photos.put(photo.key, photo.data, photo.content_type)

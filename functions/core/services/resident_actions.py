@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.errors import InvalidInput
 from ..schemas import RESIDENT_INFO, URGE, WITHDRAW, validate
 from .intake import (
-    CleanPhoto,
     IntakeDeps,
-    check_idempotency_key,
-    clean_photos,
+    clean_staged,
     keep_photos,
-    report_folder,
     view_case,
 )
 from .notify import Messenger, store_transition
@@ -32,17 +28,7 @@ def add_information(
     body = validate(RESIDENT_INFO, body)
     case = deps.keys.open(deps.cases, code, credentials)
     now = deps.clock.now()
-    staged = tuple(body.get("photos", ()))
-    cleaned: list[CleanPhoto] = []
-    if staged:
-        folder = report_folder(deps.vault, check_idempotency_key(key))
-        cleaned, problems = clean_photos(
-            deps.photos, folder, staged, lambda: f"cases/{folder}/{deps.ids.uuid()}"
-        )
-        if problems:
-            raise InvalidInput(
-                "The photos have problems; nothing was stored.", "invalid_photo", problems
-            )
+    cleaned = clean_staged(deps, key, tuple(body.get("photos", ())))
     # Kept under names of this attempt alone; removed again unless the case is stored.
     kept = keep_photos(deps.photos, cleaned)
     stored = False
