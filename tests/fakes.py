@@ -91,6 +91,7 @@ class FakeCaseStore:
         self.notifications: list[Notification] = []
         self.counters: dict[str, int] = {}
         self.writes = 0
+        self.follower_items: dict[tuple[str, str], Any] = {}
 
     def add_reported(
         self,
@@ -117,13 +118,34 @@ class FakeCaseStore:
         self.records[record.key] = record
 
     def save(
-        self, case: Case, notifications: list[Notification], now: datetime, record=None
+        self,
+        case: Case,
+        notifications: list[Notification],
+        now: datetime,
+        record=None,
+        *,
+        followers=(),
+        others=(),
     ) -> None:
-        stored = self.cases.get(case.code)
-        if stored is None or stored.version != case.version:
-            from functions.core.domain.errors import Conflict
+        from functions.core.domain.errors import Conflict
 
-            raise Conflict("stale", "stale_case")
+        for changed in (case, *others):
+            stored = self.cases.get(changed.code)
+            if stored is None or stored.version != changed.version:
+                raise Conflict("stale", "stale_case")
+        for follower in followers:
+            kept = self.follower_items.get((follower.case_code, follower.phone.lookup))
+            if (kept.version if kept else None) != follower.version:
+                raise Conflict("stale", "stale_case")
+        for follower in followers:
+            follower.version = (follower.version or 0) + 1
+            self.follower_items[(follower.case_code, follower.phone.lookup)] = replace(follower)
+        for other in others:
+            self.events[other.code].extend(other.new_events)
+            other.new_events.clear()
+            other.notices.clear()
+            other.version = (other.version or 0) + 1
+            self.cases[other.code] = replace(other, new_events=[], notices=[])
         if record is not None:
             if record.key in self.records:
                 raise IdempotencyKeyTaken(record.key)
@@ -135,6 +157,22 @@ class FakeCaseStore:
         case.notices.clear()
         case.version = (case.version or 0) + 1
         self.cases[case.code] = replace(case, new_events=[], notices=[])
+
+    def followers(self, code: str, limit: int):
+        found = [replace(f) for (c, _), f in self.follower_items.items() if c == code]
+        return sorted(found, key=lambda f: f.joined_at)[:limit]
+
+    def follower(self, code: str, lookup: str):
+        found = self.follower_items.get((code, lookup))
+        return replace(found) if found else None
+
+    def followed_by(self, lookup: str, limit: int):
+        found = [replace(f) for (_, p), f in self.follower_items.items() if p == lookup]
+        return sorted(found, key=lambda f: f.joined_at, reverse=True)[:limit]
+
+    def forget_followers(self, code: str) -> None:
+        for key in [k for k in self.follower_items if k[0] == code]:
+            del self.follower_items[key]
 
     def by_phone(self, lookup: str, limit: int) -> list[Case]:
         found = [c for c in self.cases.values() if c.phone.lookup and c.phone.lookup == lookup]

@@ -143,6 +143,26 @@ export const residentApi = {
       body: { updates },
       headers: caseHeaders(access),
     }),
+  // The reporter's actions on their own case (each answers with the case as they see it).
+  addInformation: (code, access, body, photoKey) =>
+    request('POST', `/cases/${encodeURIComponent(code)}/information`, {
+      body,
+      headers: { ...caseHeaders(access), ...(photoKey ? { 'Idempotency-Key': photoKey } : {}) },
+    }),
+  withdraw: (code, access, reason) =>
+    request('POST', `/cases/${encodeURIComponent(code)}/withdrawal`, {
+      body: reason ? { reason } : {},
+      headers: caseHeaders(access),
+    }),
+  urge: (code, access) =>
+    request('POST', `/cases/${encodeURIComponent(code)}/urge`, { body: {}, headers: caseHeaders(access) }),
+  /** 我也遇到 (me too): follow an open case with the signed-in number; a line and one photo
+   * (uploaded with createUpload(photoKey, …)) for staff only. 201 joined, 200 already following. */
+  follow: (code, session, { note, photos } = {}, photoKey) =>
+    request('POST', `/cases/${encodeURIComponent(code)}/followers`, {
+      body: { ...(note ? { note } : {}), ...(photos?.length ? { photos } : {}) },
+      headers: { ...caseHeaders({ session }), ...(photoKey ? { 'Idempotency-Key': photoKey } : {}) },
+    }),
 }
 
 // -- staff -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ depend on them and never on an adapter."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 from .domain.accounts import Account, Lockout, WorkChat
 from .domain.calendar import WorkCalendar, YearCalendar
 from .domain.cases import Case, CaseEvent, SealedPhone
+from .domain.followers import Follower
 from .domain.lists import CaseFilter
 from .domain.metrics import Tally
 from .domain.projects import Project
@@ -83,9 +85,13 @@ class CaseStore(Protocol):
         notifications: list[Notification],
         now: datetime,
         record: IdempotencyRecord | None = None,
+        *,
+        followers: Sequence[Follower] = (),
+        others: Sequence[Case] = (),
     ) -> None:
-        """Store a transition atomically (case, events, notifications, idempotency record);
-        a Conflict when the case changed since it was read."""
+        """Store a transition atomically (case, events, notifications, idempotency record,
+        the followers it adds or changes, further cases it changes); a Conflict when a case
+        or a follower changed since it was read."""
         ...
 
     def lease(self, code: str, timer_at: str, until: datetime, now: datetime) -> Case | None: ...
@@ -165,6 +171,20 @@ class CaseStore(Protocol):
 
     def by_phone(self, lookup: str, limit: int) -> list[Case]:
         """The cases filed with the phone of this keyed hash, newest first (one Query)."""
+        ...
+
+    def followers(self, code: str, limit: int) -> list[Follower]:
+        """The earliest `limit` followers of a case, in the order they joined (one Query)."""
+        ...
+
+    def follower(self, code: str, lookup: str) -> Follower | None: ...
+
+    def followed_by(self, lookup: str, limit: int) -> list[Follower]:
+        """What the phone of this keyed hash follows, the latest first (one Query)."""
+        ...
+
+    def forget_followers(self, code: str) -> None:
+        """Delete a case's followers (retention ended); idempotent."""
         ...
 
 
@@ -615,11 +635,18 @@ class SignInCodes(Protocol):
 class ResidentTokens(Protocol):
     """Short-lived resident sessions Whistle signs itself, naming a phone's keyed hash."""
 
-    def issue(self, lookup: str, now: datetime) -> tuple[str, datetime]: ...
+    def issue(
+        self, lookup: str, now: datetime, sealed: SealedPhone | None = None
+    ) -> tuple[str, datetime]: ...
 
     def verify(self, token: str, now: datetime) -> str:
         """The phone's keyed hash of a valid, unexpired resident token; Unauthorized for
         anything else (a staff token included)."""
+        ...
+
+    def sealed_phone(self, token: str, now: datetime) -> SealedPhone:
+        """The number a valid session was signed in with, sealed (to be sent the messages of
+        a case it follows); Unauthorized for anything else, or a session that carries none."""
         ...
 
 

@@ -102,6 +102,41 @@ NEARBY_QUERY: dict[str, Any] = {
     "properties": {"lat": _LATITUDE, "lon": _LONGITUDE},
 }
 
+_STAGED_PHOTOS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": ID_PATTERN},
+    "description": "keys of photos uploaded by POST /api/uploads with this request's "
+    "Idempotency-Key (cleaned of their metadata before they are kept)",
+}
+
+# 我也遇到 (me too): join an open case as a follower; the line and photo are for staff only.
+FOLLOW: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "note": {"type": "string", "maxLength": 200, "x-min-visible": 0},
+        "photos": {**_STAGED_PHOTOS, "maxItems": 1},
+    },
+}
+
+# The resident's actions on their own open case.
+RESIDENT_INFO: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "note": {"type": "string", "maxLength": 1000, "x-min-visible": 0},
+        "photos": {**_STAGED_PHOTOS, "maxItems": 3},
+    },
+}
+
+WITHDRAW: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"reason": {"type": "string", "maxLength": 200, "x-min-visible": 0}},
+}
+
+URGE: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {}}
+
 NEW_UPLOAD: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

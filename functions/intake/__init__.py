@@ -11,9 +11,9 @@ from chalice.app import Blueprint, Request, Response
 from ..core.bootstrap import wiring
 from ..core.http import api, json_body, respond, source_address
 from ..core.schemas import NEW_UPLOAD, validate
+from ..core.services import followers, nearby, resident_actions, residents, workflow
 from ..core.services import health as health_service
 from ..core.services import intake as use_cases
-from ..core.services import nearby, residents, workflow
 from .openapi import openapi_document
 
 intake = Blueprint(__name__)
@@ -131,6 +131,58 @@ def case_preferences(code: str) -> Response:
     request = intake.current_request
     result = residents.set_updates(
         wiring().residents, code, _credentials(request), json_body(request)
+    )
+    return respond(result, headers=PRIVATE)
+
+
+@intake.route("/cases/{code}/followers", methods=["POST"])
+@api
+def follow_case(code: str) -> Response:
+    """我也遇到 (me too): join the case as a follower with the resident session."""
+    request = intake.current_request
+    result, added = followers.follow(
+        wiring().intake,
+        code,
+        request.headers.get("authorization"),
+        request.headers.get("idempotency-key"),
+        json_body(request),
+    )
+    return respond(result, 201 if added else 200, PRIVATE)
+
+
+@intake.route("/cases/{code}/information", methods=["POST"])
+@api
+def add_information(code: str) -> Response:
+    request = intake.current_request
+    result = resident_actions.add_information(
+        wiring().intake,
+        wiring().messenger,
+        code,
+        _credentials(request),
+        request.headers.get("idempotency-key"),
+        json_body(request),
+    )
+    return respond(result, headers=PRIVATE)
+
+
+@intake.route("/cases/{code}/withdrawal", methods=["POST"])
+@api
+def withdraw_case(code: str) -> Response:
+    """撤回: before the community whistles it."""
+    request = intake.current_request
+    result = resident_actions.withdraw(
+        wiring().intake, wiring().messenger, code, _credentials(request), json_body(request)
+    )
+    return respond(result, headers=PRIVATE)
+
+
+@intake.route("/cases/{code}/urge", methods=["POST"])
+@api
+def urge_case(code: str) -> Response:
+    """催办: once the current stage is overdue, at most once a day."""
+    request = intake.current_request
+    result = resident_actions.urge(
+        wiring().intake, wiring().messenger, code, _credentials(request), json_body(request)
     )
     return respond(result, headers=PRIVATE)
 

@@ -13,6 +13,7 @@ from ..core.schemas import (
     CASE_LIST_QUERY,
     CHANGE_PASSWORD,
     ENABLED,
+    FOLLOW,
     INVITE,
     NEARBY_QUERY,
     NEW_CASE,
@@ -28,12 +29,15 @@ from ..core.schemas import (
     REPLY,
     REPLY_EDIT,
     RESIDENT_CODE,
+    RESIDENT_INFO,
     RESIDENT_PREFERENCES,
     RESIDENT_SIGN_IN,
     SCOPES,
     SIGN_IN,
     STAFF_REPORT,
     TOTP_CODE,
+    URGE,
+    WITHDRAW,
     WORK_CHAT_LINK,
     WORK_CHAT_SIGN_IN,
 )
@@ -133,6 +137,15 @@ TOKENS = {
 }
 
 
+# A resident's later words and photos: the key the photos were uploaded under.
+PHOTO_KEY = {
+    **IDEMPOTENCY_KEY,
+    "required": False,
+    "description": "The Idempotency-Key the photos were uploaded with (POST /api/uploads); "
+    "needed only when photos are sent.",
+}
+
+
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
@@ -153,7 +166,7 @@ ACTION_PASS = {
     "description": "The pass of a department alert's action link (one case, one department).",
     "schema": {"type": "string"},
 }
-OPTIONAL_KEY = {**IDEMPOTENCY_KEY, "required": False}
+OPTIONAL_KEY = PHOTO_KEY
 PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
 SCOPE = {
     "name": "scope",
@@ -344,6 +357,48 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "security": [{}, *RESIDENT],
         "requestBody": _body(RESIDENT_PREFERENCES),
         "responses": {"200": _json("The choice kept"), **_errors(400, 404, 409)},
+    },
+    ("/cases/{code}/followers", "POST"): {
+        "summary": "我也遇到 (me too): join an open case as a follower with a resident session "
+        "(sent its messages, counted among the residents waiting, may rate it); a line and one "
+        "photo for staff only. Idempotent per number (200 when already following or the "
+        "reporter); a closed, rejected, merged or withdrawn case is a 409",
+        "parameters": [CODE, PHOTO_KEY],
+        "security": RESIDENT,
+        "requestBody": _body(FOLLOW),
+        "responses": {
+            "201": _json("Following: {code, following, residents_waiting}"),
+            "200": _json("Already following (or the reporter): nothing added"),
+            **_errors(400, 401, 404, 409),
+        },
+    },
+    ("/cases/{code}/information", "POST"): {
+        "summary": "The reporter adds words or photos (uploaded with the same Idempotency-Key) "
+        "while the case is open; staff see them on the timeline",
+        "parameters": [CODE, CASE_TOKEN, PHOTO_KEY],
+        "security": [{}, *RESIDENT],
+        "requestBody": _body(RESIDENT_INFO),
+        "responses": {"200": _json("The case as its reporter sees it"), **_errors(400, 404, 409)},
+    },
+    ("/cases/{code}/withdrawal", "POST"): {
+        "summary": "撤回: the reporter withdraws the case before it is whistled (a terminal "
+        "state counted in no rate)",
+        "parameters": [CODE, CASE_TOKEN],
+        "security": [{}, *RESIDENT],
+        "requestBody": _body(WITHDRAW),
+        "responses": {"200": _json("The case as its reporter sees it"), **_errors(400, 404, 409)},
+    },
+    ("/cases/{code}/urge", "POST"): {
+        "summary": "催办: the reporter urges a case whose current stage is overdue, at most once "
+        "a day (429 with Retry-After otherwise); shown to the community and district, counted "
+        "on the dashboard",
+        "parameters": [CODE, CASE_TOKEN],
+        "security": [{}, *RESIDENT],
+        "requestBody": _body(URGE),
+        "responses": {
+            "200": _json("The case as its reporter sees it"),
+            **_errors(400, 404, 409, 429),
+        },
     },
     ("/resident/code", "POST"): {
         "summary": "Send a 6-digit sign-in code by SMS (valid 5 minutes, 5 tries). The answer "

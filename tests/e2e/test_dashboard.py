@@ -98,6 +98,47 @@ def test_the_public_board_shows_the_month_without_personal_data(stack, demo, pho
     screenshot(page, "public-board")
 
 
+def test_the_public_board_fits_a_360_px_phone_with_every_figure_named(stack, demo, browser):
+    """A card per community: every column visible and named, nothing wider than the screen,
+    kinds' names whole, the sample-data badge above the content rather than over it."""
+    from tests.e2e.test_resident_account import SMALL_PHONE
+
+    launched, _ = browser
+    context = launched.new_context(**SMALL_PHONE)
+    page = context.new_page()
+    page.goto(f"{stack.url}/#/board")
+    page.get_by_test_id("board-table").wait_for()
+    for language in ("zh-CN", "en"):
+        if language == "en":
+            page.get_by_role("button", name=re.compile("English")).click()
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        first_row = page.get_by_test_id("board-table").locator("tbody tr").first
+        cells = first_row.locator("td")
+        assert cells.count() == 6
+        for index in range(6):
+            box = cells.nth(index).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, index
+        labels = first_row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+        )
+        assert len(labels) == 5 and all(label not in ("none", "") for label in labels)
+        banner = page.locator(".sample-banner")
+        if banner.count():
+            below = page.locator(".intro").first.bounding_box()
+            above = banner.bounding_box()
+            assert above and below and above["y"] + above["height"] <= below["y"]
+        # A kind's name is never broken inside a word: each one is a single line (under two
+        # font sizes tall).
+        heights = page.locator(".fixed .what").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().height"
+            " / parseFloat(getComputedStyle(e).fontSize))"
+        )
+        assert heights and all(h < 2 for h in heights), heights
+        screenshot(page, f"public-board-360{'-en' if language == 'en' else ''}")
+    context.close()
+
+
 def test_the_resident_page_loads_no_dashboard_code(stack, phone):
     page = phone.new_page()
     scripts: list[str] = []

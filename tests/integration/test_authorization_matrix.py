@@ -60,6 +60,24 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, int]]] = {
         {"updates": "all"},
         row(404, resident=200),
     ),
+    # "Me too" needs a resident's phone session: a case token, staff token or link is a 401.
+    ("POST", "/cases/{code}/followers"): ("/cases/{code}/followers", {}, row(401)),
+    # The reporter's own actions, each refused on a dispatched case or for nothing to add.
+    ("POST", "/cases/{code}/information"): (
+        "/cases/{code}/information",
+        {},
+        row(404, resident=400),  # nothing to add
+    ),
+    ("POST", "/cases/{code}/withdrawal"): (
+        "/cases/{code}/withdrawal",
+        {},
+        row(404, resident=409),  # whistled already
+    ),
+    ("POST", "/cases/{code}/urge"): (
+        "/cases/{code}/urge",
+        {},
+        row(404, resident=409),  # not overdue
+    ),
     ("POST", "/resident/code"): ("/resident/code", {}, row(400)),
     ("POST", "/resident/session"): ("/resident/session", {}, row(400)),
     # Only a resident's phone session opens "my cases": no case token, staff token or link.

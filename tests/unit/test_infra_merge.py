@@ -115,6 +115,7 @@ def test_each_function_gets_a_role_that_names_only_the_tables_it_uses(merged):
         "FeesTable",
         "StaffAccountsTable",
         "StaffSessionsTable",
+        "CaseFollowersTable",
     }
     assert referenced_tables(api["TablesRead"]) == {"MetricsTable"}
     authorizer = by_sid(merged, "StaffAuthorizerRole")
@@ -126,6 +127,7 @@ def test_each_function_gets_a_role_that_names_only_the_tables_it_uses(merged):
         "CaseEventsTable",
         "NotificationsTable",
         "CountersTable",
+        "CaseFollowersTable",
     }
     assert referenced_tables(dispatch["TablesRead"]) == {"RegistryTable"}
     metrics = by_sid(merged, "NightlyMetricsRole")

@@ -427,3 +427,21 @@ def test_a_kind_rising_in_a_community_against_the_days_before():
 
 def test_the_days_reports_are_kept_by_compound_and_kind():
     assert received_by_place(the_day()) == {"x001|street_light": 4, "x002|street_light": 1}
+
+
+def test_a_withdrawn_case_changes_no_rate_and_leaves_the_backlog():
+    """撤回 before the whistle: counted as withdrawn, in no rate (not a rejection, not a
+    rating); the complaint rate takes it back out of what was received."""
+    before = tally_day(the_day(), {})["district"]
+    w = (
+        Timeline("W")
+        .add("reported", S.SUBMITTED)
+        .add("urged", S.SUBMITTED, 1)
+        .add("withdrawn", S.WITHDRAWN, 2, duration=7200)
+    )
+    after = tally_day([*the_day(), *w.events], {})["district"]
+    assert rates(after, households=2000) == rates(before, households=2000)
+    assert after.counts["withdrawn"] == 1 and after.counts["urged"] == 1
+    assert after.counts.get("rejected") == before.counts.get("rejected")
+    assert after.counts["triaged"] == before.counts["triaged"]
+    assert after.backlog["open"] == before.backlog["open"]

@@ -27,7 +27,7 @@ def test_stage_kind_area_and_residents_waiting_narrow_the_list():
     assert not CaseFilter(community="c02").matches(case)
     assert not CaseFilter(department="ludeng").matches(case)
     assert not CaseFilter(min_waiting=2).matches(case)
-    assert CaseFilter(min_waiting=2).matches(replace(case, residents_waiting=3))
+    assert CaseFilter(min_waiting=2).matches(replace(case, followers=1, merged_in=1))
     # The stage chips are counted under everything but the stage.
     assert CaseFilter(statuses=frozenset({Status.CLAIMED})).matches_scope(case)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.models import BatchWrite
 from pynamodb.transactions import TransactWrite
 
 from ..config import Settings
@@ -24,6 +26,7 @@ from ..domain.cases import (
 )
 from ..domain.clock import CHINA_TZ, china_date, iso, parse_iso
 from ..domain.errors import Conflict
+from ..domain.followers import Follower, Joined
 from ..domain.lists import CaseFilter
 from ..ports import (
     CodeTaken,
@@ -42,6 +45,7 @@ from .tables import (
     CaseItem,
     CounterItem,
     EventItem,
+    FollowerItem,
     IdempotencyItem,
     LocationAttribute,
     NotificationItem,
@@ -115,25 +119,37 @@ class DynamoCaseStore:
         notifications: list[Notification],
         now: datetime,
         record: IdempotencyRecord | None = None,
+        *,
+        followers: Sequence[Follower] = (),
+        others: Sequence[Case] = (),
     ) -> None:
         """Store a transition atomically: the case (only if nobody changed it since it was
         read), its new events, the notifications it asked for and, for a retried request,
-        its idempotency record. Raises StaleCase when the case changed meanwhile."""
+        its idempotency record. `followers` are the follower items it adds or changes and
+        `others` further cases it changes (a merge: the case it joins). Raises StaleCase
+        when a case or a follower changed meanwhile."""
         # The whole item is written, so a dispatch tick's lease ends with its save.
-        case_item = case_to_item(case)
-        events = [event_to_item(e) for e in case.new_events]
+        cases = [case, *others]
+        case_items = [case_to_item(c) for c in cases]
+        events = [event_to_item(e) for c in cases for e in c.new_events]
+        follower_items = [follower_to_item(f) for f in followers]
         try:
             with TransactWrite(connection=self._connection) as transaction:
-                # The version condition (added by PynamoDB) is the optimistic lock.
-                transaction.save(case_item)
+                # The version condition (added by PynamoDB) is the optimistic lock; for a
+                # new follower it is "no such item yet", so a resident joins once.
+                for case_item in case_items:
+                    transaction.save(case_item)
                 for event in events:
                     transaction.save(event, condition=EventItem.seq.does_not_exist())
+                for follower_item in follower_items:
+                    transaction.save(follower_item)
                 for notification in notifications:
                     transaction.save(
                         notification_item(notification),
                         condition=NotificationItem.id.does_not_exist(),
                     )
-                _move_tallies(transaction, case)
+                for changed in cases:
+                    _move_tallies(transaction, changed)
                 if record is not None:
                     transaction.save(
                         idempotency_item(record),
@@ -144,16 +160,19 @@ class DynamoCaseStore:
             reasons = error.cancellation_reasons or []
             if record is not None and reasons and _failed(reasons[-1]):
                 raise IdempotencyKeyTaken(record.key) from error
-            if any(_failed(r) for r in reasons[: 1 + len(events)]):
+            if any(_failed(r) for r in reasons[: len(cases) + len(events) + len(followers)]):
                 raise StaleCase(
                     "The case was changed by someone else; reload it and try again.",
                     "stale_case",
                 ) from error
             raise
-        case.version = case_item.version
-        case.tallied_as = (case.status, case.department)
-        case.new_events.clear()
-        case.notices.clear()
+        for changed, case_item in zip(cases, case_items, strict=True):
+            changed.version = case_item.version
+            changed.tallied_as = (changed.status, changed.department)
+            changed.new_events.clear()
+            changed.notices.clear()
+        for follower, follower_item in zip(followers, follower_items, strict=True):
+            follower.version = follower_item.version
 
     def lease(self, code: str, timer_at: str, until: datetime, now: datetime) -> Case | None:
         """Take the case for one timer: only if that timer is still the one due and no other
@@ -390,6 +409,32 @@ class DynamoCaseStore:
         )
         return [case_from_item(i) for i in query]
 
+    # -- followers ---------------------------------------------------------------------------
+
+    def followers(self, code: str, limit: int) -> list[Follower]:
+        """The earliest `limit` followers of a case, in the order they joined (one Query:
+        a page holds hundreds of followers)."""
+        query = FollowerItem.query(code, consistent_read=True)
+        return sorted((follower_from_item(i) for i in query), key=lambda f: f.joined_at)[:limit]
+
+    def follower(self, code: str, lookup: str) -> Follower | None:
+        try:
+            return follower_from_item(FollowerItem.get(code, lookup, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def followed_by(self, lookup: str, limit: int) -> list[Follower]:
+        """What the phone of this keyed hash follows, the latest first (one Query)."""
+        query = FollowerItem.by_phone.query(lookup, scan_index_forward=False, limit=limit)
+        return [follower_from_item(i) for i in query]
+
+    def forget_followers(self, code: str) -> None:
+        """Retention ended: the followers' numbers go with the reporter's (deleting is
+        idempotent, so a purge that runs twice is harmless)."""
+        with BatchWrite(FollowerItem) as batch:
+            for item in FollowerItem.query(code, consistent_read=True):
+                batch.delete(item)
+
 
 def _page(index: Any, key: str, forward: bool, limit: int, cursor: str | None) -> Page:
     start = _decode_cursor(cursor)
@@ -583,7 +628,12 @@ def case_to_item(case: Case) -> CaseItem:
         client_reference=case.client_reference,
         open_community=case.community if case.status in OPEN else None,
         open_district=(case.district or "district") if case.status in OPEN else None,
+        # Stored for the work lists' filter and sort: 1 + followers + merged cases.
         residents_waiting=case.residents_waiting,
+        followers=case.followers,
+        merged_in=case.merged_in,
+        urged_at=_opt_iso(case.urged_at),
+        resident_photos=list(case.resident_photos),
     )
     if case.version is not None:
         item.version = case.version
@@ -641,7 +691,46 @@ def case_from_item(item: CaseItem) -> Case:
         version=item.version,
         event_count=int(item.event_count),
         client_reference=item.client_reference,
-        residents_waiting=int(item.residents_waiting or 1),
+        followers=int(item.followers or 0),
+        merged_in=int(item.merged_in or 0),
+        urged_at=_opt_time(item.urged_at),
+        resident_photos=tuple(str(p) for p in item.resident_photos or ()),
+    )
+
+
+def follower_to_item(follower: Follower) -> FollowerItem:
+    item = FollowerItem(
+        follower.case_code,
+        follower.phone.lookup,
+        phone_cipher=follower.phone.ciphertext or None,
+        phone_masked=follower.phone.masked,
+        joined_at=iso(follower.joined_at),
+        joined=follower.joined.value,
+        from_case=follower.from_case,
+        note=follower.note,
+        photos=list(follower.photos),
+        told=list(follower.told),
+        quiet=follower.quiet,
+        rating=follower.rating,
+    )
+    if follower.version is not None:
+        item.version = follower.version
+    return item
+
+
+def follower_from_item(item: FollowerItem) -> Follower:
+    return Follower(
+        case_code=item.case_code,
+        phone=SealedPhone(item.phone_cipher or "", item.phone_lookup, item.phone_masked),
+        joined_at=parse_iso(item.joined_at),
+        joined=Joined(item.joined),
+        from_case=item.from_case,
+        note=item.note,
+        photos=tuple(str(p) for p in item.photos or ()),
+        told=tuple(str(t) for t in item.told or ()),
+        quiet=bool(item.quiet),
+        rating=item.rating,
+        version=item.version,
     )
 
 

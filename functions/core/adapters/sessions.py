@@ -18,6 +18,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from ..domain.cases import SealedPhone
 from ..domain.errors import Unauthorized
 from ..ports import AccessClaims, RefreshRecord
 from .tables import SessionItem
@@ -117,9 +118,20 @@ class HmacResidentTokens:
         self._key = key
         self._lifetime = lifetime_seconds
 
-    def issue(self, lookup: str, now: datetime) -> tuple[str, datetime]:
+    def issue(
+        self, lookup: str, now: datetime, sealed: SealedPhone | None = None
+    ) -> tuple[str, datetime]:
+        # The number rides along sealed (the vault's encryption, not readable from the
+        # token), so a case the resident follows can send them its messages.
+        phone = {"ph": sealed.ciphertext, "pm": sealed.masked} if sealed else {}
         return _issue(
-            self._key, self._lifetime, now, aud=RESIDENT_AUDIENCE, kind="resident", sub=lookup
+            self._key,
+            self._lifetime,
+            now,
+            aud=RESIDENT_AUDIENCE,
+            kind="resident",
+            sub=lookup,
+            **phone,
         )
 
     def verify(self, token: str, now: datetime) -> str:
@@ -128,6 +140,14 @@ class HmacResidentTokens:
         if claims.get("kind") != "resident" or not isinstance(lookup, str) or not lookup:
             raise _rejected()
         return lookup
+
+    def sealed_phone(self, token: str, now: datetime) -> SealedPhone:
+        lookup = self.verify(token, now)
+        claims = decode(token, self._key, RESIDENT_AUDIENCE, now)
+        cipher, masked = claims.get("ph"), claims.get("pm")
+        if not isinstance(cipher, str) or not cipher or not isinstance(masked, str):
+            raise _rejected()
+        return SealedPhone(cipher, lookup, masked)
 
 
 class DynamoSessionStore:

@@ -116,6 +116,10 @@ class CaseItem(Model):
     open_community = UnicodeAttribute(null=True)
     open_district = UnicodeAttribute(null=True)
     residents_waiting = NumberAttribute(default=1)
+    followers = NumberAttribute(default=0)
+    merged_in = NumberAttribute(default=0)
+    urged_at = UnicodeAttribute(null=True)
+    resident_photos = ListAttribute(of=UnicodeAttribute, default=list)
     version = VersionAttribute()
 
     by_community = _index("community-created", "community", "created_at", "CaseItem")()
@@ -134,6 +138,33 @@ class CaseItem(Model):
     # waiting" sort, read whole (their size is the work at hand, not the history).
     community_open = _index("community-open", "open_community", "created_at", "CaseItem")()
     district_open = _index("district-open", "open_district", "created_at", "CaseItem")()
+
+
+class FollowerItem(Model):
+    """One follower of a case (关注的居民: "me too", or come with a merged case), under the
+    case's code and the phone's keyed hash — so joining twice is the same item. The number is
+    sealed as a case's is."""
+
+    class Meta:
+        table_name = "case-followers"
+        billing_mode = "PAY_PER_REQUEST"
+
+    case_code = UnicodeAttribute(hash_key=True)
+    phone_lookup = UnicodeAttribute(range_key=True)
+    phone_cipher = UnicodeAttribute(null=True)
+    phone_masked = UnicodeAttribute()
+    joined_at = UnicodeAttribute()  # ISO-8601 UTC, sortable
+    joined = UnicodeAttribute()  # me_too | merged_reporter | merged_follower
+    from_case = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    photos = ListAttribute(of=UnicodeAttribute, default=list)
+    told = ListAttribute(of=UnicodeAttribute, default=list)
+    quiet = BooleanAttribute(default=False)
+    rating = JSONAttribute(null=True)
+    version = VersionAttribute()
+
+    # "My cases" of a signed-in resident includes the cases the number follows.
+    by_phone = _index("phone-joined", "phone_lookup", "joined_at", "FollowerItem")()
 
 
 def shard(prefix: str, key: str, shards: int) -> str:
@@ -379,6 +410,7 @@ MODELS: dict[str, type[Model]] = {
     "fees": FeeItem,
     "staff-accounts": AccountItem,
     "staff-sessions": SessionItem,
+    "case-followers": FollowerItem,
 }
 """Every table by its base name; the deployed name is the stage's prefix + base name."""
 

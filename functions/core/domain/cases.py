@@ -12,6 +12,10 @@ the case's clock (stage, deadline, next timer) and asks for the notifications it
     local ──community──▶ resolved
     resolved ──resident──▶ closed (rated) | reopened (→ claimed / local)
     resolved ──7 days without rating──▶ closed (unrated)
+    submitted ──resident──▶ withdrawn (撤回, before it is whistled; counted in no rate)
+
+Residents who report the same problem follow the case (followers, kept beside it: see
+domain/followers.py); "residents waiting" is the reporter, the followers and the cases merged in.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from .calendar import WorkCalendar
-from .errors import Conflict, invalid
+from .errors import Conflict, RateLimited, invalid
 from .messages import OPTIONAL_SMS_CAP, RESIDENT_SMS, SMS_TEMPLATES
 from .registry import Category, Compound, Limits, Registry, TimeLimit
 
@@ -37,9 +41,10 @@ class Status(StrEnum):
     CLAIMED = "claimed"  # 认领: department accepted
     RESOLVED = "resolved"  # 办结: reported fixed, awaiting the resident's rating
     CLOSED = "closed"  # 关闭: rated, or unrated after 7 days
+    WITHDRAWN = "withdrawn"  # 撤回: the resident withdrew it before it was whistled
 
 
-FINAL = {Status.REJECTED, Status.MERGED, Status.CLOSED}
+FINAL = {Status.REJECTED, Status.MERGED, Status.CLOSED, Status.WITHDRAWN}
 OPEN = {
     Status.SUBMITTED,
     Status.LOCAL,
@@ -47,6 +52,10 @@ OPEN = {
     Status.DISPATCHED,
     Status.CLAIMED,
 }
+# A case residents may still join ("me too", or by a merge): open, or resolved and awaiting
+# the rating (the problem may still be there).
+FOLLOWABLE = OPEN | {Status.RESOLVED}
+URGE_EVERY = timedelta(days=1)
 
 
 class Channel(StrEnum):
@@ -90,6 +99,7 @@ STAGE_ENDING = {
     "returned",
     "resolved",
     "extension_approved",
+    "withdrawn",
 }
 
 
@@ -239,12 +249,14 @@ class Case:
     client_reference: str | None = None  # the filing 311 client's own id of the report
     resident_told: tuple[str, ...] = ()  # the SMS the resident was sent, in order
     resident_quiet: bool = False  # the resident wants only the essential SMS
+    followers: int = 0  # residents who joined ("me too") or came with a merged case's followers
+    merged_in: int = 0  # cases merged into this one
+    urged_at: datetime | None = None  # the resident's last 催办
+    resident_photos: tuple[str, ...] = ()  # added later by the resident or a follower (staff only)
     dispatched_at: datetime | None = None
     closed_at: datetime | None = None
     version: int | None = None
     event_count: int = 0
-    # Residents waiting on this case (1 + followers + merged cases); 1 until followers exist.
-    residents_waiting: int = 1
     new_events: list[CaseEvent] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     _department_before: str | None = field(default=None, repr=False, compare=False)
@@ -645,6 +657,137 @@ class Case:
             data={"reference": reference, "photo_keys": list(photos)},
         )
 
+    # -- residents beside the reporter ------------------------------------------------------------
+
+    @property
+    def residents_waiting(self) -> int:
+        """联名: the reporter, the followers, and the reporter of each case merged into this one."""
+        return 1 + self.followers + self.merged_in
+
+    def follow(self, at: datetime, note: str | None, photos: tuple[str, ...]) -> None:
+        """我也遇到: another resident has the same problem and follows this case; their line and
+        photo are for staff only."""
+        self._require_followable()
+        self.followers += 1
+        self.resident_photos = (*self.resident_photos, *photos)
+        self._record(
+            "followed",
+            Actor.resident(),
+            at,
+            self.status,
+            note=_clean(note),
+            data={"photo_keys": list(photos)},
+        )
+
+    def absorb(self, actor: Actor, merged: Case, moved_followers: int, at: datetime) -> None:
+        """Another case was merged into this one: its reporter and its followers now follow
+        this one (the reporter counted as a merged case, the followers as followers)."""
+        self._require_followable()
+        self.merged_in += 1
+        self.followers += moved_followers
+        self._record(
+            "merged_in",
+            actor,
+            at,
+            self.status,
+            data={"from": merged.code, "followers": moved_followers},
+        )
+
+    def _require_followable(self) -> None:
+        if self.status not in FOLLOWABLE:
+            raise IllegalTransition(
+                f"This case is {self.status.value}: it can no longer be joined.",
+                "case_not_open",
+            )
+
+    def follower_rate(
+        self, resolved: bool, satisfaction: Satisfaction, comment: str | None, at: datetime
+    ) -> dict[str, Any]:
+        """A follower's verdict: recorded for staff, while the reporter's own rating is the one
+        that closes or reopens the case and counts in the rates."""
+        if self.status not in (Status.RESOLVED, Status.CLOSED) or self.resolution is None:
+            raise IllegalTransition("This case is not waiting for a rating.", "illegal_transition")
+        rating = {
+            "resolved": resolved,
+            "satisfaction": satisfaction.value,
+            "comment": _clean(comment),
+            "at": _iso(at),
+        }
+        self._record(
+            "follower_rated",
+            Actor.resident(),
+            at,
+            self.status,
+            note=_clean(comment),
+            data={"resolved": resolved, "satisfaction": satisfaction.value},
+        )
+        return rating
+
+    def withdraw(self, reason: str | None, at: datetime, policy: Policy) -> None:
+        """撤回: the resident takes the report back while the community has not yet whistled
+        it. A terminal state of its own, counted in no rate."""
+        if self.status is not Status.SUBMITTED:
+            raise IllegalTransition(
+                "Only a report the community has not yet acted on can be withdrawn.",
+                "not_withdrawable",
+            )
+        self._record(
+            "withdrawn",
+            Actor.resident(),
+            at,
+            Status.WITHDRAWN,
+            note=_clean(reason),
+            duration_from=self.stage_started,
+        )
+        self._close_for_good(at, policy)
+
+    def add_information(self, note: str | None, photos: tuple[str, ...], at: datetime) -> None:
+        """补充: the resident adds words or photos while the case is open (staff see them)."""
+        if self.status not in OPEN:
+            raise IllegalTransition("Information can be added only to an open case.", "not_open")
+        if not _clean(note) and not photos:
+            raise invalid("note", "required", "Add a few words or a photo.")
+        self.resident_photos = (*self.resident_photos, *photos)
+        self._record(
+            "resident_info",
+            Actor.resident(),
+            at,
+            self.status,
+            note=_clean(note),
+            data={"photo_keys": list(photos)},
+        )
+
+    def urge(self, at: datetime) -> None:
+        """催办: the resident presses once the current stage's limit has passed, at most once
+        a day; the community and the district see it on the timeline, the dashboard counts it."""
+        if not self.past_deadline(at):
+            raise IllegalTransition(
+                "A case can be urged once its current stage is overdue.", "not_overdue"
+            )
+        if self.urged_at is not None and at < self.urged_at + URGE_EVERY:
+            wait = int((self.urged_at + URGE_EVERY - at).total_seconds())
+            raise RateLimited(
+                "This case was urged less than a day ago.",
+                "urged_recently",
+                headers={"Retry-After": str(max(1, wait))},
+            )
+        self.urged_at = at
+        self._record(
+            "urged",
+            Actor.resident(),
+            at,
+            self.status,
+            data={"stage": str(self.stage), "deadline": _iso(self.deadline)},
+        )
+
+    def past_deadline(self, at: datetime) -> bool:
+        return (
+            self.status in OPEN
+            and self.stage in (Stage.TRIAGE, Stage.CLAIM, Stage.RESOLVE)
+            and self.deadline is not None
+            and at > self.deadline
+        )
+
     # -- the district --------------------------------------------------------------------------
 
     def chase(self, actor: Actor, note: str | None, at: datetime) -> None:
@@ -698,11 +841,16 @@ class Case:
 
     def photo_keys(self) -> tuple[str, ...]:
         """Every photo of the case in the photo store: the report's and the resolution's."""
-        return (*self.photos, *(self.resolution or {}).get("photos", ()))
+        return (
+            *self.photos,
+            *self.resident_photos,
+            *(self.resolution or {}).get("photos", ()),
+        )
 
     def _forget_photos(self) -> None:
         """Retention ended: the photos go with the phone number (the job deletes the files)."""
         self.photos = ()
+        self.resident_photos = ()
         if self.resolution and self.resolution.get("photos"):
             self.resolution = {**self.resolution, "photos": []}
 
@@ -724,16 +872,8 @@ class Case:
         whistled again, or reopened and resolved again — and at most OPTIONAL_SMS_CAP of
         the others (returned, extended, closed), none once the resident opted out. So the
         optional ones are dropped first; a case never sends more than 5."""
-        if template not in RESIDENT_SMS:
-            # Residents are told only by an SMS template the provider has registered.
-            raise ValueError(f"{template} is not a resident SMS template (domain/messages.py)")
-        if SMS_TEMPLATES[template].essential:
-            if template in self.resident_told:
-                return
-        else:
-            optional = [t for t in self.resident_told if not _essential(t)]
-            if self.resident_quiet or len(optional) >= OPTIONAL_SMS_CAP:
-                return
+        if not may_tell(self.resident_told, self.resident_quiet, template):
+            return
         self.resident_told = (*self.resident_told, template)
         self.notices.append(
             Notice("resident", template, data={k: v for k, v in data.items() if v is not None})
@@ -853,6 +993,19 @@ class Case:
         self.updated_at = at
         self.new_events.append(event)
         return event
+
+
+def may_tell(told: tuple[str, ...], quiet: bool, template: str) -> bool:
+    """Whether a resident who was sent `told` (and wants only the essential messages when
+    `quiet`) may be sent `template` too: each essential message once, at most
+    OPTIONAL_SMS_CAP of the others. The reporter and each follower of a case are capped alike."""
+    if template not in RESIDENT_SMS:
+        # Residents are told only by an SMS template the provider has registered.
+        raise ValueError(f"{template} is not a resident SMS template (domain/messages.py)")
+    if SMS_TEMPLATES[template].essential:
+        return template not in told
+    optional = [t for t in told if not _essential(t)]
+    return not quiet and len(optional) < OPTIONAL_SMS_CAP
 
 
 def _essential(template: str) -> bool:

@@ -12,7 +12,10 @@ Definitions (each documented once, here):
 - 按期办结率 on-time resolution rate = resolved on time / resolved
 - 解决率 resolution rate = rated "resolved" / rated
 - 满意率 satisfaction rate = (satisfied + w × fairly satisfied) / rated, w configurable (1.0)
-- complaint rate = cases received per 1,000 households of the area
+- complaint rate = cases received, less those withdrawn, per 1,000 households of the area
+- withdrawn (撤回) cases are counted as `withdrawn` and in no rate: never triaged, rated or
+  resolved; the complaint rate takes them back out of what was received
+- urged = residents' 催办 presses (at most one a case a day), shown on the dashboard
 - fee-collection rate = collected / billed property fees (entered per compound and month)
 
 Property-company scorecards (物业服务企业评价), per company and per compound it serves, over a period:
@@ -71,6 +74,8 @@ COUNTS = (
     "local_property",
     "resolved_by_property",
     "resolved_by_property_on_time",
+    "withdrawn",
+    "urged",
 )
 BACKLOG = ("open", "overdue", "unclaimed_overdue")
 
@@ -239,6 +244,8 @@ def _counts(event: CaseEvent) -> list[str]:
         return out
     if kind == "closed":
         return ["closed"]
+    if kind in ("withdrawn", "urged"):
+        return [kind]
     return []
 
 
@@ -303,7 +310,9 @@ def rates(
             c.get("satisfied", 0) + fairly_weight * c.get("fairly_satisfied", 0), rated
         ),
         "complaint_rate": (
-            round(c.get("received", 0) * 1000 / households, 2) if households else None
+            round(max(0, c.get("received", 0) - c.get("withdrawn", 0)) * 1000 / households, 2)
+            if households
+            else None
         ),
     }
 

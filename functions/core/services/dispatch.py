@@ -39,7 +39,7 @@ from ..ports import (
     Uncertain,
 )
 from .digest import DigestDeps, send_digests
-from .notify import Messenger
+from .notify import Messenger, store_transition
 from .rules import Rules
 
 log = logging.getLogger("whistle.dispatch")
@@ -131,7 +131,9 @@ def fire_timers(deps: DispatchDeps, report: TickReport) -> None:
                 # Before the save: if it fails, the timer fires again and deletes again
                 # (deleting is idempotent); after it, a failure would leave the files behind.
                 deps.photos.delete(list(photos))
-            deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+            if purging:
+                deps.cases.forget_followers(code)  # their numbers go too (idempotent)
+            store_transition(deps.cases, deps.messenger, case, registry, now)
             report.fired += 1
         except Conflict as error:
             # A staff action changed the case after the lease: it goes first; the timer,

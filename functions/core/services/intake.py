@@ -12,7 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Limits
-from ..domain.cases import Case, CaseEvent, Channel, Location, NewReport, SealedPhone, Stage
+from ..domain.cases import (
+    OPEN,
+    Case,
+    CaseEvent,
+    Channel,
+    Location,
+    NewReport,
+    SealedPhone,
+    Stage,
+    Status,
+)
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import new_case_code
 from ..domain.errors import (
@@ -24,6 +34,7 @@ from ..domain.errors import (
     RateLimited,
     invalid,
 )
+from ..domain.followers import Follower
 from ..domain.phone import normalise_mobile
 from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Category, Compound, Registry
@@ -41,7 +52,7 @@ from ..ports import (
     RegistrySource,
 )
 from ..schemas import NEW_CASE, STAFF_REPORT, schema_problems
-from .residents import CaseKeys, Credentials
+from .residents import CaseKeys, Credentials, follower_link
 from .rules import Rules
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -507,6 +518,22 @@ def clean_photos(
     return cleaned, problems
 
 
+def clean_staged(deps: IntakeDeps, key: str | None, staged: tuple[str, ...]) -> list[CleanPhoto]:
+    """Photos a resident uploaded under `key` for a later step ("me too", added information):
+    checked and cleaned like a report's; InvalidInput when any fails."""
+    if not staged:
+        return []
+    folder = report_folder(deps.vault, check_idempotency_key(key))
+    cleaned, problems = clean_photos(
+        deps.photos, folder, staged, lambda: f"cases/{folder}/{deps.ids.uuid()}"
+    )
+    if problems:
+        raise InvalidInput(
+            "The photos have problems; nothing was stored.", "invalid_photo", problems
+        )
+    return cleaned
+
+
 def keep_photos(photos: PhotoStore, cleaned: list[CleanPhoto]) -> tuple[str, ...]:
     for photo in cleaned:
         photos.put(photo.key, photo.data, photo.content_type)
@@ -520,6 +547,9 @@ def token_digest(token: str) -> str:
 
 RESIDENT_EVENTS = {
     "reported",
+    "withdrawn",
+    "urged",
+    "resident_info",
     "rejected",
     "merged",
     "local",
@@ -543,7 +573,8 @@ _PROMISED = {Stage.TRIAGE: "community", Stage.CLAIM: "department", Stage.RESOLVE
 def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str, Any]:
     """The resident's view of a case: only with its token, its SMS link or a session of its
     phone number; anything else looks like no case."""
-    case = deps.keys.open(deps.cases, code, credentials)
+    opened = deps.keys.open_as(deps.cases, code, credentials)
+    case, follower = opened.case, opened.follower
     registry = deps.registry.current()
     compound = registry.compounds.get(case.compound)
     community = registry.communities.get(case.community)
@@ -558,7 +589,7 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
                 for k in case.resolution.get("photos", [])
             ],
         }
-    return {
+    view = {
         "code": case.code,
         "status": case.status.value,
         "category": registry.category_names(case.category),
@@ -584,12 +615,52 @@ def view_case(deps: IntakeDeps, code: str, credentials: Credentials) -> dict[str
         "rating": case.rating,
         "can_rate": case.status.value == "resolved",
         "merged_into": case.merged_into,
+        # The reporter of a merged case follows the case it joined: their own link to it.
+        "merged_link": (
+            follower_link(deps.vault, case.merged_into, case.phone.lookup)
+            if case.merged_into
+            and case.phone.lookup
+            and follower is None
+            and deps.cases.follower(case.merged_into, case.phone.lookup)
+            else None
+        ),
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
         "timeline": [
             _public_event(e) for e in deps.cases.timeline(code) if e.kind in RESIDENT_EVENTS
         ],
+        "residents_waiting": case.residents_waiting,
+        "following": follower is not None,
+        "can_withdraw": follower is None and case.status is Status.SUBMITTED,
+        "can_add": follower is None and case.status in OPEN,
+        "can_urge": follower is None and case.past_deadline(deps.clock.now()),
+        "urged_at": iso(case.urged_at) if case.urged_at else None,
     }
+    if follower is not None:
+        return _as_follower(view, follower)
+    return view
+
+
+def _as_follower(view: dict[str, Any], follower: Follower) -> dict[str, Any]:
+    """A follower sees the problem's progress and result, never the reporter's words, photos,
+    address, number or rating; their own rating and choice of messages instead."""
+    view.update(
+        {
+            "description": "",
+            "address": "",
+            "phone": follower.phone.masked,
+            "location": None,
+            "photos": [],
+            "rating": follower.rating,
+            "can_rate": view["resolution"] is not None and follower.rating is None,
+            "updates": "essential" if follower.quiet else "all",
+            "timeline": [
+                {**event, "note": None, "rating": None} if event["kind"] == "rated" else event
+                for event in view["timeline"]
+            ],
+        }
+    )
+    return view
 
 
 def _due_by(case: Case) -> str:

@@ -74,8 +74,7 @@ def public_row(registry: Registry, case: Case) -> dict[str, Any]:
         "status": case.status.value,
         "created_at": iso(case.created_at),
         "summary": case.public_summary,
-        # Followers and merged cases are counted on the followers' branch; one resident here.
-        "residents_waiting": 1,
+        "residents_waiting": case.residents_waiting,  # 1 + followers + merged cases
     }
 
 

@@ -10,16 +10,18 @@ the provider adds it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain.cases import Case, Notice
+from ..domain.cases import Case, Notice, SealedPhone
 from ..domain.clock import CHINA_TZ, IdSource, parse_iso
+from ..domain.followers import MAX_TOLD_FOLLOWERS, Follower
 from ..domain.messages import SMS_TEMPLATES
 from ..domain.registry import Registry, Webhook
-from ..ports import MessageChannel, Notification, PhoneVault
+from ..ports import CaseStore, IdempotencyRecord, MessageChannel, Notification, PhoneVault
 from .passes import action_link
-from .residents import case_link
+from .residents import case_link, follower_link
 
 STAGE_NAMES = {"triage": "分拨", "claim": "认领", "resolve": "办结"}
 # What each staff alert is, in a word: the head of its subject and of a department's SMS.
@@ -44,13 +46,22 @@ class Messenger:
     public_url: str
     signing_key: bytes
 
-    def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
+    def notifications(
+        self,
+        case: Case,
+        registry: Registry,
+        now: datetime,
+        followers: Sequence[Follower] = (),
+    ) -> list[Notification]:
+        """The messages the case's notices ask for. A resident notice goes to the reporter and
+        to each of `followers` their own cap allows (it counts the message on the follower,
+        who must then be stored with the messages)."""
         out: list[Notification] = []
         site = self.public_url.rstrip("/")
         for notice in case.notices:
             text = _Text(case, registry, site, case_link(self.vault, case.code))
             subject, body = text.render(notice.template, notice)
-            draft = _Draft(self.ids, case, notice, now, subject, body, text)
+            draft = _Draft(self.ids, case, notice, now, subject, body, text, tuple(followers))
             audience = {
                 "resident": self._resident,
                 "department": self._department,
@@ -64,10 +75,26 @@ class Messenger:
     # -- audiences ---------------------------------------------------------------------------
 
     def _resident(self, draft: _Draft, registry: Registry) -> list[Notification]:
-        phone = draft.case.phone
-        if not phone.ciphertext:
-            return []  # purged
-        return [draft.sms(draft.notice.template, phone.ciphertext, phone.masked)]
+        """The reporter (unless purged, or none was left) and every follower who may be told."""
+        template = draft.notice.template
+        recipients = [(draft.case.phone, True)] if draft.case.phone.ciphertext else []
+        recipients += [(f.phone, False) for f in draft.followers if f.tell(template)]
+        messages = []
+        for phone, reporter in recipients:
+            text = _Text(draft.case, registry, draft.text.site, self._link(draft, phone, reporter))
+            messages.append(draft.sms(template, phone.ciphertext, phone.masked, text=text))
+        return messages
+
+    def _link(self, draft: _Draft, phone: SealedPhone, reporter: bool) -> str:
+        """Each resident's own link: the reporter's opens the case as its reporter, a
+        follower's as a follower; a merged case's message opens the case it joined, which
+        its reporter and followers now follow."""
+        into = draft.notice.data.get("into") if draft.notice.template == "resident_merged" else None
+        if into:
+            return follower_link(self.vault, into, phone.lookup)
+        if reporter:
+            return case_link(self.vault, draft.case.code)
+        return follower_link(self.vault, draft.case.code, phone.lookup)
 
     def _department(self, draft: _Draft, registry: Registry) -> list[Notification]:
         department = registry.departments.get(draft.notice.department or "")
@@ -108,6 +135,31 @@ class Messenger:
         return draft.contacts(district.email, district.webhook, department=draft.notice.department)
 
 
+def store_transition(
+    cases: CaseStore,
+    messenger: Messenger,
+    case: Case,
+    registry: Registry,
+    now: datetime,
+    record: IdempotencyRecord | None = None,
+    *,
+    followers: Sequence[Follower] = (),
+    others: Sequence[Case] = (),
+) -> None:
+    """Store what a transition did with every message it asks for, in one transaction: a
+    resident notice fans out to the case's followers too (read only when the case has some
+    and tells its residents something), each follower's count kept with its message — so a
+    rerun sends nothing twice and a crash loses nothing. `followers` and `others` are
+    followers and cases the action itself added or changed."""
+    audience: list[Follower] = []
+    if case.followers + case.merged_in and any(n.audience == "resident" for n in case.notices):
+        audience = cases.followers(case.code, MAX_TOLD_FOLLOWERS)
+    before = {f.phone.lookup: f.told for f in audience}
+    notifications = messenger.notifications(case, registry, now, audience)
+    told = [f for f in audience if f.told != before[f.phone.lookup]]
+    cases.save(case, notifications, now, record, followers=[*followers, *told], others=others)
+
+
 @dataclass(frozen=True)
 class _Draft:
     """One notice's rendered text, made into messages for each of its recipients."""
@@ -119,12 +171,18 @@ class _Draft:
     subject: str
     body: str
     text: _Text
+    followers: tuple[Follower, ...] = ()
 
     def sms(
-        self, template: str, sealed_phone: str, display: str, department: str | None = None
+        self,
+        template: str,
+        sealed_phone: str,
+        display: str,
+        department: str | None = None,
+        text: _Text | None = None,
     ) -> Notification:
         """One of the registered SMS templates with its parameters; the body is its text."""
-        params = self.text.sms_params(template, self.notice)
+        params = (text or self.text).sms_params(template, self.notice)
         return self.message(
             MessageChannel.SMS,
             sealed_phone,

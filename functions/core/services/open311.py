@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from ..domain.cases import FINAL, Actor, Case, CaseEvent, Channel, Location, Sat
 from ..domain.clock import CHINA_TZ, Clock, iso, parse_iso
 from ..domain.codes import is_case_code
 from ..domain.errors import DomainError, ErrorDetail, Forbidden, InvalidInput, NotFound
+from ..domain.followers import Follower
 from ..domain.phone import normalise_mobile
 from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Registry
@@ -45,7 +47,7 @@ from ..ports import (
 )
 from ..schemas import OPEN311_UPDATE, validate
 from . import intake
-from .notify import Messenger
+from .notify import Messenger, store_transition
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
@@ -397,6 +399,8 @@ def public_request(case: Case, registry: Registry, photo_url: Any = None) -> dic
         "long": compound.lng if compound else None,
         "media_url": None,
         "client_reference": case.client_reference,
+        # 联名: how many residents wait on it (the reporter, followers, merged cases), no names.
+        "residents_waiting": case.residents_waiting,
     }
 
 
@@ -469,6 +473,7 @@ EXTENDED_STATUS = {
     "closed": "FIXED",  # confirmed or unrated after the rating week: it stays fixed
     "rejected": "CLOSED",  # 不予受理
     "merged": "DUPLICATE",
+    "withdrawn": "CLOSED",  # 撤回: the reporter took it back
     "published": None,
 }
 STATUS_EXTENDED = {
@@ -481,6 +486,7 @@ STATUS_EXTENDED = {
     Status.CLOSED: "FIXED",
     Status.REJECTED: "CLOSED",
     Status.MERGED: "DUPLICATE",
+    Status.WITHDRAWN: "CLOSED",
 }
 # Only these events' notes are public: the department's resolution note and the summary staff
 # wrote for the public record. Every other note (a reason, a resident's comment) stays inside.
@@ -585,7 +591,7 @@ def post_update(deps: Open311Deps, form: dict[str, str]) -> dict[str, Any]:
     try:
         # The case's version guards the save: a concurrent copy of this update fails as
         # stale (409) and its retry finds the stored one above.
-        deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+        store_transition(deps.cases, deps.messenger, case, registry, now)
         stored = True
     finally:
         if photos and not stored:
@@ -623,8 +629,14 @@ class Open311Messenger(Messenger):
     keys: ApiKeyStore | None = None
     photos: PhotoStore | None = None
 
-    def notifications(self, case: Case, registry: Registry, now: datetime) -> list[Notification]:
-        return super().notifications(case, registry, now) + self.pushes(case, now)
+    def notifications(
+        self,
+        case: Case,
+        registry: Registry,
+        now: datetime,
+        followers: Sequence[Follower] = (),
+    ) -> list[Notification]:
+        return super().notifications(case, registry, now, followers) + self.pushes(case, now)
 
     def pushes(self, case: Case, now: datetime) -> list[Notification]:
         public = [e for e in case.new_events if e.kind in EXTENDED_STATUS]

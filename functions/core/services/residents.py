@@ -22,6 +22,7 @@ from ..domain.cases import Case
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import is_case_code
 from ..domain.errors import DomainError, InvalidInput, NotFound, RateLimited, invalid
+from ..domain.followers import Follower
 from ..domain.messages import SMS_TEMPLATES
 from ..domain.phone import mask_mobile, normalise_mobile
 from ..ports import (
@@ -45,6 +46,7 @@ CODE_TRIES = 5
 SESSION_SECONDS = 3600
 MY_CASES = 50
 LINK_KEY_CHARS = 16  # 96 bits: as hard to guess online as any password
+MAX_FOLLOWER_LINKS = 1000  # a follower's link is checked against this many followers at most
 
 
 # -- how a resident opens a case ------------------------------------------------------------
@@ -54,6 +56,13 @@ def case_link(vault: PhoneVault, code: str) -> str:
     """The short key of a case's SMS link: the code and a keyed digest of it (no table
     holds it; it is derived again to check it)."""
     digest = bytes.fromhex(vault.keyed_hash("case-link", code))
+    return f"{code}.{base64.urlsafe_b64encode(digest).decode()[:LINK_KEY_CHARS]}"
+
+
+def follower_link(vault: PhoneVault, code: str, lookup: str) -> str:
+    """A follower's own link key to a case: it opens the case as that follower (its progress
+    and result, never the reporter's words), checked against the case's followers."""
+    digest = bytes.fromhex(vault.keyed_hash("follower-link", f"{code}:{lookup}"))
     return f"{code}.{base64.urlsafe_b64encode(digest).decode()[:LINK_KEY_CHARS]}"
 
 
@@ -77,13 +86,47 @@ class CaseKeys:
     tokens: ResidentTokens
 
     def open(self, cases: CaseStore, code: str, credentials: Credentials) -> Case:
+        """The case, for its reporter only."""
+        opened = self.open_as(cases, code, credentials, followers=False)
+        return opened.case
+
+    def open_as(
+        self, cases: CaseStore, code: str, credentials: Credentials, followers: bool = True
+    ) -> Opened:
+        """The case, for its reporter or (with `followers`) one of its followers: by a
+        session of their number or their own link."""
         missing = NotFound("No case with this code and token.", "case_not_found")
         if not is_case_code(code) or not (credentials.token or credentials.session):
             raise missing
         case = cases.get(code)
-        if case is None or not self.allows(case, credentials):
+        if case is None:
             raise missing
-        return case
+        if self.allows(case, credentials):
+            return Opened(case, None)
+        follower = self._follower(cases, case, credentials) if followers else None
+        if follower is None:
+            raise missing
+        return Opened(case, follower)
+
+    def _follower(self, cases: CaseStore, case: Case, credentials: Credentials) -> Follower | None:
+        if not case.followers + case.merged_in:
+            return None  # nobody follows it: no further read
+        if credentials.session:
+            try:
+                lookup = self.tokens.verify(credentials.session, self.clock.now())
+            except DomainError:
+                lookup = None
+            found = cases.follower(case.code, lookup) if lookup else None
+            if found is not None:
+                return found
+        token = credentials.token
+        if token:
+            given = f"{case.code}.{token}".encode()
+            for follower in cases.followers(case.code, MAX_FOLLOWER_LINKS):
+                link = follower_link(self.vault, case.code, follower.phone.lookup)
+                if hmac.compare_digest(link.encode(), given):
+                    return follower
+        return None
 
     def allows(self, case: Case, credentials: Credentials) -> bool:
         token = credentials.token
@@ -102,6 +145,14 @@ class CaseKeys:
                 return False
             return hmac.compare_digest(lookup, case.phone.lookup)
         return False
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A case as a resident opened it: as its reporter (`follower` None) or as a follower."""
+
+    case: Case
+    follower: Follower | None
 
 
 # -- signing in by phone --------------------------------------------------------------------
@@ -193,7 +244,7 @@ def sign_in(deps: ResidentDeps, body: Any) -> dict[str, Any]:
     given = deps.vault.keyed_hash("sign-in-code", f"{lookup}:{body['code']}")
     if not hmac.compare_digest(stored, given) or not deps.codes.consume(key, stored):
         raise wrong
-    token, expires = deps.tokens.issue(lookup, now)
+    token, expires = deps.tokens.issue(lookup, now, deps.vault.seal_phone(number))
     return {"token": token, "expires_at": iso(expires), "phone": mask_mobile(number)}
 
 
@@ -202,8 +253,15 @@ def my_cases(deps: ResidentDeps, session: str | None) -> dict[str, Any]:
     phone-hash index, whatever the number of cases in the table."""
     lookup = deps.tokens.verify(session or "", deps.clock.now())
     registry = deps.registry.current()
+    reported = deps.cases.by_phone(lookup, MY_CASES)
+    # And the cases the number follows ("me too", or merged): one Query and one batched read.
+    own = {case.code for case in reported}
+    followed = [f.case_code for f in deps.cases.followed_by(lookup, MY_CASES)]
+    following = deps.cases.get_many([code for code in followed if code not in own])
+    rows = [(case, False) for case in reported] + [(case, True) for case in following.values()]
+    rows.sort(key=lambda row: row[0].created_at, reverse=True)
     items = []
-    for case in deps.cases.by_phone(lookup, MY_CASES):
+    for case, follows in rows[:MY_CASES]:
         items.append(
             {
                 "code": case.code,
@@ -211,6 +269,7 @@ def my_cases(deps: ResidentDeps, session: str | None) -> dict[str, Any]:
                 "category": registry.category_names(case.category),
                 "created_at": iso(case.created_at),
                 "updated_at": iso(case.updated_at),
+                "following": follows,
             }
         )
     return {"items": items}
@@ -222,7 +281,12 @@ def set_updates(
     """Every message about the case, or only the essential ones (whistled, rejected, merged,
     resolved): the resident's choice, kept on the case."""
     updates = validate(RESIDENT_PREFERENCES, body)["updates"]
-    case = deps.keys.open(deps.cases, code, credentials)
+    opened = deps.keys.open_as(deps.cases, code, credentials)
+    case, follower = opened.case, opened.follower
+    if follower is not None:
+        follower.quiet = updates == "essential"
+        deps.cases.save(case, [], deps.clock.now(), followers=[follower])
+        return {"code": case.code, "updates": updates}
     case.prefer_updates(updates == "essential")
     deps.cases.save(case, [], deps.clock.now())
     return {"code": case.code, "updates": updates}

@@ -15,10 +15,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.cases import FINAL, OPEN, Actor, Case, Policy, Satisfaction, Stage, Status
+from ..domain.cases import (
+    FINAL,
+    FOLLOWABLE,
+    OPEN,
+    Actor,
+    Case,
+    Policy,
+    Satisfaction,
+    Stage,
+    Status,
+)
 from ..domain.clock import Clock, IdSource, iso
 from ..domain.codes import is_case_code
 from ..domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
+from ..domain.followers import MAX_TOLD_FOLLOWERS, Follower, Joined
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
 from ..ports import (
@@ -32,7 +43,7 @@ from ..ports import (
 )
 from ..schemas import ID_PATTERN, LIST_VIEWS, NOTE, RATING, validate
 from . import intake
-from .notify import Messenger
+from .notify import Messenger, store_transition
 from .passes import ActionPass
 from .residents import CaseKeys, Credentials
 from .rules import Rules
@@ -144,6 +155,9 @@ class Step:
     registry: Registry
     # Photos written for this action: removed again unless the action is stored.
     written: list[str] = field(default_factory=list)
+    # Followers the action adds, and further cases it changes (a merge: the case joined).
+    followers: list[Follower] = field(default_factory=list)
+    others: list[Case] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -172,14 +186,48 @@ _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN}
 
 
 def _merge(step: Step) -> None:
-    target = step.deps.cases.get(step.body["into"])
-    if (
-        target is None
-        or not can_see(step.acting, target, step.registry)
-        or target.status is Status.MERGED
-    ):
+    """The case joins another: its reporter and followers follow that one from now on (and
+    are told so, with a link to it). A finished case cannot be joined: 409 with the reason."""
+    case, cases = step.case, step.deps.cases
+    target = cases.get(step.body["into"]) if step.body["into"] != case.code else None
+    if step.body["into"] == case.code:
+        case.merge(step.actor, case.code, step.now, step.policy)  # refused: into itself
+    if target is None or not can_see(step.acting, target, step.registry):
         raise invalid("into", "unknown_case", "Merge into an existing case you can see.")
-    step.case.merge(step.actor, target.code, step.now, step.policy)
+    if target.status not in FOLLOWABLE:
+        raise Conflict(
+            f"Case {target.code} is {target.status.value}: merge into an open case instead.",
+            "merge_target_closed",
+            [ErrorDetail("into", "merge_target_closed", f"The case is {target.status.value}.")],
+        )
+    moved: list[Follower] = []
+    if case.phone.lookup and case.phone.lookup != target.phone.lookup:
+        moved.append(
+            Follower(
+                target.code,
+                case.phone,
+                step.now,
+                Joined.MERGED_REPORTER,
+                from_case=case.code,
+                quiet=case.resident_quiet,
+            )
+        )
+    for follower in cases.followers(case.code, MAX_TOLD_FOLLOWERS):
+        if follower.phone.lookup != target.phone.lookup and follower.phone.ciphertext:
+            moved.append(
+                follower.moved_to(target.code, Joined.MERGED_FOLLOWER, case.code, step.now)
+            )
+    # Who follows the target already is not added twice (nor counted twice).
+    moved = [m for m in moved if cases.follower(target.code, m.phone.lookup) is None]
+    target.absorb(
+        step.actor,
+        case,
+        sum(1 for m in moved if m.joined is Joined.MERGED_FOLLOWER),
+        step.now,
+    )
+    case.merge(step.actor, target.code, step.now, step.policy)
+    step.followers.extend(moved)
+    step.others.append(target)
 
 
 def _whistle(step: Step) -> None:
@@ -364,6 +412,7 @@ def staff_view(
             "rating": case.rating,
             "public_summary": case.public_summary,
             "reopen_count": case.reopen_count,
+            "residents_waiting": case.residents_waiting,
             "client_reference": case.client_reference,
             "version": case.version,
             "actions": allowed_actions(acting, case),
@@ -388,6 +437,12 @@ def staff_view(
                 "by": who(e.actor.id, registry, deps.staff),
                 "note": e.note,
                 "data": e.data,
+                # What residents added later (their own or a follower's photos), to look at.
+                "photos": [
+                    deps.photos.url(k, intake.PHOTO_URL_EXPIRES_SECONDS)
+                    for k in e.data.get("photo_keys", [])
+                    if e.kind in ("followed", "resident_info") and k in case.resident_photos
+                ],
             }
             for e in deps.cases.timeline(case.code)
         ]
@@ -592,10 +647,18 @@ def act(
     stored = False
     try:
         action.do(step)
-        notifications = deps.messenger.notifications(case, registry, now)
         record = retry.record(deps, acting, case, now) if retry else None
         try:
-            deps.cases.save(case, notifications, now, record)
+            store_transition(
+                deps.cases,
+                deps.messenger,
+                case,
+                registry,
+                now,
+                record,
+                followers=step.followers,
+                others=step.others,
+            )
         except IdempotencyKeyTaken:
             assert retry is not None  # only a save with a record can meet another's key
             return retry.winner(deps)
@@ -741,9 +804,12 @@ def rate(deps: WorkflowDeps, code: str, credentials: Credentials, body: Any) -> 
     """回访评价 by the resident, with the case token, its SMS link or a session of its
     phone number."""
     body = validate(RATING, body)
-    case = deps.keys.open(deps.cases, code, credentials)
+    opened = deps.keys.open_as(deps.cases, code, credentials)
+    case = opened.case
     now = deps.clock.now()
     registry = deps.registry.current()
+    if opened.follower is not None:
+        return _follower_rates(deps, case, opened.follower, body, now)
     if case.status is not Status.RESOLVED:
         if (
             case.rating
@@ -759,5 +825,22 @@ def rate(deps: WorkflowDeps, code: str, credentials: Credentials, body: Any) -> 
         now,
         deps.rules.policy(case.category),
     )
-    deps.cases.save(case, deps.messenger.notifications(case, registry, now), now)
+    store_transition(deps.cases, deps.messenger, case, registry, now)
+    return {"code": case.code, "status": case.status.value}
+
+
+def _follower_rates(
+    deps: WorkflowDeps, case: Case, follower: Follower, body: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """A follower's rating is theirs, kept on their follower item and on the timeline; only
+    the reporter's counts in the rates and closes or reopens the case."""
+    if follower.rating is not None:
+        same = all(follower.rating.get(k) == body[k] for k in ("resolved", "satisfaction"))
+        if same:
+            return {"code": case.code, "status": case.status.value}  # a retried rating
+        raise Conflict("You have rated this case already.", "already_rated")
+    follower.rating = case.follower_rate(
+        body["resolved"], Satisfaction(body["satisfaction"]), body.get("comment"), now
+    )
+    deps.cases.save(case, [], now, followers=[follower])
     return {"code": case.code, "status": case.status.value}
