@@ -7,6 +7,7 @@ const residentPages = {
   mine: () => import('./resident/MyReportsPage.vue'),
   case: () => import('./resident/CasePage.vue'),
   phoneSignIn: () => import('./resident/PhoneSignInPage.vue'),
+  join: () => import('./resident/JoinPage.vue'),
 }
 
 // Hash routing: the whole app is one document in object storage, and everything after
@@ -20,6 +21,7 @@ export const routes = [
   // template parameter. Opened once, the key is remembered and the address becomes /case/….
   { path: '/c/:link', name: 'case-link', component: residentPages.case },
   { path: '/me', name: 'phone-sign-in', component: residentPages.phoneSignIn },
+  { path: '/join/:code', name: 'join', component: residentPages.join },
   { path: '/signin', name: 'signin', component: () => import('./staff/SignInPage.vue') },
   { path: '/staff', name: 'staff', component: () => import('./staff/StaffHome.vue'), meta: { staff: true } },
   {

@@ -1,6 +1,7 @@
 """A second resident on a 360 px phone, in the same compound, sees the first resident's case
-while reporting — kind, status, age, never the first resident's words — and presses 我也遇到;
-"use my location" picks the compound, and the compound picker can be searched by name."""
+while reporting — kind, status, age, never the first resident's words — presses 我也遇到, joins
+it with their phone and later receives its "resolved" SMS; "use my location" picks the compound,
+and the compound picker can be searched by name."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_resident_account import dispatch, outbox_text
+from tests.e2e.test_resident_actions import sms_to, staff_act
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +75,7 @@ def first_report(url: str) -> str:
 
 
 def test_a_second_resident_sees_the_first_case_while_reporting_and_presses_me_too(
-    stack, small_phone
+    stack, small_phone, desk
 ):
     # Given a first resident's report of a dark street light
     code = first_report(stack.url)
@@ -101,16 +104,44 @@ def test_a_second_resident_sees_the_first_case_while_reporting_and_presses_me_to
     expect(row).to_contain_text("Likely the same")
     shot(page, "nearby-report-form-360-en")
 
-    # When they press "me too", the case's public record opens on its compound's page
+    # When they press "me too", they verify their number and join the case instead of filing it
     row.get_by_role("button").click()
-    page.wait_for_url(re.compile(rf".*#/compound/{COMPOUND}\?case={code}"))
-    highlighted = page.locator(f"li.highlighted[data-code='{code}']")
-    expect(highlighted).to_contain_text("Street light")
-    assert "王阿姨" not in page.locator("main").inner_text()
-    shot(page, "compound-page-360-en")
+    page.wait_for_url(re.compile(rf".*#/join/{code}$"))
+    expect(page.get_by_test_id("join")).to_contain_text(code)
+    shot(page, "join-360-en")
+    page.get_by_test_id("join-sign-in").click()
+    number = f"1360000{uuid.uuid4().int % 10000:04d}"
+    masked = f"136****{number[-4:]}"
+    page.fill("#signin-phone", number)
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_role("status")).to_contain_text(masked)
+    sent = outbox_text(desk, stack, "sign-in", "resident_sign_in")
+    page.fill("#signin-code", re.search(r"验证码(\d{6})", sent).group(1))
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url(re.compile(rf".*#/join/{code}$"))
     page.get_by_role("button", name="中文", exact=False).click()
+    page.fill("textarea[name=note]", "我家门口也是这盏灯")
+    shot(page, "join-360-zh")
+    page.get_by_test_id("join-confirm").click()
+    page.wait_for_url(re.compile(r".*#/mine"))
+    mine = page.get_by_test_id("my-report").filter(has_text=code)
+    expect(mine.get_by_test_id("following-tag")).to_be_visible()
+
+    # The compound's public page shows the case, never the first resident's words
+    page.goto(f"{stack.url}/#/compound/{COMPOUND}?case={code}")
+    highlighted = page.locator(f"li.highlighted[data-code='{code}']")
+    expect(highlighted).to_contain_text("路灯照明")
+    assert "王阿姨" not in page.locator("main").inner_text()
     expect(page.get_by_test_id("compound-open")).to_contain_text("正在处理")
     shot(page, "compound-page-360-zh")
+
+    # And when the department resolves the case, its "resolved" SMS reaches them too
+    staff_act(stack, "district.admin", code, "whistle")  # the district may act on any case
+    dispatch(stack)
+    staff_act(stack, "department.ludeng", code, "claim")
+    staff_act(stack, "department.ludeng", code, "resolve", note="已更换灯泡")
+    dispatch(stack)
+    assert code in sms_to(desk, stack, code, "resident_resolved", masked)
 
 
 def test_the_compound_picker_is_searched_by_name(stack, small_phone):
