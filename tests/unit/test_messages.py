@@ -157,3 +157,14 @@ def test_the_default_profile_is_sns_and_ses_with_the_signature_kept_for_sns():
     assert (messaging.sms_provider, messaging.mail_provider) == ("sns", "ses")
     assert messaging.sms_sign_name == "雨山区吹哨"
     assert messaging.aliyun is None and messaging.smtp is None
+
+
+def test_a_department_alert_says_how_many_residents_are_waiting():
+    registry = sample_registry()
+    case = whistled_case(registry)
+    case.notices = [Notice("department", "dispatched", "ludeng")]
+    alone = [n for n in messenger().notifications(case, registry, NOW) if n.channel == "email"]
+    assert alone and all("联名" not in n.body for n in alone)
+    case.followers, case.merged_in = 2, 1  # two followers and one merged case
+    alerts = [n for n in messenger().notifications(case, registry, NOW) if n.channel == "email"]
+    assert alerts and all("联名：4 位居民" in n.body for n in alerts)

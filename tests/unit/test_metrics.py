@@ -15,6 +15,7 @@ from functions.core.domain.metrics import (
     Tally,
     coverage,
     find_hotspots,
+    fixed_of,
     households,
     percentile,
     rank_scorecards,
@@ -327,8 +328,21 @@ def test_the_board_lists_the_fixes_the_nightly_job_kept_newest_first():
         "compound_id",
         "community",
         "on_time",
+        "residents",
     }
     assert fixed[0]["compound_id"] == "x001"  # the board links the compound's public page
+    assert fixed[0]["residents"] == 1  # resolved before the count was kept: the reporter
+
+
+def test_a_fix_keeps_how_many_residents_waited_for_the_board():
+    joined = (
+        Timeline("J")
+        .add("reported", S.SUBMITTED)
+        .add("local", S.LOCAL, 1, by="community", duration=3600)
+        .add("resolved", S.RESOLVED, 3, on_time=True, residents=3, duration=7200)
+    )
+    [fix] = fixed_of(joined.events)
+    assert fix["residents"] == 3
 
 
 # -- property-company scorecards ---------------------------------------------------------------

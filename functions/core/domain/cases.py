@@ -587,6 +587,7 @@ class Case:
                 "on_time": on_time,
                 "photos": len(photos),
                 "local": self.local_by is not None,
+                "residents": self.residents_waiting,  # the public board shows how many waited
                 # Who did the work of a locally handled case (物业自办 counts on the scorecards).
                 **({"local_by": self.local_by} if self.local_by else {}),
                 # The public update feed links the resolution photo from the event alone.

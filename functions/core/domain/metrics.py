@@ -201,6 +201,7 @@ def fixed_of(events: Iterable[CaseEvent]) -> list[dict[str, Any]]:
                 "compound": str(dims.get("compound") or ""),
                 "community": str(dims.get("community") or ""),
                 "on_time": bool(event.data.get("on_time", True)),
+                "residents": int(event.data.get("residents") or 1),
             }
         )
     fixed.sort(key=lambda f: (f["at"], f["compound"], f["category"]), reverse=True)

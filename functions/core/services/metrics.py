@@ -827,6 +827,7 @@ def board(deps: MetricsDeps, period: str, recent_days: int = 30) -> dict[str, An
                 "compound_id": compound.id if compound else "",  # links its public page
                 "community": place.name if place else "",
                 "on_time": bool(kept.get("on_time", True)),
+                "residents": int(kept.get("residents") or 1),
             }
         )
     return {

@@ -329,6 +329,8 @@ class _Text:
             f"地点：{self.place} {case.address}\n"
             f"描述：{case.description}"
         )
+        if case.residents_waiting > 1:  # 联名: how many residents wait on this one problem
+            details += f"\n联名：{case.residents_waiting} 位居民反映了这个问题，正在等待办理。"
         texts = {
             "dispatched": (
                 subject("dispatched"),
