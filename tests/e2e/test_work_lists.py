@@ -101,6 +101,19 @@ def test_a_clerk_finds_a_case_by_words_from_its_address_and_comes_back_to_it(sta
     expect(page.get_by_test_id("confirm-action")).to_be_enabled()
     shot(page, "merge-candidates")
 
+    # One click from the inbox: the hint's "merge into" opens the case with that merge ready,
+    # the other case shown beside it; confirming merges.
+    page.goto(f"{stack.url}/#/community")
+    # (the hint naming `wanted` sits on the other case's row: the duplicate's)
+    page.get_by_test_id("duplicate-merge").filter(has_text=wanted).first.click()
+    expect(page.get_by_test_id("staff-case-code")).to_have_text(duplicate)
+    ready = page.get_by_test_id("merge-candidates")
+    expect(ready.locator(f"input[value='{wanted}']")).to_be_checked()
+    expect(ready).to_contain_text("幸福路18号3栋东侧")  # the other case, previewed
+    shot(page, "merge-one-click")
+    page.get_by_test_id("confirm-action").click()
+    expect(page.get_by_test_id("staff-case-status")).to_contain_text("已合并")
+
 
 def whistled(stack: Any, address: str) -> str:
     """A case the community whistled to 市路灯管理所 and the dispatch job handed over."""
