@@ -15,9 +15,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, staff_tokens
 from tests.e2e.test_resident_account import dispatch, outbox_text
 from tests.e2e.test_resident_actions import sms_to, staff_act
+from tests.e2e.test_resident_flow import photo_with_gps
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +76,7 @@ def first_report(url: str) -> str:
 
 
 def test_a_second_resident_sees_the_first_case_while_reporting_and_presses_me_too(
-    stack, small_phone, desk
+    stack, small_phone, desk, tmp_path
 ):
     # Given a first resident's report of a dark street light
     code = first_report(stack.url)
@@ -121,11 +122,20 @@ def test_a_second_resident_sees_the_first_case_while_reporting_and_presses_me_to
     page.wait_for_url(re.compile(rf".*#/join/{code}$"))
     page.get_by_role("button", name="中文", exact=False).click()
     page.fill("textarea[name=note]", "我家门口也是这盏灯")
+    page.set_input_files("input[name=photo]", str(photo_with_gps(tmp_path / "dark-too.jpg")))
     shot(page, "join-360-zh")
     page.get_by_test_id("join-confirm").click()
     page.wait_for_url(re.compile(r".*#/mine"))
     mine = page.get_by_test_id("my-report").filter(has_text=code)
     expect(mine.get_by_test_id("following-tag")).to_be_visible()
+    # Staff see the follower's line and photo on the case's timeline
+    headers = {
+        "Authorization": f"Bearer {staff_tokens(stack.url, 'district.admin')['access_token']}"
+    }
+    seen = requests.get(f"{stack.url}/api/staff/cases/{code}", headers=headers, timeout=30).json()
+    [followed] = [e for e in seen["timeline"] if e["kind"] == "followed"]
+    assert followed["note"] == "我家门口也是这盏灯" and len(followed["photos"]) == 1
+    assert seen["residents_waiting"] == 2
 
     # The compound's public page shows the case, never the first resident's words
     page.goto(f"{stack.url}/#/compound/{COMPOUND}?case={code}")
