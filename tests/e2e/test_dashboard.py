@@ -153,13 +153,18 @@ def test_the_resident_page_loads_no_dashboard_code(stack, phone):
         assert not re.match(r"(Dashboard|Board|charts|echarts|district)", name, re.IGNORECASE), name
 
 
+def laptop(browser, height: int = 768):  # type: ignore[no-untyped-def]
+    """A staff browser of a 1366-wide laptop, China time."""
+    launched, _ = browser
+    return launched.new_context(
+        viewport={"width": 1366, "height": height}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+
+
 def test_scorecards_ranked_for_the_district_own_card_for_a_company_public_when_chosen(
     stack, demo, browser, phone
 ):
-    launched, _ = browser
-    desk = launched.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    desk = laptop(browser, 768)
     page = desk.new_page()
     try:
         sign_in(page, stack, "district.admin", "/scorecards")
@@ -202,9 +207,7 @@ def test_scorecards_ranked_for_the_district_own_card_for_a_company_public_when_c
     finally:
         desk.close()
 
-    company = launched.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    company = laptop(browser, 768)
     own = company.new_page()
     try:
         sign_in(own, stack, "property.pc01", "/scorecards")
@@ -219,10 +222,7 @@ def test_scorecards_ranked_for_the_district_own_card_for_a_company_public_when_c
 
 
 def test_the_dashboard_lists_the_demos_hotspot_and_draws_it_on_the_map(stack, demo, browser):
-    launched, _ = browser
-    desk = launched.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    desk = laptop(browser, 900)
     page = desk.new_page()
     try:
         sign_in(page, stack, "district.admin", "/district/dashboard")
@@ -236,10 +236,7 @@ def test_the_dashboard_lists_the_demos_hotspot_and_draws_it_on_the_map(stack, de
 
 
 def test_a_hotspot_becomes_a_public_project_with_a_progress_note(stack, demo, browser, phone):
-    launched, _ = browser
-    desk = launched.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    desk = laptop(browser, 768)
     page = desk.new_page()
     try:
         sign_in(page, stack, "district.admin", "/district/dashboard")
