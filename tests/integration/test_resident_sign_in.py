@@ -189,6 +189,8 @@ def test_the_phone_number_is_looked_up_by_its_keyed_hash_only(api, aws_calls):
     token = sign_in(api)
     aws_calls.clear()
     api.get("/resident/cases", headers=session(token))
-    assert aws_calls.of("dynamodb") == ["Query"]  # one request, whatever the table holds
+    # The cases the number reported and those it follows: one Query each on the keyed hash,
+    # whatever the tables hold.
+    assert aws_calls.of("dynamodb") == ["Query", "Query"]
     stored = [i.attribute_values for i in NotificationItem.scan()]
     assert NUMBER not in json.dumps(stored, default=str, ensure_ascii=False)
