@@ -94,7 +94,9 @@ class RunningStack:
             ),
         )
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> None:
+    # A stack that served a whole test module writes its state on the way out: on a busy
+    # machine that has taken more than half a minute.
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 120) -> None:
         if self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=timeout)
