@@ -245,20 +245,6 @@ class DynamoCaseStore:
         events.sort(key=lambda e: (e.at, e.case_code, e.seq))
         return events[:limit]
 
-    def inbox(self, community: str, limit: int, cursor: str | None) -> Page:
-        """Cases awaiting the community's triage, oldest first."""
-        return _page(CaseItem.inbox, community, True, limit, cursor)
-
-    def community_cases(self, community: str, limit: int, cursor: str | None) -> Page:
-        return _page(CaseItem.by_community, community, False, limit, cursor)
-
-    def department_open(self, department: str, limit: int, cursor: str | None) -> Page:
-        """What the department holds now, the nearest (or most overdue) deadline first."""
-        return _page(CaseItem.department_open, department, True, limit, cursor)
-
-    def department_cases(self, department: str, limit: int, cursor: str | None) -> Page:
-        return _page(CaseItem.by_department, department, False, limit, cursor)
-
     def compound_cases(self, compound: str, limit: int, cursor: str | None) -> Page:
         return _page(CaseItem.by_compound, compound, False, limit, cursor)
 
