@@ -195,8 +195,15 @@ export async function staffRequest(method, path, { body, headers = {} } = {}) {
   }
 }
 
+// "Who am I" asked by several parts of a page as it starts (the staff frame and the page) is
+// one request: a caller that asks while it is on its way shares its answer.
+let askingWhoAmI = null
+
 export const staffApi = {
-  me: () => staffRequest('GET', '/staff/me'),
+  me: () =>
+    (askingWhoAmI ??= staffRequest('GET', '/staff/me').finally(() => {
+      askingWhoAmI = null
+    })),
   /** A page of a work list: `params` are its target, cursor, search, filters and sort. */
   cases: (view, params = {}) => {
     const query = new URLSearchParams({ view })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ApiError, NetworkError, request } from '../src/api.js'
 
 const answer = (status, text) => async () => new Response(text, { status })
@@ -25,5 +25,34 @@ describe('request', () => {
     expect(error.fields).toEqual({ phone: 'invalid_phone' })
     const gateway = await request('GET', '/x', { fetcher: answer(504, '<html>') }).catch((e) => e)
     expect(gateway).toBeInstanceOf(NetworkError)
+  })
+})
+
+describe('who am I', () => {
+  it('is one request however many parts of a starting page ask while it is on its way', async () => {
+    const { staffApi, useStaffAuth } = await import('../src/api.js')
+    const asked = []
+    let answer
+    vi.stubGlobal('fetch', (url) => {
+      asked.push(url)
+      return new Promise((resolve) => {
+        answer = () => resolve(new Response('{"username":"district.admin","roles":["district"]}', { status: 200 }))
+      })
+    })
+    useStaffAuth(async () => 'token', () => {})
+    try {
+      const frame = staffApi.me()
+      const page = staffApi.me()
+      await vi.waitFor(() => expect(asked).toHaveLength(1))
+      answer()
+      expect(await frame).toEqual(await page)
+      expect(asked).toEqual(['/api/staff/me'])
+      const later = staffApi.me() // asked again once answered (the account page refreshes it)
+      await vi.waitFor(() => expect(asked).toHaveLength(2))
+      answer()
+      await expect(later).resolves.toMatchObject({ username: 'district.admin' })
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 })

@@ -240,6 +240,8 @@ def test_a_hotspot_becomes_a_public_project_with_a_progress_note(stack, demo, br
     page = desk.new_page()
     try:
         sign_in(page, stack, "district.admin", "/district/dashboard")
+        # The hotspots are asked for once their panel nears the screen.
+        page.get_by_test_id("hotspots").scroll_into_view_if_needed()
         spot = page.get_by_test_id("hotspot").first
         spot.scroll_into_view_if_needed()
         spot.get_by_role("link", name="立为攻坚项目").click()

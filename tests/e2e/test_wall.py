@@ -178,6 +178,7 @@ def test_the_dashboard_at_laptop_and_phone_size(stack, browser, phone):
             sign_in(page, stack, "district.admin", "/district/dashboard")
             expect(page.get_by_test_id("no-baseline").first).to_have_text("无同期数据")
             page.get_by_test_id("coverage").scroll_into_view_if_needed()  # charts load near view
+            page.get_by_test_id("hotspots").scroll_into_view_if_needed()  # and so does the map
             # The dashboard's charts and the hotspots' map of the compounds.
             expect(page.locator("canvas")).to_have_count(CHARTS + 1, timeout=40_000)
             page.evaluate("window.scrollTo(0, 0)")

@@ -5,8 +5,10 @@
 // (a Web Lock), the others take the renewed ones, since a refresh token works only once. The
 // API checks every request itself.
 import { watch } from 'vue'
-import { ApiError, request, useStaffAuth } from '../api.js'
+import { ApiError, request, staffApi, useStaffAuth } from '../api.js'
+import { i18n } from '../i18n.js'
 import { saveTokens as save, session, signedIn, storedTokens } from '../session/staff.js'
+import { staffStrings } from './strings.js'
 
 // The session itself is session/staff.js's; re-exported for callers that sign in and then look.
 export { session, signedIn }
@@ -170,6 +172,20 @@ export async function finishWorkChat(returned) {
 }
 
 /** Connect the API client to this session; a refused session goes back to sign-in. */
+/** A staff page's strings and "who am I" are asked for while the page's code loads, not after
+ * it: the page shows nothing until its strings are there, and its figures wait for its account. */
+function startStaffPage() {
+  // Loaded again, and reported, by the page if any of these fails.
+  import('./messages.js').catch(() => {})
+  for (const locale of new Set(['zh-CN', i18n.locale])) staffStrings(locale).catch(() => {})
+  if (!session.me) {
+    staffApi.me().then(
+      (me) => (session.me ??= me),
+      () => {}, // a refused session goes back to sign-in (api.js); the frame asks again otherwise
+    )
+  }
+}
+
 export function installStaffAuth(router) {
   useStaffAuth(accessToken, () => {
     save(null)
@@ -179,6 +195,7 @@ export function installStaffAuth(router) {
   router.beforeEach((to) => {
     if (to.name !== 'signin' && workChatReturn()) return { name: 'signin' }
     if (to.meta.staff && !signedIn()) return { name: 'signin', query: { next: to.fullPath } }
+    if (to.meta.staff) startStaffPage()
     return true
   })
   // Signed out in another tab, or the sign-in ended: this tab leaves the staff pages too.

@@ -20,6 +20,13 @@ export function currentMonth(at = Date.now()) {
   return lastDay(at).toISOString().slice(0, 7)
 }
 
+/** Resolves once what the page changed has been painted (the next frame has been drawn). */
+export const afterPaint = () =>
+  new Promise((resolve) => {
+    if (typeof requestAnimationFrame === 'undefined') return resolve()
+    requestAnimationFrame(() => setTimeout(resolve, 0))
+  })
+
 /** `drawn()` runs once new figures are on the page (the charts are drawn from them). */
 export function useDashboard({ drawn }) {
   const now = lastDay(Date.now())
@@ -72,6 +79,10 @@ export function useDashboard({ drawn }) {
 
   const yearIndicators = () => staffRequest('GET', `/metrics/indicators?year=${filters.period.slice(0, 4)}`)
 
+  // The first figures are on the screen (or failed to come): what is not needed for them waits.
+  let figuresShown
+  const shown = new Promise((resolve) => (figuresShown = resolve))
+
   // Only the newest load may show its figures: an older request that answers last (the
   // period was changed quickly) must not overwrite them.
   let loads = 0
@@ -82,9 +93,15 @@ export function useDashboard({ drawn }) {
     problem.value = ''
     try {
       const query = new URLSearchParams({ period: filters.period, scope: scope.value })
-      const [dashboard, yearly] = await Promise.all([staffRequest('GET', `/metrics/dashboard?${query}`), yearIndicators()])
+      // The period's figures (the KPI cards of the first screen) are asked for first and shown
+      // as soon as they come; the year's indicators (further down, slower to answer) after them.
+      const dashboard = await staffRequest('GET', `/metrics/dashboard?${query}`)
       if (mine !== loads) return
       data.value = dashboard
+      await afterPaint()
+      figuresShown()
+      const yearly = await yearIndicators()
+      if (mine !== loads) return
       indicators.value = yearly
       fetchedAt.value = new Date()
       failedAt.value = null
@@ -96,6 +113,7 @@ export function useDashboard({ drawn }) {
       if (!(error instanceof ApiError)) console.error(error)
       problem.value = error instanceof ApiError ? error.message : t('errors.server')
     } finally {
+      figuresShown()
       if (mine === loads) loading.value = false
     }
   }
@@ -138,12 +156,18 @@ export function useDashboard({ drawn }) {
     filters.period = periodOptions.value[0]
   })
   onMounted(async () => {
+    // The registry names the areas to choose from: asked for once the figures are shown.
+    shown
+      .then(() => getRegistry())
+      .then(
+        (answer) => (registry.value = answer),
+        () => (registry.value = null),
+      )
     session.me ??= await staffApi.me()
-    if (!isDistrict.value) filters.scope = ownScopes.value[0] ?? ''
-    try {
-      registry.value = await getRegistry()
-    } catch {
-      registry.value = null
+    const own = isDistrict.value ? '' : (ownScopes.value[0] ?? '')
+    if (filters.scope !== own) {
+      filters.scope = own // the watch below loads that scope's figures
+      return
     }
     await load()
   })
