@@ -38,7 +38,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cases import OPEN, CaseEvent
+from . import campaigns
+from .cases import CAMPAIGN_JOINED, CAMPAIGN_LEFT, OPEN, CaseEvent
 from .clock import iso
 from .registry import Registry
 
@@ -143,6 +144,9 @@ def scopes_of(
     company = (served_by or {}).get(str(dims.get("compound") or ""))
     if company:
         keys.append(f"property:{company}")
+    campaign = dims.get("campaign")
+    if campaign:
+        keys.extend(campaigns.scopes(str(campaign), dict(dims)))
     return keys
 
 
@@ -163,6 +167,10 @@ def tally_day(
     delta: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BACKLOG, 0))
     for event in events:
         dims = event.data.get("dims") or {}
+        if event.kind in (CAMPAIGN_JOINED, CAMPAIGN_LEFT):
+            _carry(event, dims, tallies)
+            _backlog_change(event, dims, delta, companies)
+            continue
         scopes = scopes_of(dims, companies)
         counted = _counts(event)
         for scope in scopes:
@@ -181,6 +189,28 @@ def tally_day(
         if any(backlog.values()) or scope in tallies:
             tallies[scope].backlog = backlog
     return dict(tallies)
+
+
+def _carry(event: CaseEvent, dims: Mapping[str, Any], tallies: dict[str, Tally]) -> None:
+    """A case added to a campaign brings what its timeline counted so far into the campaign's
+    scopes; a case taken out takes it back out. Nothing else counts these events."""
+    sign = 1 if event.kind == CAMPAIGN_JOINED else -1
+    carried = event.data.get("carry") or {}
+    for scope in campaigns.scopes(str(event.data.get("campaign")), dict(dims)):
+        tally = tallies[scope]
+        for name in COUNTS:
+            amount = carried.get(name)
+            if isinstance(amount, int) and amount:
+                tally.add(name, sign * amount)
+
+
+def counted_so_far(events: Iterable[CaseEvent]) -> dict[str, int]:
+    """What a case's timeline has counted in the figures: the carry of a campaign join."""
+    total: dict[str, int] = defaultdict(int)
+    for event in events:
+        for name in _counts(event):
+            total[name] += 1
+    return dict(sorted(total.items()))
 
 
 FIXED_PER_DAY = 30  # the public board shows at most 30 recently fixed cases
@@ -268,6 +298,8 @@ def _backlog_change(
 ) -> None:
     before = dict(dims)
     before["department"] = event.data.get("department_before", dims.get("department"))
+    if "campaign_before" in event.data:
+        before["campaign"] = event.data["campaign_before"]
     if event.status_before is not None and event.status_before in OPEN:
         for scope in scopes_of(before, companies):
             delta[scope]["open"] -= 1
