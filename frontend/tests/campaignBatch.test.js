@@ -3,7 +3,7 @@ import { flushPromises, mount, RouterLinkStub } from '@vue/test-utils'
 import { useStaffAuth } from '../src/api.js'
 import { ready } from '../src/staff/messages.js'
 import BatchEntry from '../src/campaigns/BatchEntry.vue'
-import { csvPreview, errorsByLine, parseCsv, rowErrors, rowsToSend } from '../src/campaigns/batch.js'
+import { COLUMNS, csvPreview, errorsByLine, parseCsv, rowErrors, rowsToSend } from '../src/campaigns/batch.js'
 
 const registry = {
   categories: [
@@ -49,16 +49,20 @@ async function fill(page, index, values) {
 }
 
 describe('a CSV file before it is sent', () => {
-  it('is read with its header, quoted fields and the line each row starts on', () => {
+  it('is read with its header, quoted fields and the line numbers the API gives', () => {
     const text = '\ufeff类别,小区,地址,问题描述,电话\r\nstreet_light,锦兴雅居,3栋,"灯不亮,很黑",\r\n\r\ndrain,x002,"5栋\n北侧",下水道 "堵" 了,13800000000\n'
-    expect(parseCsv(text).map((r) => r.line)).toEqual([1, 2, 4])
+    expect(parseCsv(text).map((r) => r.line)).toEqual([1, 2, 5]) // a record's line is the one it ends on, as the API counts
     const preview = csvPreview(text)
     expect(preview.columns).toEqual(['category', 'compound', 'address', 'description', 'phone'])
     expect(preview.missing).toEqual([])
     expect(preview.rows).toEqual([
       { line: 2, values: { category: 'street_light', compound: '锦兴雅居', address: '3栋', description: '灯不亮,很黑', phone: '' } },
-      { line: 4, values: { category: 'drain', compound: 'x002', address: '5栋\n北侧', description: '下水道 "堵" 了', phone: '13800000000' } },
+      { line: 5, values: { category: 'drain', compound: 'x002', address: '5栋\n北侧', description: '下水道 "堵" 了', phone: '13800000000' } },
     ])
+  })
+
+  it('reads the other headers the API takes', () => {
+    expect(csvPreview('问题类别,小区,详细地址,描述,联系电话\n路灯照明,x001,3栋,灯不亮了,\n').columns).toEqual(COLUMNS)
   })
 
   it('says which columns are missing and which will be ignored', () => {
@@ -81,7 +85,7 @@ describe('the errors of a batch', () => {
     const { byLine, general } = errorsByLine(details)
     expect(Object.keys(byLine)).toEqual(['1', '3', '9'])
     expect(byLine[3].map((e) => e.field)).toEqual(['compound', 'description'])
-    expect(byLine[9]).toEqual([{ field: '', code: 'bad', message: '第9行' }])
+    expect(byLine[9]).toEqual([{ line: 9, field: '', code: 'bad', message: '第9行' }])
     expect(general.map((e) => e.code)).toEqual(['too_many'])
   })
 
@@ -125,7 +129,7 @@ describe('the batch form', () => {
     const rows = page.findAll('[data-testid=batch-row]')
     expect(rows).toHaveLength(2)
     expect(rows[0].find('[data-testid=row-errors]').exists()).toBe(false)
-    expect(rows[1].find('[data-testid=row-errors]').text()).toContain('第 2 行：请至少写5个字')
+    expect(rows[1].find('[data-testid=row-errors]').text()).toBe('第 2 行 · 问题描述：字数太少')
     expect(rows[1].find('[name=description]').classes()).toContain('bad')
     expect(rows[1].find('[name=description]').element.value).toBe('下水道堵了')
     expect(page.find('[data-testid=batch-invalid]').text()).toContain('1')
@@ -174,6 +178,21 @@ describe('the batch form', () => {
     expect(sent[0].body).toEqual({ csv: text })
     expect(lines()[0].classes()).not.toContain('bad')
     expect(lines()[1].classes()).toContain('bad')
-    expect(lines()[1].text()).toContain('没有这个小区：无此小区')
+    expect(lines()[1].text()).toContain('小区：没有这个小区')
+  })
+
+  it('names the problems of a file that are on no previewed line (its header) apart', async () => {
+    const page = open()
+    await page.find('[data-testid=batch-file-tab]').trigger('click')
+    const input = page.find('[data-testid=batch-csv]')
+    Object.defineProperty(input.element, 'files', { value: [new File(['类别,小区,地址\n路灯照明,x001,3栋\n'], 'm.csv')] })
+    await input.trigger('change')
+    await flushPromises()
+    expect(page.find('[data-testid=batch-file]').text()).toContain('表头缺少：description')
+    answerWith(invalid([{ field: 'line 1', code: 'missing_column', message: 'No description column.' }]))
+    await page.find('[data-testid=batch-submit]').trigger('click')
+    await flushPromises()
+    expect(page.find('[data-testid=batch-invalid]').text()).toContain('有 1 处错误')
+    expect(page.find('[data-testid=batch-general]').text()).toBe('第 1 行 · 表头缺少这一列')
   })
 })

@@ -3,11 +3,23 @@
 // Line numbers are the API's: a form row's 1-based number, or a CSV file's line (header = 1).
 
 export const COLUMNS = ['category', 'compound', 'address', 'description', 'phone']
-const HEADER_NAMES = { 类别: 'category', 小区: 'compound', 地址: 'address', 问题描述: 'description', 电话: 'phone' }
+// The headers the API reads (functions/core/services/intake.py BATCH_COLUMNS).
+const HEADER_NAMES = {
+  类别: 'category',
+  问题类别: 'category',
+  小区: 'compound',
+  地址: 'address',
+  详细地址: 'address',
+  问题描述: 'description',
+  描述: 'description',
+  电话: 'phone',
+  联系电话: 'phone',
+}
 
 export const emptyRow = () => ({ category: '', compound: '', address: '', description: '', phone: '' })
 
-/** Records of CSV text, each with the file line it starts on (quoted fields may span lines). */
+/** Records of CSV text, each with its line number as the API counts it: the file line the
+ * record ends on (a quoted field may span lines). */
 export function parseCsv(text) {
   const source = text.replace(/^\ufeff/, '')
   const records = []
@@ -15,10 +27,9 @@ export function parseCsv(text) {
   let cell = ''
   let quoted = false
   let line = 1
-  let start = 1
   const endRecord = () => {
     cells.push(cell)
-    if (cells.some((c) => c.trim() !== '')) records.push({ line: start, cells })
+    if (cells.some((c) => c.trim() !== '')) records.push({ line, cells })
     cells = []
     cell = ''
   }
@@ -41,7 +52,6 @@ export function parseCsv(text) {
       if (ch === '\r' && source[i + 1] === '\n') i += 1
       endRecord()
       line += 1
-      start = line
     } else cell += ch
   }
   if (cell !== '' || cells.length) endRecord()
@@ -81,6 +91,15 @@ export function decodeCsv(buffer) {
   }
 }
 
+/** One problem of a row in words: the column and what is wrong with it, from the locale
+ * where its code is known, the API's own message otherwise. */
+export function problemText(problem, t) {
+  const known = t(`campaigns.batch.problems.${problem.code}`)
+  const what = known === `campaigns.batch.problems.${problem.code}` ? problem.message : known
+  const column = COLUMNS.includes(problem.field) ? t(`campaigns.batch.columns.${problem.field}`) : ''
+  return column ? `${column}：${what}` : what
+}
+
 /** An invalid_batch answer's details by line: {byLine: {3: [{field, code, message}]}, general: […]}. */
 export function errorsByLine(details = []) {
   const byLine = {}
@@ -92,9 +111,19 @@ export function errorsByLine(details = []) {
       continue
     }
     const line = Number(match[1])
-    ;(byLine[line] ??= []).push({ field: match[2] || '', code: detail.code, message: detail.message })
+    ;(byLine[line] ??= []).push({ line, field: match[2] || '', code: detail.code, message: detail.message })
   }
   return { byLine, general }
+}
+
+/** A file's errors by line, and apart those of no line shown in the preview (a header's). */
+export function fileErrors(details, lines) {
+  const { byLine, general } = errorsByLine(details)
+  const shown = new Set(lines)
+  const beyond = Object.entries(byLine)
+    .filter(([line]) => !shown.has(Number(line)))
+    .flatMap(([, list]) => list)
+  return { byLine, general: [...general, ...beyond] }
 }
 
 /** The form's errors row by row (row i is line i + 1), and those of lines past its end. */
