@@ -6,6 +6,8 @@ and the board's campaigns fit a phone."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, staff_tokens
+from tests.e2e.conftest import ROOT, screenshot, staff_tokens
 from tests.e2e.test_staff_flow import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +89,14 @@ def progress(stack: Any, campaign: str) -> dict[str, Any]:
     )
     assert answer.status_code == 200, answer.text
     return dict(answer.json()["progress"])
+
+
+def case_campaign(stack: Any, code: str) -> Any:
+    answer = requests.get(
+        f"{stack.url}/api/staff/cases/{code}", headers=district(stack), timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["campaign"]
 
 
 def test_the_district_creates_a_campaign_from_the_empty_list(stack, laptop, small):
@@ -174,9 +184,28 @@ def test_a_clerk_batch_enters_a_meeting_fixes_the_bad_line_and_gets_the_cases(st
     shot(page, "batch-created-laptop")
     assert progress(stack, campaign["id"])["totals"]["open"] == before + 2
 
+    codes = created.get_by_role("link").all_inner_texts()
+    assert len(codes) == 2
     created.get_by_role("link").first.click()
     expect(page.get_by_test_id("case-campaign")).to_contain_text(campaign["name"])
     shot(page, "case-with-campaign-laptop")
+
+    # The district takes a case out with a reason, and puts it back.
+    desk_page = laptop.new_page()
+    sign_in(desk_page, stack, "district.admin", "/campaigns")
+    desk_page.goto(f"{stack.url}/#/campaigns/{campaign['id']}")
+    out = desk_page.get_by_test_id("campaign-remove-case")
+    out.locator("input[name=code]").fill(codes[1])
+    out.locator("input[name=reason]").fill("与议事会另一条重复")
+    out.get_by_role("button", name="移出工单").click()
+    expect(desk_page.get_by_text(f"工单 {codes[1]} 已移出本行动")).to_be_visible()
+    assert case_campaign(stack, codes[1]) is None
+    back = desk_page.get_by_test_id("campaign-add-case")
+    back.locator("input[name=code]").fill(codes[1])
+    back.locator("input[name=reason]").fill("核实后不重复，重新纳入")
+    back.get_by_role("button", name="加入工单").click()
+    expect(desk_page.get_by_text(f"工单 {codes[1]} 已加入本行动")).to_be_visible()
+    assert case_campaign(stack, codes[1]) == {"id": campaign["id"], "name": campaign["name"]}
 
     phone_page = small.new_page()
     sign_in(phone_page, stack, "community.c01", "/campaigns")
@@ -219,3 +248,57 @@ def test_the_public_campaign_page_and_the_board_fit_a_phone(stack, small, laptop
     desk_page.goto(f"{stack.url}/#/campaign/{campaign['id']}")
     expect(desk_page.get_by_test_id("public-campaign")).to_be_visible()
     shot(desk_page, "public-laptop")
+
+
+def test_a_campaigns_counted_figures_reach_its_pages_and_its_report(stack, laptop, small):
+    """Sample cases filed in the campaign's period and communities join it; the nightly job
+    counts them: the staff page, the printable report and the public page show those counts."""
+    registry = requests.get(f"{stack.url}/api/registry", timeout=30).json()
+    everywhere = [c["id"] for c in registry["communities"]]
+    campaign = new_campaign(stack, name="全域专项行动", communities=everywhere, target=10)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WHISTLE_", "MOTO_"))}
+    env["WHISTLE_DATA_DIR"] = str(stack.data_dir)
+    played = subprocess.run(
+        [sys.executable, "-m", "functions.cli", "demo", "--days", "3", "--per-day", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert played.returncode == 0, played.stderr[-2000:]
+    counted = progress(stack, campaign["id"])
+    assert counted["as_of"] and counted["totals"]["collected"] > 0, counted
+
+    page = laptop.new_page()
+    sign_in(page, stack, "district.admin", "/campaigns")
+    page.goto(f"{stack.url}/#/campaigns/{campaign['id']}")
+    expect(page.get_by_test_id("campaign-as-of")).to_contain_text(f"数据截至 {counted['as_of']}")
+    collected = page.locator("[data-kpi=collected] strong")
+    expect(collected).to_have_text(str(counted["totals"]["collected"]))
+    expect(page.get_by_test_id("campaign-byCommunity").locator("tbody tr").last).to_contain_text(
+        "合计"
+    )
+    expect(page.get_by_test_id("campaign-target")).to_contain_text(
+        f"已解决 {counted['solved']} / 目标 10"
+    )
+    shot(page, "detail-counted-laptop")
+    with page.expect_download() as download:
+        page.get_by_test_id("campaign-export").click()
+    assert download.value.suggested_filename == f"campaign-{campaign['id']}.xlsx"
+
+    page.goto(f"{stack.url}/#/campaigns/{campaign['id']}/report")
+    report = page.get_by_test_id("campaign-report")
+    expect(report.get_by_test_id("report-as-of")).to_have_text(counted["as_of"])
+    page.emulate_media(media="print")
+    expect(page.get_by_test_id("signed-in-as")).to_be_hidden()  # no staff frame on paper
+    expect(page.get_by_test_id("print")).to_be_hidden()
+    shot(page, "report-print")
+    page.emulate_media(media="screen")
+
+    phone_page = small.new_page()
+    phone_page.goto(f"{stack.url}/#/campaign/{campaign['id']}")
+    expect(phone_page.get_by_test_id("campaign-solved")).to_have_text(str(counted["solved"]))
+    expect(phone_page.get_by_test_id("campaignByCompound").locator("li").first).to_be_visible()
+    expect(phone_page.get_by_test_id("public-as-of")).to_contain_text(counted["as_of"])
+    shot(phone_page, "public-counted-phone")

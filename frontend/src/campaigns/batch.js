@@ -97,7 +97,7 @@ export function problemText(problem, t) {
   const known = t(`campaigns.batch.problems.${problem.code}`)
   const what = known === `campaigns.batch.problems.${problem.code}` ? problem.message : known
   const column = COLUMNS.includes(problem.field) ? t(`campaigns.batch.columns.${problem.field}`) : ''
-  return column ? `${column}：${what}` : what
+  return column ? t('campaigns.labelled', { label: column, value: what }) : what
 }
 
 /** An invalid_batch answer's details by line: {byLine: {3: [{field, code, message}]}, general: […]}. */
