@@ -206,6 +206,12 @@ def test_a_clerk_batch_enters_a_meeting_fixes_the_bad_line_and_gets_the_cases(st
     back.get_by_role("button", name="加入工单").click()
     expect(desk_page.get_by_text(f"工单 {codes[1]} 已加入本行动")).to_be_visible()
     assert case_campaign(stack, codes[1]) == {"id": campaign["id"], "name": campaign["name"]}
+    desk_page.goto(f"{stack.url}/#/staff/case/{codes[1]}")
+    expect(desk_page.locator("[data-kind=campaign_left]")).to_contain_text("移出专项行动")
+    expect(desk_page.locator("[data-kind=campaign_left]")).to_contain_text("与议事会另一条重复")
+    expect(desk_page.locator("[data-kind=campaign_joined]")).to_contain_text("纳入专项行动")
+    expect(desk_page.get_by_text("channel.campaign")).to_have_count(0)
+    shot(desk_page, "case-left-and-rejoined-laptop")
 
     phone_page = small.new_page()
     sign_in(phone_page, stack, "community.c01", "/campaigns")
@@ -302,3 +308,41 @@ def test_a_campaigns_counted_figures_reach_its_pages_and_its_report(stack, lapto
     expect(phone_page.get_by_test_id("campaignByCompound").locator("li").first).to_be_visible()
     expect(phone_page.get_by_test_id("public-as-of")).to_contain_text(counted["as_of"])
     shot(phone_page, "public-counted-phone")
+
+
+def test_a_clerk_uploads_a_meetings_spreadsheet_and_sees_the_bad_line_in_its_preview(stack, laptop):
+    campaign = new_campaign(stack, name="议事会表格录入")
+    before = progress(stack, campaign["id"])["totals"]["open"]
+    header = "类别,小区,地址,问题描述,电话\n"
+    good = "路灯照明,锦兴雅居,3栋东侧,居民议事会反映：楼下路灯不亮,\n"
+    bad = "路灯照明,没有这个小区,5栋北侧,居民议事会反映：路灯闪烁,\n"
+
+    page = laptop.new_page()
+    sign_in(page, stack, "community.c01", "/campaigns")
+    page.goto(f"{stack.url}/#/campaigns/{campaign['id']}")
+    batch = page.get_by_test_id("batch-entry")
+    batch.get_by_test_id("batch-file-tab").click()
+    upload = {"name": "议事会.csv", "mimeType": "text/csv"}
+    batch.get_by_test_id("batch-csv").set_input_files(
+        files=[{**upload, "buffer": ("\ufeff" + header + good + bad).encode()}]
+    )
+    lines = batch.get_by_test_id("batch-preview").locator("tbody tr")
+    expect(lines).to_have_count(2)
+    expect(lines.nth(1)).to_contain_text("没有这个小区")
+    batch.get_by_test_id("batch-submit").click()
+    expect(batch.get_by_test_id("batch-invalid")).to_be_visible()
+    expect(lines.nth(1)).to_have_class("bad")
+    expect(lines.nth(1).locator("td").first).to_have_text("3")
+    expect(lines.nth(1)).to_contain_text("小区：没有这个小区")
+    expect(lines.nth(0)).not_to_have_class("bad")
+    shot(page, "batch-csv-invalid-laptop")
+    assert progress(stack, campaign["id"])["totals"]["open"] == before
+
+    fixed = bad.replace("没有这个小区", "x036")  # by id this time: 西林湾, in 桃园社区
+    batch.get_by_test_id("batch-csv").set_input_files(
+        files=[{**upload, "buffer": (header + good + fixed).encode()}]
+    )
+    expect(lines.nth(1)).to_contain_text("x036")
+    batch.get_by_test_id("batch-submit").click()
+    expect(batch.get_by_test_id("batch-created")).to_contain_text("已生成 2 张工单")
+    assert progress(stack, campaign["id"])["totals"]["open"] == before + 2
