@@ -108,3 +108,24 @@ describe('the end-of-campaign Excel file', () => {
     expect(written[0][1].data[1].slice(0, 2)).toEqual([{ type: String, value: '桃园社区' }, { type: Number, value: 6 }])
   })
 })
+
+describe('the dashboard’s campaigns', () => {
+  it('list running ones first, each linked to its page with its bar to the target', async () => {
+    const { useStaffAuth } = await import('../src/api.js')
+    const { flushPromises, RouterLinkStub } = await import('@vue/test-utils')
+    useStaffAuth(async () => 'token', () => {})
+    const listed = [
+      { id: 'zx-old', name: '三季度', state: 'ended', starts: '2026-07-01', ends: '2026-09-30', target: 10, solved: 12, collected: 20 },
+      { id: 'zx-now', name: '四季度', state: 'running', starts: '2026-10-01', ends: '2026-12-31', target: 120, solved: 87, collected: 130 },
+    ]
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ campaigns: listed, sample: false }), { status: 200 }))
+    const { default: CampaignsPanel } = await import('../src/district/dashboard/CampaignsPanel.vue')
+    const page = mount(CampaignsPanel, { global: { stubs: { RouterLink: RouterLinkStub } } })
+    await flushPromises()
+    const links = page.findAllComponents(RouterLinkStub).map((l) => l.props('to'))
+    expect(links).toEqual([{ name: 'campaigns' }, { name: 'campaign', params: { id: 'zx-now' } }, { name: 'campaign', params: { id: 'zx-old' } }])
+    const bars = page.findAll('progress').map((p) => [p.attributes('value'), p.attributes('max')])
+    expect(bars).toEqual([['87', '120'], ['10', '10']]) // a bar never runs past its end
+    vi.unstubAllGlobals()
+  })
+})
