@@ -29,6 +29,15 @@ Property-company scorecards (物业服务企业评价), per company and per comp
 - ranked by satisfaction rate (none last), then the lower complaint rate, then name
 The nightly job counts every event of a compound also under `property:<company>` (the company that
 serves the compound in the registry the night it runs).
+
+Campaigns (专项行动, domain/campaigns.py): every event of a campaign's case counts also under
+`campaign:<id>` and its slices `campaign:<id>|community:…`, `|department:…`, `|category:…` and
+`|compound:…`; a case staff add later brings what its timeline counted so far (a case taken out
+takes it back out). A campaign's progress uses the definitions above over its running total:
+
+- collected = received; whistled; claimed on time (and the response rate); resolved, resolved on
+  time (and the on-time rate); rated and the satisfaction rate; solved = resolved
+- open and residents waiting are read live from the open cases, not counted nightly
 """
 
 from __future__ import annotations
