@@ -6,13 +6,14 @@ running totals (domain/campaigns.py), and the open cases now from the open-work 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..domain.campaigns import SLICES, Campaign, check_campaign
 from ..domain.campaigns import scope as campaign_scope
-from ..domain.cases import Actor
+from ..domain.cases import Actor, Case
 from ..domain.clock import CHINA_TZ, Clock, IdSource, iso
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..domain.metrics import Tally, counted_so_far, rates
@@ -151,23 +152,16 @@ def add_case(
     """Staff add a case to a campaign with a reason: the district any case, community staff
     the cases of their communities that take part."""
     campaign = _get(deps, campaign_id)
-    for attempt in range(SAVE_RETRIES):
-        case = _case(deps, principal, code)
+
+    def join(case: Case, carry: dict[str, int], now: datetime) -> None:
         if case.community not in campaign.communities:
             raise InvalidInput(
                 "The case's community does not take part in this campaign.",
                 "not_in_campaign",
             )
-        now = deps.clock.now()
-        carry = counted_so_far(deps.cases.timeline(code))
         case.join_campaign(_actor(principal), campaign.id, reason, carry, now)
-        try:
-            deps.cases.save(case, [], now)
-        except Conflict:
-            if attempt == SAVE_RETRIES - 1:
-                raise
-            continue
-        break
+
+    _change_case(deps, principal, code, join)
     return {"code": code, "campaign": campaign.id}
 
 
@@ -176,21 +170,35 @@ def remove_case(
 ) -> dict[str, Any]:
     """Staff take a case out of a campaign with a reason; what it counted there goes too."""
     campaign = _get(deps, campaign_id)
-    for attempt in range(SAVE_RETRIES):
-        case = _case(deps, principal, code)
+
+    def leave(case: Case, carry: dict[str, int], now: datetime) -> None:
         if case.campaign != campaign.id:
             raise Conflict("This case is not in this campaign.", "not_in_campaign")
-        now = deps.clock.now()
-        carry = counted_so_far(deps.cases.timeline(code))
         case.leave_campaign(_actor(principal), reason, carry, now)
+
+    _change_case(deps, principal, code, leave)
+    return {"code": code, "campaign": None}
+
+
+def _change_case(
+    deps: CampaignsDeps,
+    principal: Principal,
+    code: str,
+    change: Callable[[Case, dict[str, int], datetime], None],
+) -> None:
+    """Apply `change` to the case as it is now, with what its timeline counted so far; a case
+    changed meanwhile is read again (a few times)."""
+    for attempt in range(SAVE_RETRIES):
+        case = _case(deps, principal, code)
+        now = deps.clock.now()
+        change(case, counted_so_far(deps.cases.timeline(code)), now)
         try:
             deps.cases.save(case, [], now)
         except Conflict:
             if attempt == SAVE_RETRIES - 1:
                 raise
             continue
-        break
-    return {"code": code, "campaign": None}
+        return
 
 
 def batch(
@@ -425,7 +433,7 @@ def _visible(principal: Principal) -> set[str] | None:
     raise Forbidden("Campaigns are for district, community and department staff.", "forbidden")
 
 
-def _case(deps: CampaignsDeps, principal: Principal, code: str) -> Any:
+def _case(deps: CampaignsDeps, principal: Principal, code: str) -> Case:
     principal.require(Role.DISTRICT, Role.COMMUNITY)
     case = deps.cases.get(code) if _is_id(code) else None
     mine = _visible(principal)
