@@ -316,3 +316,30 @@ def test_the_public_page_shows_results_only_when_public_in_two_reads(
         assert private not in text
     listed = json.loads(api.get("/public/campaigns").body)["campaigns"]
     assert [(c["id"], c["solved"]) for c in listed] == [(campaign["id"], 1)]
+
+
+def test_a_batch_cut_short_is_completed_by_its_retry_and_nothing_is_made_twice(
+    api, wiring, clock, monkeypatch
+):
+    from functions.core.services import intake
+
+    campaign = start(api, clock)
+    clock.at = datetime(2026, 11, 26, 19, 0, tzinfo=CHINA_TZ)
+    rows = [*ROWS, {**ROWS[0], "address": "2栋"}]
+    stored = intake._store
+    calls = {"n": 0}
+
+    def dies_on_the_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the function was stopped")
+        return stored(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "_store", dies_on_the_second)
+    key = uuid.uuid4().hex
+    status, _ = batch(api, campaign, COMMUNITY, {"rows": rows}, key)
+    assert status == 500 and cases_stored() == 1
+    monkeypatch.setattr(intake, "_store", stored)
+    status, created = batch(api, campaign, COMMUNITY, {"rows": rows}, key)
+    assert status == 201 and [c["line"] for c in created["created"]] == [1, 2, 3]
+    assert cases_stored() == 3  # the first row was not filed twice
