@@ -241,6 +241,7 @@ class FakeMetricStore:
         self.events: dict[date, list[CaseEvent]] = {}
         self.fee_rows: dict[str, list[dict[str, Any]]] = {}
         self.settings: dict[str, dict[str, Any]] = {}
+        self.campaign_totals: dict[str, dict[str, dict[str, Tally]]] = {}
 
     def day_events(self, day: date) -> list[CaseEvent]:
         return list(self.events.get(day, []))
@@ -292,6 +293,14 @@ class FakeMetricStore:
 
     def put_setting(self, name: str, data: dict[str, Any]) -> None:
         self.settings[name] = dict(data)
+
+    def campaign_total(self, campaign: str, through: str | None) -> tuple[str, dict[str, Tally]]:
+        kept = self.campaign_totals.get(campaign, {})
+        day = through if through is not None else max(kept, default="")
+        return (day, dict(kept[day])) if day in kept else ("", {})
+
+    def put_campaign_total(self, campaign: str, through: str, tallies: dict[str, Tally]) -> None:
+        self.campaign_totals.setdefault(campaign, {})[through] = dict(tallies)
 
 
 class NoOverdue:

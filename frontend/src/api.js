@@ -257,6 +257,23 @@ export const staffApi = {
   publishScorecards: (value) => staffRequest('PUT', '/metrics/scorecards-publication', { body: { public: value } }),
   calendar: () => staffRequest('GET', '/staff/calendar'),
   putCalendar: (year, body) => staffRequest('PUT', `/staff/calendar/${year}`, { body }),
+  // 专项行动 (seasonal campaigns)
+  campaigns: () => staffRequest('GET', '/staff/campaigns'),
+  campaign: (id) => staffRequest('GET', `/staff/campaigns/${encodeURIComponent(id)}`),
+  createCampaign: (body) => staffRequest('POST', '/staff/campaigns', { body }),
+  changeCampaign: (id, body) => staffRequest('PATCH', `/staff/campaigns/${encodeURIComponent(id)}`, { body }),
+  addCampaignCase: (id, code, reason) =>
+    staffRequest('POST', `/staff/campaigns/${encodeURIComponent(id)}/cases`, { body: { code, reason } }),
+  removeCampaignCase: (id, code, reason) =>
+    staffRequest('POST', `/staff/campaigns/${encodeURIComponent(id)}/cases/${encodeURIComponent(code)}/remove`, {
+      body: { reason },
+    }),
+  /** `body` is {rows: […]} or {csv: "…"}; the same key and body never create twice. */
+  campaignBatch: (id, key, body) =>
+    staffRequest('POST', `/staff/campaigns/${encodeURIComponent(id)}/batch`, {
+      body,
+      headers: { 'Idempotency-Key': key },
+    }),
 }
 
 // -- department action links (no sign-in) ---------------------------------------------------

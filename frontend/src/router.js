@@ -102,6 +102,25 @@ export const routes = [
     meta: { staff: true },
   },
   {
+    path: '/campaigns',
+    name: 'campaigns',
+    component: () => import('./campaigns/CampaignsPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/campaigns/:id',
+    name: 'campaign',
+    component: () => import('./campaigns/CampaignPage.vue'),
+    meta: { staff: true },
+  },
+  {
+    path: '/campaigns/:id/report',
+    name: 'campaign-report',
+    component: () => import('./campaigns/CampaignReport.vue'),
+    meta: { staff: true },
+  },
+  { path: '/campaign/:id', name: 'public-campaign', component: () => import('./public/CampaignPublicPage.vue') },
+  {
     path: '/district/accounts',
     name: 'accounts',
     component: () => import('./district/AccountsPage.vue'),

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .ports import (
         ApiKeyStore,
         CalendarSource,
+        CampaignSource,
+        CampaignStore,
         CaseStore,
         CounterStore,
         MailSender,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
         Transport,
     )
     from .services.calendar import CalendarDeps
+    from .services.campaigns import CampaignsDeps
     from .services.dispatch import DispatchDeps
     from .services.health import ReadinessDeps
     from .services.identity import IdentityDeps
@@ -194,6 +197,7 @@ class Wiring:
             counters=self.counters,
             limits=self.settings.limits,
             keys=self.case_keys,
+            campaigns=self.campaigns_in_force,
         )
 
     @cached_property
@@ -270,6 +274,7 @@ class Wiring:
             messenger=self.messenger,
             keys=self.case_keys,
             staff=self.accounts,
+            campaigns=self.campaigns_in_force,
         )
 
     @cached_property
@@ -299,6 +304,36 @@ class Wiring:
             cases=self.cases,
             outbox=self.notifications,
             hotspots=self.settings.hotspots,
+            campaigns=self.campaign_store,
+        )
+
+    @cached_property
+    def campaign_store(self) -> CampaignStore:
+        from .adapters.campaign_store import DynamoCampaignStore
+
+        return DynamoCampaignStore()
+
+    @cached_property
+    def campaigns_in_force(self) -> CampaignSource:
+        """The campaigns as intake sees them: read with the registry's cache time."""
+        from .adapters.registry_store import Cached
+
+        ttl = timedelta(seconds=self.settings.registry_cache_seconds)
+        return Cached(self.campaign_store.all, self.clock, ttl)
+
+    @cached_property
+    def campaigns(self) -> CampaignsDeps:
+        from .services.campaigns import CampaignsDeps
+
+        return CampaignsDeps(
+            clock=self.clock,
+            ids=self.ids,
+            store=self.campaign_store,
+            registry=self.registry,
+            cases=self.cases,
+            metrics=self.metrics,
+            intake=self.intake,
+            in_force=self.campaigns_in_force,
         )
 
     @cached_property

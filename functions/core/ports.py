@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from .domain.accounts import Account, Lockout, WorkChat
 from .domain.calendar import WorkCalendar, YearCalendar
+from .domain.campaigns import Campaign
 from .domain.cases import Case, CaseEvent, SealedPhone
 from .domain.followers import Follower
 from .domain.lists import CaseFilter
@@ -529,6 +530,15 @@ class MetricStore(Protocol):
 
     def put_setting(self, name: str, data: dict[str, Any]) -> None: ...
 
+    def campaign_total(self, campaign: str, through: str | None) -> tuple[str, dict[str, Tally]]:
+        """A campaign's running total (its scopes' tallies) through a day, or the latest one
+        when `through` is None: (the day, the tallies); ("", {}) when none is kept."""
+        ...
+
+    def put_campaign_total(
+        self, campaign: str, through: str, tallies: dict[str, Tally]
+    ) -> None: ...
+
 
 class ProjectStore(Protocol):
     def all(self) -> list[Project]: ...
@@ -538,6 +548,23 @@ class ProjectStore(Protocol):
     def put(self, project: Project, previous: Project | None) -> None:
         """Save a project over `previous` (None: a new one); if the stored one is no longer
         `previous`, a Conflict."""
+        ...
+
+
+class CampaignStore(Protocol):
+    def all(self) -> list[Campaign]: ...
+
+    def get(self, campaign_id: str) -> Campaign | None: ...
+
+    def put(self, campaign: Campaign, previous: Campaign | None) -> None:
+        """Save a campaign over `previous` (None: a new one); if the stored one is no longer
+        `previous`, a Conflict."""
+        ...
+
+
+class CampaignSource(Protocol):
+    def current(self) -> list[Campaign]:
+        """The campaigns (may be cached for a short while): what intake joins cases to."""
         ...
 
 

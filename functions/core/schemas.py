@@ -465,6 +465,92 @@ PROJECT_NOTE: dict[str, Any] = {
     },
 }
 
+_DAY = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_CAMPAIGN_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 100, "x-min-visible": 2},
+    "starts": _DAY,
+    "ends": _DAY,
+    "communities": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 200,
+        "items": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+    },
+    "kinds": {
+        "type": "array",
+        "maxItems": 100,
+        "items": {"type": "string", "maxLength": 64, "pattern": ID_PATTERN},
+    },
+    "target": {"type": "integer", "minimum": 1, "maximum": 100000},
+    "public": {"type": "boolean"},
+    "summary": {"type": "string", "maxLength": 500, "x-min-visible": 0},
+}
+
+CAMPAIGN: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "starts", "ends", "communities", "target"],
+    "properties": _CAMPAIGN_FIELDS,
+}
+
+CAMPAIGN_CHANGE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version"],
+    "minProperties": 2,
+    "properties": {
+        **_CAMPAIGN_FIELDS,
+        "version": {"type": "integer", "minimum": 1, "maximum": 1000000},
+    },
+}
+
+_REASON = {"type": "string", "minLength": 1, "maxLength": 500, "x-min-visible": 2}
+
+CAMPAIGN_CASE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code", "reason"],
+    "properties": {
+        "code": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": ID_PATTERN},
+        "reason": _REASON,
+    },
+}
+
+CAMPAIGN_REMOVAL: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reason"],
+    "properties": {"reason": _REASON},
+}
+
+MAX_BATCH_ROWS = 200
+
+# One problem of a batch: as a report, by the kind's and compound's id or registry name.
+CAMPAIGN_ROW: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["category", "compound", "address", "description"],
+    "properties": {
+        "category": {"type": "string", "minLength": 1, "maxLength": 64, "x-min-visible": 1},
+        "compound": {"type": "string", "minLength": 1, "maxLength": 64, "x-min-visible": 1},
+        "address": NEW_CASE["properties"]["address"],
+        "description": NEW_CASE["properties"]["description"],
+        "phone": _PHONE,
+    },
+}
+
+CAMPAIGN_BATCH: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "maxProperties": 1,
+    "description": "Rows as JSON, or the text of a CSV file with a header line",
+    "properties": {
+        "rows": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH_ROWS, "items": CAMPAIGN_ROW},
+        "csv": {"type": "string", "minLength": 1, "maxLength": 262144},
+    },
+}
+
 PUBLICATION: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

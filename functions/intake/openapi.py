@@ -10,6 +10,11 @@ from typing import Any
 from ..core.schemas import (
     API_KEY,
     CALENDAR_YEAR,
+    CAMPAIGN,
+    CAMPAIGN_BATCH,
+    CAMPAIGN_CASE,
+    CAMPAIGN_CHANGE,
+    CAMPAIGN_REMOVAL,
     CASE_LIST_QUERY,
     CHANGE_PASSWORD,
     ENABLED,
@@ -167,6 +172,7 @@ ACTION_PASS = {
     "schema": {"type": "string"},
 }
 OPTIONAL_KEY = PHOTO_KEY
+CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "string"}}
 PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
 SCOPE = {
     "name": "scope",
@@ -723,6 +729,79 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "content": {"application/json": {"schema": PROJECT_NOTE}},
         },
         "responses": {"201": _json("The project"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/campaigns", "GET"): {
+        "summary": "Campaigns (专项行动) with what each collected and solved (district and "
+        "departments: all; community staff: those their communities take part in)",
+        "security": STAFF,
+        "responses": {"200": _json("The campaigns"), **_errors(401, 403)},
+    },
+    ("/staff/campaigns", "POST"): {
+        "summary": "Start a campaign: name, period, participating communities, focus kinds, "
+        "target (district)",
+        "security": STAFF,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": CAMPAIGN}}},
+        "responses": {"201": _json("The campaign"), **_errors(400, 401, 403, 409)},
+    },
+    ("/staff/campaigns/{campaign_id}", "GET"): {
+        "summary": "One campaign and its progress: collected, whistled, claimed and resolved on "
+        "time, satisfaction, open cases and residents waiting, by community and department",
+        "security": STAFF,
+        "parameters": [CAMPAIGN_ID],
+        "responses": {"200": _json("The campaign and its progress"), **_errors(401, 403, 404)},
+    },
+    ("/staff/campaigns/{campaign_id}", "PATCH"): {
+        "summary": "Change a campaign's name, period, communities, kinds, target, summary or "
+        "whether it is public, on the version read (district)",
+        "security": STAFF,
+        "parameters": [CAMPAIGN_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CAMPAIGN_CHANGE}},
+        },
+        "responses": {"200": _json("The campaign"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/campaigns/{campaign_id}/cases", "POST"): {
+        "summary": "Add a case to the campaign, with a reason (district; community staff for "
+        "their communities' cases)",
+        "security": STAFF,
+        "parameters": [CAMPAIGN_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CAMPAIGN_CASE}},
+        },
+        "responses": {"200": _json("The case's campaign"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/campaigns/{campaign_id}/cases/{code}/remove", "POST"): {
+        "summary": "Take a case out of the campaign, with a reason",
+        "security": STAFF,
+        "parameters": [CAMPAIGN_ID, CODE],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CAMPAIGN_REMOVAL}},
+        },
+        "responses": {"200": _json("The case's campaign"), **_errors(400, 401, 403, 404, 409)},
+    },
+    ("/staff/campaigns/{campaign_id}/batch", "POST"): {
+        "summary": "Many problems at once (rows, or the text of a CSV file): every row checked, "
+        "all stored or none, problems named by line; each a case with the channel campaign",
+        "security": STAFF,
+        "parameters": [CAMPAIGN_ID, IDEMPOTENCY_KEY],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CAMPAIGN_BATCH}},
+        },
+        "responses": {"201": _json("The cases created"), **_errors(400, 401, 403, 404, 409, 413)},
+    },
+    ("/public/campaigns", "GET"): {
+        "summary": "Campaigns the district made public, with how many problems each solved",
+        "responses": {"200": _json("The campaigns")},
+    },
+    ("/public/campaigns/{campaign_id}", "GET"): {
+        "summary": "One public campaign's results by kind and compound; no cases, residents "
+        "or staff",
+        "parameters": [CAMPAIGN_ID],
+        "responses": {"200": _json("The campaign's results"), **_errors(404)},
     },
     ("/public/projects", "GET"): {
         "summary": "攻坚 projects the district made public: title, departments, due date, status, "

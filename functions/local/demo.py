@@ -82,7 +82,7 @@ def play(
     progress: Callable[[int, int, object], None] | None = None,
 ) -> dict[str, Any]:
     from ..core import bootstrap
-    from ..core.services import dispatch, intake, metrics, workflow
+    from ..core.services import campaigns, dispatch, intake, metrics, projects, workflow
 
     rng = random.Random(seed)
     today = datetime.now(CHINA_TZ).date()
@@ -93,8 +93,10 @@ def play(
     # would be "a minute later" and reload them.
     base.registry.current()
     base.calendar.current()
+    base.campaigns_in_force.current()
     wired = replace(base, clock=clock, ids=SecureIds())
-    for name in ("registry", "calendar", "cases", "photos", "vault", "counters", "notifications"):
+    shared = ("registry", "calendar", "cases", "photos", "vault", "counters", "notifications")
+    for name in (*shared, "campaigns_in_force"):
         if name in base.__dict__:
             wired.__dict__[name] = base.__dict__[name]
     registry = wired.registry.current()
@@ -117,6 +119,7 @@ def play(
         "rated": 0,
         "reopened": 0,
         "fee_rows": 0,
+        "campaign_cases": 0,
     }
     # 两升一降: each managed compound's monthly fees, its collection rate creeping up a little
     # every month from where it starts.
@@ -142,6 +145,53 @@ def play(
                 }
             )
         totals["fee_rows"] += metrics.record_fees(deps_metrics, district, rows)
+
+    # The season's campaign (专项行动): the last two months (or the whole demo) and a month to
+    # come, in the first half of the communities; public, so the board shows it. A week in,
+    # one community enters what its residents' meeting raised, as one batch.
+    first_of_campaign = max(first, today - timedelta(days=60))
+    taking_part = sorted(registry.communities)[: max(1, len(registry.communities) // 2)]
+    campaign = campaigns.create(
+        wired.campaigns,
+        district,
+        {
+            "name": f"{first_of_campaign.year}年红色物业季专项行动（示例）",
+            "starts": first_of_campaign.isoformat(),
+            "ends": (today + timedelta(days=30)).isoformat(),
+            "communities": taking_part,
+            "target": max(10, int(per_day * (today - first_of_campaign).days * 0.4)),
+            "public": True,
+            "summary": "示例数据：社区党组织收集居民反映的问题，物业企业报告小区公共设施短板，"
+            "职能部门限时认领、办结。",
+        },
+    )
+    meeting_day = first_of_campaign + timedelta(days=min(7, days - 1))
+    meeting_community = taking_part[0]
+    meeting_compounds = [c for c in compounds if c.community == meeting_community]
+
+    def residents_meeting() -> None:
+        clerk = Principal(
+            f"demo.community.{meeting_community}",
+            (Scope(Role.COMMUNITY, meeting_community),),
+        )
+        rows = []
+        for _ in range(6):
+            category = rng.choices(categories, weights)[0]
+            rows.append(
+                {
+                    "category": category,
+                    "compound": rng.choice(meeting_compounds).id,
+                    "address": rng.choice(["东门", "3栋门前", "中心花园", "5栋2单元"]),
+                    "description": "居民议事会反映："
+                    + rng.choice(DESCRIPTIONS[category])
+                    + "（示例数据）",
+                }
+            )
+        key = uuid.UUID(int=rng.getrandbits(128)).hex
+        created = campaigns.batch(wired.campaigns, clerk, campaign["id"], key, {"rows": rows})
+        totals["campaign_cases"] += created["count"]
+        for entry in created["created"]:
+            later(clock.at, rng.uniform(0.5, 20), "triage", entry["code"])
 
     def staff(scope: str) -> workflow.Acting:
         parsed = Scope.parse(scope)
@@ -281,6 +331,9 @@ def play(
                 )
             else:
                 perform(step)
+        if day == meeting_day and meeting_compounds:
+            clock.at = datetime.combine(day, time(21, 0), CHINA_TZ)
+            residents_meeting()
         # The day is over: timers due today (reminders, escalations, auto-close) fire, and the
         # nightly job counts the day.
         clock.at = day_end
@@ -294,11 +347,39 @@ def play(
         if progress:
             progress(index + 1, days, day.isoformat())
     dispatch.send_pending(deps_dispatch, dispatch.TickReport())
+    # The recurring problem the nightly job found becomes a 攻坚 project, as the district
+    # would make it from the dashboard.
+    found = metrics.hotspots(deps_metrics, district)["hotspots"]
+    recurring = [h for h in found if h["type"] == "recurring"]
+    project = None
+    owner = (
+        registry.route(recurring[0]["category"], recurring[0]["community"]) if recurring else None
+    )
+    if recurring and owner:
+        spot = recurring[0]
+        project = projects.create(
+            wired.projects,
+            district,
+            {
+                "title": f"{spot['compound_name']}{spot['category_name']}问题攻坚（示例）",
+                "owner": owner,
+                "due": (today + timedelta(days=45)).isoformat(),
+                "origin": {
+                    "type": "recurring",
+                    "compound": spot["compound"],
+                    "category": spot["category"],
+                },
+                "public": True,
+                "summary": "示例数据：反复出现的问题，由牵头部门统一整治。",
+            },
+        )
     return {
         "days": days,
         "from": first.isoformat(),
         "to": (today - timedelta(days=1)).isoformat(),
         **totals,
+        "campaign": campaign["id"],
+        "project": project["id"] if project else None,
         "sample": True,
     }
 

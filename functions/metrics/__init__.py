@@ -16,9 +16,20 @@ from ..core.domain.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from ..core.domain.staff import Role
 from ..core.domain.text import is_ascii_digits
 from ..core.http import api, json_body, respond
-from ..core.schemas import PROJECT, PROJECT_CHANGE, PROJECT_NOTE, PUBLICATION, validate
+from ..core.schemas import (
+    CAMPAIGN,
+    CAMPAIGN_BATCH,
+    CAMPAIGN_CASE,
+    CAMPAIGN_CHANGE,
+    CAMPAIGN_REMOVAL,
+    PROJECT,
+    PROJECT_CHANGE,
+    PROJECT_NOTE,
+    PUBLICATION,
+    validate,
+)
+from ..core.services import campaigns, projects
 from ..core.services import metrics as service
-from ..core.services import projects
 
 metrics = Blueprint(__name__)
 log = logging.getLogger("whistle.metrics")
@@ -204,6 +215,120 @@ def public_projects() -> Response:
     """攻坚 projects the district made public: what, who leads, by when, how far."""
     return respond(
         projects.public(wiring().projects), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+# -- campaigns (专项行动) ---------------------------------------------------------------------------
+
+MAX_BATCH_BYTES = 512 * 1024
+
+
+@metrics.route("/staff/campaigns", methods=["GET"], authorizer=staff_authorizer)
+@api
+def campaign_list() -> Response:
+    principal = principal_of(metrics.current_request)
+    return respond(campaigns.listing(wiring().campaigns, principal), headers=PRIVATE)
+
+
+@metrics.route("/staff/campaigns", methods=["POST"], authorizer=staff_authorizer)
+@api
+def campaign_create() -> Response:
+    """The district starts a campaign: period, communities, focus kinds, target."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(CAMPAIGN, json_body(request))
+    return respond(campaigns.create(wiring().campaigns, principal, body), 201, PRIVATE)
+
+
+@metrics.route("/staff/campaigns/{campaign_id}", methods=["GET"], authorizer=staff_authorizer)
+@api
+def campaign_one(campaign_id: str) -> Response:
+    principal = principal_of(metrics.current_request)
+    return respond(campaigns.one(wiring().campaigns, principal, campaign_id), headers=PRIVATE)
+
+
+@metrics.route("/staff/campaigns/{campaign_id}", methods=["PATCH"], authorizer=staff_authorizer)
+@api
+def campaign_change(campaign_id: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT)
+    body = validate(CAMPAIGN_CHANGE, json_body(request))
+    result = campaigns.change(wiring().campaigns, principal, campaign_id, body)
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route(
+    "/staff/campaigns/{campaign_id}/cases", methods=["POST"], authorizer=staff_authorizer
+)
+@api
+def campaign_add_case(campaign_id: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT, Role.COMMUNITY)
+    body = validate(CAMPAIGN_CASE, json_body(request))
+    result = campaigns.add_case(
+        wiring().campaigns, principal, campaign_id, body["code"], body["reason"]
+    )
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route(
+    "/staff/campaigns/{campaign_id}/cases/{code}/remove",
+    methods=["POST"],
+    authorizer=staff_authorizer,
+)
+@api
+def campaign_remove_case(campaign_id: str, code: str) -> Response:
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT, Role.COMMUNITY)
+    body = validate(CAMPAIGN_REMOVAL, json_body(request))
+    result = campaigns.remove_case(wiring().campaigns, principal, campaign_id, code, body["reason"])
+    return respond(result, headers=PRIVATE)
+
+
+@metrics.route(
+    "/staff/campaigns/{campaign_id}/batch", methods=["POST"], authorizer=staff_authorizer
+)
+@api
+def campaign_batch(campaign_id: str) -> Response:
+    """Many problems at once after a residents' meeting: every row checked, all or none."""
+    request = metrics.current_request
+    principal = principal_of(request)
+    principal.require(Role.DISTRICT, Role.COMMUNITY)
+    if len(request.raw_body or b"") > MAX_BATCH_BYTES:
+        raise PayloadTooLarge("A batch is at most 512 KB.", "body_too_large")
+    body = json_body(request)
+    if not isinstance(body, dict):
+        body = validate(CAMPAIGN_BATCH, body)  # not an object: said in the one error shape
+    result = campaigns.batch(
+        wiring().campaigns,
+        principal,
+        campaign_id,
+        request.headers.get("idempotency-key"),
+        body,
+    )
+    return respond(result, 201, PRIVATE)
+
+
+@metrics.route("/public/campaigns", methods=["GET"])
+@api
+def public_campaigns() -> Response:
+    """Campaigns the district made public, with how many problems each solved."""
+    return respond(
+        campaigns.public_list(wiring().campaigns), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@metrics.route("/public/campaigns/{campaign_id}", methods=["GET"])
+@api
+def public_campaign(campaign_id: str) -> Response:
+    """One public campaign's results by kind and compound; no personal data."""
+    return respond(
+        campaigns.public_one(wiring().campaigns, campaign_id),
+        headers={"Cache-Control": "public, max-age=300"},
     )
 
 

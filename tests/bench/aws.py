@@ -252,6 +252,7 @@ class Aws:
     def warm(self) -> None:
         self.wiring.registry.current()
         self.wiring.calendar.current()
+        self.wiring.campaigns_in_force.current()
 
 
 @contextmanager

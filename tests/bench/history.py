@@ -213,6 +213,7 @@ class Seeder:
         self.sealed = self.wiring.vault.seal_phone("13912345678")
         self.community = Actor("community", "community.bench")
         self.department = Actor("department", "department.bench")
+        self.campaign: str | None = None  # the campaign new cases join
 
     def case(self, code: str, index: int, at: datetime) -> Any:
         from functions.core.domain.cases import Case, NewReport
@@ -228,6 +229,7 @@ class Seeder:
                 description="基准测试工单",
                 phone="13912345678",
                 consent=True,
+                campaign=self.campaign,
             ),
             category=category,
             compound=compound,
@@ -265,13 +267,15 @@ def china(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA_TZ)
 
 
-def seed_yesterday(aws: Aws, day: date) -> None:
+def seed_yesterday(aws: Aws, day: date, campaign: str | None = None) -> None:
     """About 50 events on `day`: cases fixed and rated, rejected, merged, handled locally,
     claimed and still open, and cases that went overdue and were escalated. None of them has
-    a timer due in the next hours, so the ticks measured later do not see them."""
+    a timer due in the next hours, so the ticks measured later do not see them. With a
+    `campaign`, the cases are filed in it (the nightly job keeps its running total)."""
     from functions.core.domain.cases import Satisfaction
 
     seed = Seeder(aws)
+    seed.campaign = campaign
     code = 0
 
     def new(hour: int) -> Any:
@@ -420,7 +424,8 @@ def jobs_at_history_sizes(sizes: list[int], runs: int) -> list[dict[str, Any]]:
     with provisioned() as aws, aws.api() as client:
         now = aws.clock.now()
         day = (now.astimezone(CHINA_TZ) - timedelta(days=1)).date()
-        seed_yesterday(aws, day)
+        campaign = start_campaign(aws, day)
+        seed_yesterday(aws, day, campaign)
         day_events = len(aws.wiring.metrics.store.day_events(day))
         loaded = 0
         for number, size in enumerate(sorted(sizes)):
@@ -433,14 +438,40 @@ def jobs_at_history_sizes(sizes: list[int], runs: int) -> list[dict[str, Any]]:
             }
             loaded = size
             results.extend(
-                {**common, **measured} for measured in measure_jobs(aws, client, runs, number)
+                {**common, **measured}
+                for measured in measure_jobs(aws, client, runs, number, campaign)
             )
     return results
 
 
-def measure_jobs(aws: Aws, client: Any, runs: int, size_number: int) -> list[dict[str, Any]]:
-    """The nightly job, the dashboard, the public board and the tick, each `runs` times, at the history that is
-    loaded now."""
+def start_campaign(aws: Aws, day: date) -> str:
+    """A public campaign over every community from `day` on: yesterday's cases are in it, so
+    the nightly job keeps its total and the campaign pages have something to read."""
+    from functions.core.domain.staff import Principal, Role, Scope
+    from functions.core.services import campaigns
+
+    registry = aws.wiring.registry.current()
+    created = campaigns.create(
+        aws.wiring.campaigns,
+        Principal("district.bench", (Scope(Role.DISTRICT),)),
+        {
+            "name": "基准测试专项行动",
+            "starts": day.isoformat(),
+            "ends": (day + timedelta(days=60)).isoformat(),
+            "communities": sorted(registry.communities),
+            "target": 100,
+            "public": True,
+        },
+    )
+    return str(created["id"])
+
+
+def measure_jobs(
+    aws: Aws, client: Any, runs: int, size_number: int, campaign: str
+) -> list[dict[str, Any]]:
+    """The nightly job (hotspots and a campaign's running total included), the dashboard,
+    the public board, a campaign's staff and public pages and the tick, each `runs` times,
+    at the history that is loaded now."""
 
     def invoke(function: str) -> Any:
         event = client.events.generate_cw_event(
@@ -459,6 +490,16 @@ def measure_jobs(aws: Aws, client: Any, runs: int, size_number: int) -> list[dic
         assert response.status_code == 200, response.body
         return {"recently_fixed": len(json.loads(response.body)["recently_fixed"])}
 
+    def campaign_page() -> Any:
+        response = client.http.get(f"/staff/campaigns/{campaign}", headers=aws.bearer(*DISTRICT))
+        assert response.status_code == 200, response.body
+        return {"collected": json.loads(response.body)["progress"]["totals"]["collected"]}
+
+    def public_campaign() -> Any:
+        response = client.http.get(f"/public/campaigns/{campaign}")
+        assert response.status_code == 200, response.body
+        return {"solved": json.loads(response.body)["solved"]}
+
     def due_work(run: int) -> list[str]:
         # A minute passes between ticks, as in production (robots count per minute).
         aws.advance(timedelta(minutes=1))
@@ -468,6 +509,8 @@ def measure_jobs(aws: Aws, client: Any, runs: int, size_number: int) -> list[dic
         {"job": "nightly job", **measure(aws, lambda: invoke("nightly_metrics"), runs)},
         {"job": "dashboard read", **measure(aws, dashboard, runs)},
         {"job": "public board read", **measure(aws, board, runs)},
+        {"job": "campaign page read", **measure(aws, campaign_page, runs)},
+        {"job": "public campaign page read", **measure(aws, public_campaign, runs)},
         {
             "job": "dispatch tick",
             **measure(aws, lambda: invoke("dispatch_tick"), runs, before=due_work),

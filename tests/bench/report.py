@@ -197,9 +197,10 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("dashboard read: a fixed number of reads", flat[0], flat[1]))
     else:
         rows.append(("dashboard read: a fixed number of reads", "not measured", verdict(None)))
-    flat = flatness(results, "public board read")
-    if flat:
-        rows.append(("public board read: a fixed number of reads", flat[0], flat[1]))
+    for job in ("public board read", "campaign page read", "public campaign page read"):
+        flat = flatness(results, job)
+        if flat:
+            rows.append((f"{job}: a fixed number of reads", flat[0], flat[1]))
     package = results.get("package")
     if package:
         worst_import = max(i["median_ms"] for i in package["imports"])
@@ -575,6 +576,10 @@ def _work(run: dict[str, Any]) -> str:
         return f"{answer.get('overdue')} overdue listed"
     if run["job"] == "public board read":
         return f"{answer.get('recently_fixed')} recently fixed listed"
+    if run["job"] == "campaign page read":
+        return f"{answer.get('collected')} collected, with the open cases now"
+    if run["job"] == "public campaign page read":
+        return f"{answer.get('solved')} solved"
     return ""
 
 

@@ -9,7 +9,7 @@ from functions.core.domain.cases import Status
 from functions.core.domain.clock import CHINA_TZ
 from functions.core.domain.metrics import Tally, rates
 from functions.core.domain.staff import Principal, Role, Scope
-from functions.core.services import metrics
+from functions.core.services import campaigns, metrics, projects
 from functions.local.demo import play
 
 DAYS = 28
@@ -34,7 +34,8 @@ def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
         cursor = page.cursor
         if cursor is None:
             break
-    assert sum(statuses.values()) == totals["reported"]
+    filed = totals["reported"] + totals["campaign_cases"]  # residents', and a meeting's batch
+    assert sum(statuses.values()) == filed
     # Most of the month's cases are over; the last days' are still being worked on.
     assert (
         statuses.get(Status.CLOSED, 0) + statuses.get(Status.RESOLVED, 0) > totals["reported"] / 2
@@ -49,7 +50,7 @@ def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
     for tally in found.values():
         for name, value in tally.counts.items():
             counts[name] = counts.get(name, 0) + value
-    assert counts["received"] == totals["reported"]
+    assert counts["received"] == filed
     assert counts["claimed_on_time"] > counts.get("claimed_late", 0) > 0
     assert counts["resolved"] > 0 and counts["rated"] == totals["rated"]
     month = Tally(counts=counts)
@@ -68,3 +69,19 @@ def test_the_demo_plays_every_kind_of_case_into_the_nightly_figures(wiring):
     district = Principal("demo.district", (Scope(Role.DISTRICT),))
     spots = metrics.hotspots(wiring.metrics, district)["hotspots"]
     assert any(spot["type"] == "recurring" and spot["cases"] >= 3 for spot in spots)
+
+    # … and the project made of it, public on the board.
+    [project] = projects.public(wiring.projects)["projects"]
+    assert project["id"] == totals["project"] and project["progress"]["cases"] >= 3
+
+    # The season's campaign ran over the demo: cases joined as they were filed, a residents'
+    # meeting entered a batch, and the nightly job kept its running total.
+    listed = campaigns.listing(wiring.campaigns, district)["campaigns"]
+    assert [c["id"] for c in listed] == [totals["campaign"]] and listed[0]["state"] == "running"
+    assert totals["campaign_cases"] == 6
+    page = campaigns.one(wiring.campaigns, district, totals["campaign"])["progress"]
+    assert page["as_of"] == (today - timedelta(days=1)).isoformat()
+    assert page["totals"]["collected"] > totals["campaign_cases"]
+    assert page["totals"]["whistled"] > 0 and page["solved"] > 0
+    public = campaigns.public_one(wiring.campaigns, totals["campaign"])
+    assert public["solved"] == page["solved"] and public["by_category"]

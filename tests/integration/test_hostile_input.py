@@ -299,6 +299,7 @@ def test_upload_tickets_are_limited_per_address(api, wiring):
 def test_a_report_with_photos_is_still_one_dynamodb_request(api, wiring, aws_calls):
     api.get("/registry")
     wiring.calendar.current()
+    wiring.campaigns_in_force.current()
     key = uuid.uuid4().hex
     staged = upload_photo(api, key, photo())
     aws_calls.clear()

@@ -107,8 +107,9 @@ def test_the_registry_lists_communities_with_compounds_and_categories_and_is_cac
 def test_a_report_is_stored_with_one_transaction_and_answered_with_code_and_token(
     api, aws_calls, wiring
 ):
-    api.get("/registry")  # registry and calendar cached, as on a warm function
+    api.get("/registry")  # registry, calendar and campaigns cached, as on a warm function
     wiring.calendar.current()
+    wiring.campaigns_in_force.current()
     aws_calls.clear()
     response = post_case(api, report())
     assert response.status_code == 201, response.body

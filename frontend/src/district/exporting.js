@@ -41,3 +41,22 @@ export async function downloadXlsx(rows, columns, name) {
   const blob = await writeXlsxFile([header, ...body]).toBlob()
   save(blob, `${name}.xlsx`)
 }
+
+/** One Excel file of several sheets: [{sheet, rows, columns}] (a sheet's name ≤ 31 characters). */
+export async function downloadXlsxSheets(sheets, name) {
+  const { default: writeXlsxFile } = await import('write-excel-file/browser')
+  const cellOf = (value) => {
+    if (value === null || value === undefined) return null
+    return typeof value === 'number' ? { type: Number, value } : { type: String, value: String(value) }
+  }
+  const blob = await writeXlsxFile(
+    sheets.map((s) => ({
+      sheet: s.sheet.slice(0, 31),
+      data: [
+        s.columns.map((c) => ({ value: c.label, fontWeight: 'bold' })),
+        ...s.rows.map((row) => s.columns.map((c) => cellOf(row[c.key]))),
+      ],
+    })),
+  ).toBlob()
+  save(blob, `${name}.xlsx`)
+}

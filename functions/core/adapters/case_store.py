@@ -620,6 +620,7 @@ def case_to_item(case: Case) -> CaseItem:
         merged_in=case.merged_in,
         urged_at=_opt_iso(case.urged_at),
         resident_photos=list(case.resident_photos),
+        campaign=case.campaign,
     )
     if case.version is not None:
         item.version = case.version
@@ -681,6 +682,7 @@ def case_from_item(item: CaseItem) -> Case:
         merged_in=int(item.merged_in or 0),
         urged_at=_opt_time(item.urged_at),
         resident_photos=tuple(str(p) for p in item.resident_photos or ()),
+        campaign=item.campaign,
     )
 
 

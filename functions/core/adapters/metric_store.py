@@ -19,6 +19,7 @@ from .tables import DAY_SHARDS, FEE_CURRENT, EventItem, FeeItem, MetricItem
 
 MANIFEST = "_scopes"  # per period: the scopes that have an item
 SETTINGS = "_settings"  # the district's settings of the figures, one item each
+CAMPAIGN_TOTAL = "_campaign#"  # + id, per day: a campaign's scopes summed from its first day
 
 
 class DynamoMetricStore:
@@ -117,6 +118,26 @@ class DynamoMetricStore:
 
     def put_setting(self, name: str, data: dict[str, Any]) -> None:
         MetricItem(SETTINGS, name, data=data).save()
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    def campaign_total(self, campaign: str, through: str | None) -> tuple[str, dict[str, Tally]]:
+        """One GetItem for a given day; one Query (newest first, one item) for the latest."""
+        key = CAMPAIGN_TOTAL + campaign
+        if through is not None:
+            data = self.raw(key, through)
+            found = (through, data) if data is not None else None
+        else:
+            latest = list(MetricItem.query(key, scan_index_forward=False, limit=1))
+            found = (latest[0].period, dict(latest[0].data)) if latest else None
+        if found is None:
+            return "", {}
+        day, data = found
+        return day, {s: Tally.from_dict(t) for s, t in data.get("tallies", {}).items()}
+
+    def put_campaign_total(self, campaign: str, through: str, tallies: dict[str, Tally]) -> None:
+        data = {"tallies": {s: tallies[s].as_dict() for s in sorted(tallies)}}
+        MetricItem(CAMPAIGN_TOTAL + campaign, through, data=data).save()
 
     # -- fees --------------------------------------------------------------------------------
 

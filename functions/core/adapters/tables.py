@@ -120,6 +120,7 @@ class CaseItem(Model):
     merged_in = NumberAttribute(default=0)
     urged_at = UnicodeAttribute(null=True)
     resident_photos = ListAttribute(of=UnicodeAttribute, default=list)
+    campaign = UnicodeAttribute(null=True)  # the campaign (专项行动) it belongs to
     version = VersionAttribute()
 
     by_community = _index("community-created", "community", "created_at", "CaseItem")()

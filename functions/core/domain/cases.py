@@ -63,6 +63,7 @@ class Channel(StrEnum):
     GRID = "grid"
     PROPERTY = "property"
     OPEN311 = "open311"
+    CAMPAIGN = "campaign"  # entered by community staff for a campaign (专项行动), often in a batch
 
 
 class Stage(StrEnum):
@@ -106,6 +107,9 @@ STAGE_ENDING = {
 # The event kind of a staff note: never public (services/intake.py RESIDENT_EVENTS and
 # services/open311.py EXTENDED_STATUS list what is).
 INTERNAL_NOTE = "internal_note"
+# A case added to or taken out of a campaign by staff (staff timeline only, with the reason).
+CAMPAIGN_JOINED = "campaign_joined"
+CAMPAIGN_LEFT = "campaign_left"
 
 
 class IllegalTransition(Conflict):
@@ -206,6 +210,7 @@ class NewReport:
     channel: Channel = Channel.RESIDENT
     reporter: str | None = None
     client_reference: str | None = None  # a 311 client's own id of the report
+    campaign: str | None = None  # the campaign (专项行动) the case joins as it is filed
 
 
 @dataclass
@@ -253,6 +258,7 @@ class Case:
     merged_in: int = 0  # cases merged into this one
     urged_at: datetime | None = None  # the resident's last 催办
     resident_photos: tuple[str, ...] = ()  # added later by the resident or a follower (staff only)
+    campaign: str | None = None  # the campaign (专项行动) it belongs to
     dispatched_at: datetime | None = None
     closed_at: datetime | None = None
     version: int | None = None
@@ -260,11 +266,13 @@ class Case:
     new_events: list[CaseEvent] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     _department_before: str | None = field(default=None, repr=False, compare=False)
+    _campaign_before: str | None = field(default=None, repr=False, compare=False)
     # (status, department) as last stored: the work lists' per-stage tallies move from it.
     tallied_as: tuple[Status, str | None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._department_before = self.department
+        self._campaign_before = self.campaign
         if self.version is not None:
             self.tallied_as = (self.status, self.department)
 
@@ -306,6 +314,7 @@ class Case:
             urgent=category.urgent,
             district=registry.district.id,
             client_reference=report.client_reference,
+            campaign=report.campaign,
         )
         actor = (
             Actor(report.channel.value, report.reporter) if report.reporter else Actor.resident()
@@ -810,6 +819,47 @@ class Case:
         self._need_text("note", text)
         self._record(INTERNAL_NOTE, actor, at, self.status, note=text.strip())
 
+    # -- campaigns (专项行动) ----------------------------------------------------------------------
+
+    def join_campaign(
+        self, actor: Actor, campaign: str, reason: str, carry: dict[str, int], at: datetime
+    ) -> None:
+        """Staff add the case to a campaign. `carry` is what its timeline so far counts in the
+        figures (metrics.counted_so_far): the nightly job counts it under the campaign's scopes
+        that day, so a case added late weighs as one filed in the campaign."""
+        self._need_text("reason", reason)
+        if self.campaign:
+            raise Conflict(
+                "This case is already in a campaign; remove it from that one first.",
+                "in_campaign",
+            )
+        self.campaign = campaign
+        self._record(
+            CAMPAIGN_JOINED,
+            actor,
+            at,
+            self.status,
+            note=reason.strip(),
+            data={"campaign": campaign, "carry": dict(carry)},
+        )
+
+    def leave_campaign(self, actor: Actor, reason: str, carry: dict[str, int], at: datetime) -> str:
+        """Staff take the case out of its campaign; what it counted there is taken back out."""
+        self._need_text("reason", reason)
+        left = self.campaign
+        if not left:
+            raise Conflict("This case is in no campaign.", "not_in_campaign")
+        self.campaign = None
+        self._record(
+            CAMPAIGN_LEFT,
+            actor,
+            at,
+            self.status,
+            note=reason.strip(),
+            data={"campaign": left, "carry": dict(carry)},
+        )
+        return left
+
     # -- the public record ---------------------------------------------------------------------
 
     def publish_summary(self, actor: Actor, summary: str, at: datetime) -> None:
@@ -967,8 +1017,12 @@ class Case:
             "channel": self.channel.value,
             "department": self.department,
         }
+        if self.campaign:
+            payload["dims"]["campaign"] = self.campaign
         if self._department_before != self.department:
             payload["department_before"] = self._department_before
+        if self._campaign_before != self.campaign:
+            payload["campaign_before"] = self._campaign_before
         if duration_from is not None:
             payload["duration"] = int((at - duration_from).total_seconds())
         if (
@@ -989,6 +1043,7 @@ class Case:
             data=payload,
         )
         self._department_before = self.department
+        self._campaign_before = self.campaign
         self.event_count += 1
         self.status = after
         self.updated_at = at

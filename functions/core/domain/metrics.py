@@ -29,6 +29,15 @@ Property-company scorecards (物业服务企业评价), per company and per comp
 - ranked by satisfaction rate (none last), then the lower complaint rate, then name
 The nightly job counts every event of a compound also under `property:<company>` (the company that
 serves the compound in the registry the night it runs).
+
+Campaigns (专项行动, domain/campaigns.py): every event of a campaign's case counts also under
+`campaign:<id>` and its slices `campaign:<id>|community:…`, `|department:…`, `|category:…` and
+`|compound:…`; a case staff add later brings what its timeline counted so far (a case taken out
+takes it back out). A campaign's progress uses the definitions above over its running total:
+
+- collected = received; whistled; claimed on time (and the response rate); resolved, resolved on
+  time (and the on-time rate); rated and the satisfaction rate; solved = resolved
+- open and residents waiting are read live from the open cases, not counted nightly
 """
 
 from __future__ import annotations
@@ -38,7 +47,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cases import OPEN, CaseEvent
+from . import campaigns
+from .cases import CAMPAIGN_JOINED, CAMPAIGN_LEFT, OPEN, CaseEvent
 from .clock import iso
 from .registry import Registry
 
@@ -143,6 +153,9 @@ def scopes_of(
     company = (served_by or {}).get(str(dims.get("compound") or ""))
     if company:
         keys.append(f"property:{company}")
+    campaign = dims.get("campaign")
+    if campaign:
+        keys.extend(campaigns.scopes(str(campaign), dict(dims)))
     return keys
 
 
@@ -163,6 +176,10 @@ def tally_day(
     delta: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BACKLOG, 0))
     for event in events:
         dims = event.data.get("dims") or {}
+        if event.kind in (CAMPAIGN_JOINED, CAMPAIGN_LEFT):
+            _carry(event, dims, tallies)
+            _backlog_change(event, dims, delta, companies)
+            continue
         scopes = scopes_of(dims, companies)
         counted = _counts(event)
         for scope in scopes:
@@ -181,6 +198,28 @@ def tally_day(
         if any(backlog.values()) or scope in tallies:
             tallies[scope].backlog = backlog
     return dict(tallies)
+
+
+def _carry(event: CaseEvent, dims: Mapping[str, Any], tallies: dict[str, Tally]) -> None:
+    """A case added to a campaign brings what its timeline counted so far into the campaign's
+    scopes; a case taken out takes it back out. Nothing else counts these events."""
+    sign = 1 if event.kind == CAMPAIGN_JOINED else -1
+    carried = event.data.get("carry") or {}
+    for scope in campaigns.scopes(str(event.data.get("campaign")), dict(dims)):
+        tally = tallies[scope]
+        for name in COUNTS:
+            amount = carried.get(name)
+            if isinstance(amount, int) and amount:
+                tally.add(name, sign * amount)
+
+
+def counted_so_far(events: Iterable[CaseEvent]) -> dict[str, int]:
+    """What a case's timeline has counted in the figures: the carry of a campaign join."""
+    total: dict[str, int] = defaultdict(int)
+    for event in events:
+        for name in _counts(event):
+            total[name] += 1
+    return dict(sorted(total.items()))
 
 
 FIXED_PER_DAY = 30  # the public board shows at most 30 recently fixed cases
@@ -268,6 +307,8 @@ def _backlog_change(
 ) -> None:
     before = dict(dims)
     before["department"] = event.data.get("department_before", dims.get("department"))
+    if "campaign_before" in event.data:
+        before["campaign"] = event.data["campaign_before"]
     if event.status_before is not None and event.status_before in OPEN:
         for scope in scopes_of(before, companies):
             delta[scope]["open"] -= 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import json
 import re
 from collections.abc import Callable
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Limits
+from ..domain.campaigns import Campaign, joining
 from ..domain.cases import (
     OPEN,
     Case,
@@ -23,7 +26,7 @@ from ..domain.cases import (
     Stage,
     Status,
 )
-from ..domain.clock import Clock, IdSource, iso
+from ..domain.clock import CHINA_TZ, Clock, IdSource, iso
 from ..domain.codes import new_case_code
 from ..domain.errors import (
     Conflict,
@@ -40,6 +43,7 @@ from ..domain.photos import PhotoProblem, clean_photo
 from ..domain.registry import Category, Compound, Registry
 from ..domain.staff import Principal, Role
 from ..ports import (
+    CampaignSource,
     CaseStore,
     CodeTaken,
     CounterHit,
@@ -51,7 +55,14 @@ from ..ports import (
     RateLimitHit,
     RegistrySource,
 )
-from ..schemas import NEW_CASE, STAFF_REPORT, schema_problems
+from ..schemas import (
+    CAMPAIGN_BATCH,
+    CAMPAIGN_ROW,
+    MAX_BATCH_ROWS,
+    NEW_CASE,
+    STAFF_REPORT,
+    schema_problems,
+)
 from .residents import CaseKeys, Credentials, follower_link
 from .rules import Rules
 
@@ -80,6 +91,7 @@ class IntakeDeps:
     counters: Limiter
     limits: Limits
     keys: CaseKeys
+    campaigns: CampaignSource | None = None  # the campaigns a new case may join
 
 
 @dataclass(frozen=True)
@@ -174,6 +186,7 @@ REPORT_SCHEMAS = {
     Channel.GRID: STAFF_REPORT,
     Channel.PROPERTY: STAFF_REPORT,
     Channel.OPEN311: STAFF_REPORT,
+    Channel.CAMPAIGN: STAFF_REPORT,
 }
 
 
@@ -284,6 +297,151 @@ def file_staff_report(
 
 
 _REFUSED = "The report has problems; nothing was stored."
+_BATCH_REFUSED = "Some rows have problems; nothing was stored."
+BATCH_COLUMNS = {
+    "category": "category",
+    "类别": "category",
+    "问题类别": "category",
+    "compound": "compound",
+    "小区": "compound",
+    "address": "address",
+    "地址": "address",
+    "详细地址": "address",
+    "description": "description",
+    "问题描述": "description",
+    "描述": "description",
+    "phone": "phone",
+    "电话": "phone",
+    "联系电话": "phone",
+}
+
+
+def file_campaign_batch(
+    deps: IntakeDeps,
+    principal: Principal,
+    campaign: Campaign,
+    key: str | None,
+    body: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Many problems at once, as community staff collected them at a residents' meeting (居民
+    议事会): JSON rows or a CSV. Every row is checked before anything is written; one bad row
+    and nothing is stored (each problem named by its line). Each row becomes a case with the
+    channel "campaign", in `campaign`. Rows are written one by one under keys derived from
+    the request's Idempotency-Key, so a retry of a batch cut short completes it and creates
+    nothing twice."""
+    outer = [d for d in schema_problems(CAMPAIGN_BATCH, body) if not d.field.startswith("rows/")]
+    if outer:
+        raise InvalidInput(
+            "The request is not valid; nothing was changed.", "invalid_request", outer
+        )
+    key = check_idempotency_key(key)
+    registry = deps.registry.current()
+    if "csv" in body:
+        lines = parse_batch_csv(str(body["csv"]))
+    else:
+        lines = [(number, row) for number, row in enumerate(body["rows"], start=1)]
+    mine = None if principal.is_district else set(principal.ids(Role.COMMUNITY))
+    problems: list[ErrorDetail] = []
+    checked_rows: list[tuple[int, dict[str, Any], _Checked]] = []
+    for line, raw in lines:
+        row = _by_name(registry, raw)
+        where = f"line {line}"
+        malformed = schema_problems(CAMPAIGN_ROW, row)
+        skip = {d.field.split("/")[0] for d in malformed}
+        checked = _registry_check(registry, row, skip) if isinstance(row, dict) else None
+        found = malformed + (checked.problems if checked else [])
+        if checked and checked.compound is not None:
+            community = checked.compound.community
+            if community not in campaign.communities:
+                found.append(
+                    ErrorDetail("compound", "not_in_campaign", "Not a participating community.")
+                )
+            elif mine is not None and community not in mine:
+                found.append(
+                    ErrorDetail("compound", "compound_out_of_scope", "Not your community.")
+                )
+        problems.extend(
+            ErrorDetail(f"{where}/{d.field}" if d.field else where, d.code, d.message)
+            for d in found
+        )
+        if not found and checked is not None:
+            checked_rows.append((line, row, checked))
+    if problems:
+        raise InvalidInput(_BATCH_REFUSED, "invalid_batch", problems)
+    now = deps.clock.now()
+    created = []
+    base = hashlib.sha256(f"{campaign.id}|{key}".encode()).hexdigest()[:40]
+    for line, row, checked in checked_rows:
+        report = NewReport(
+            category=checked.category.id if checked.category else row["category"],
+            compound=checked.compound.id if checked.compound else row["compound"],
+            address=row["address"],
+            description=row["description"],
+            phone=row.get("phone", ""),
+            consent=True,
+            channel=Channel.CAMPAIGN,
+            reporter=principal.username,
+            campaign=campaign.id,
+        )
+        fingerprint = _fingerprint(deps, {**row, "campaign": campaign.id})
+        receipt = _store(deps, f"cb{base}-{line}", report, checked, (), fingerprint, now)
+        created.append({"line": line, "code": receipt.code})
+    return created
+
+
+def parse_batch_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
+    """A batch as CSV: a header line naming the columns (English or Chinese), then a row per
+    problem; rows with nothing in them are left out. Line numbers are the file's."""
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise invalid("csv", "empty", "The file is empty.") from None
+    columns = [BATCH_COLUMNS.get(name.strip()) for name in header]
+    missing = {"category", "compound", "address", "description"} - set(columns)
+    if missing:
+        raise InvalidInput(
+            _BATCH_REFUSED,
+            "invalid_batch",
+            [
+                ErrorDetail("line 1", "missing_column", f"No {name} column.")
+                for name in sorted(missing)
+            ],
+        )
+    rows = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        row = {
+            column: value.strip()
+            for column, value in zip(columns, values, strict=False)
+            if column and value.strip()
+        }
+        rows.append((reader.line_num, row))
+        if len(rows) > MAX_BATCH_ROWS:
+            raise invalid("csv", "too_many_rows", f"At most {MAX_BATCH_ROWS} rows a batch.")
+    if not rows:
+        raise invalid("csv", "empty", "The file has no rows.")
+    return rows
+
+
+def _by_name(registry: Registry, row: Any) -> Any:
+    """A row may name its kind and compound as the registry does (路灯, 金鹰小区) or by id."""
+    if not isinstance(row, dict):
+        return row
+    named = dict(row)
+    category = named.get("category")
+    if isinstance(category, str) and category not in registry.categories:
+        for found in registry.categories.values():
+            if category in (found.name, found.name_en):
+                named["category"] = found.id
+    compound = named.get("compound")
+    if isinstance(compound, str) and compound not in registry.compounds:
+        for place in registry.compounds.values():
+            if compound == place.name:
+                named["compound"] = place.id
+    return named
 
 
 def _new_report(body: dict[str, Any], channel: Channel, reporter: str | None) -> NewReport:
@@ -343,6 +501,13 @@ def _store(
     sealed_token = deps.vault.seal("case-token", token)
     assert checked.category is not None and checked.compound is not None
     policy = deps.rules.policy(checked.category.id)
+    if report.campaign is None and deps.campaigns is not None:
+        # A case filed in a campaign's period and place joins it (a cached read, no request).
+        community = checked.compound.community
+        day = now.astimezone(CHINA_TZ).date()
+        report = replace(
+            report, campaign=joining(deps.campaigns.current(), community, checked.category.id, day)
+        )
     for attempt in range(CODE_ATTEMPTS):
         code = new_case_code(registry.district.code_prefix, now, deps.ids, attempt)
         case = Case.report(

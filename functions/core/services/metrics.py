@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..domain.campaigns import scope as campaign_scope
 from ..domain.clock import CHINA_TZ, Clock, iso
 from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
 from ..domain.metrics import (
@@ -38,7 +39,14 @@ from ..domain.metrics import (
 )
 from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
-from ..ports import MetricStore, NotificationStore, OverdueSource, RegistrySource, Trouble
+from ..ports import (
+    CampaignStore,
+    MetricStore,
+    NotificationStore,
+    OverdueSource,
+    RegistrySource,
+    Trouble,
+)
 
 SATISFACTION_WEIGHT = 1.0  # weight of 基本满意 in the satisfaction rate
 # Departments are ranked by the cases whistled to them (交办量): they receive none from residents.
@@ -53,6 +61,7 @@ class MetricsDeps:
     cases: OverdueSource
     outbox: NotificationStore | None = None  # dead messages, counted for the district
     hotspots: HotspotRule = field(default_factory=HotspotRule)
+    campaigns: CampaignStore | None = None  # whose running totals the nightly job keeps
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -140,13 +149,44 @@ def run_day(deps: MetricsDeps, day: date, rollup_periods: bool = True) -> dict[s
     written = deps.store.replace(day.isoformat(), tallies, fixed_of(events), kept)
     if rollup_periods:
         rollup(deps, day)
+    counted = campaign_totals(deps, day, tallies)
     return {
         "job": "metrics",
         "day": day.isoformat(),
         "events": len(events),
         "items": written,
         "hotspots": len(hotspots),
+        "campaigns": counted,
     }
+
+
+def campaign_totals(deps: MetricsDeps, day: date, tallies: dict[str, Tally]) -> int:
+    """Each counted campaign's running total through `day`: the total through the day before
+    plus the day's campaign scopes (a re-run of a day gives the same item). A total missing
+    for the day before (a night not run) is summed again from the days kept since the start."""
+    if deps.campaigns is None:
+        return 0
+    counted = 0
+    for campaign in deps.campaigns.all():
+        if not campaign.counted_on(day):
+            continue
+        prefix = campaign_scope(campaign.id)
+        mine = {s: t for s, t in tallies.items() if s == prefix or s.startswith(prefix + "|")}
+        before: dict[str, Tally] = {}
+        if day > campaign.first:
+            yesterday_of = (day - timedelta(days=1)).isoformat()
+            kept_day, before = deps.store.campaign_total(campaign.id, yesterday_of)
+            if not kept_day:
+                days = (day - campaign.first).days
+                before = _sum(
+                    [
+                        deps.store.period((campaign.first + timedelta(days=n)).isoformat(), prefix)
+                        for n in range(days)
+                    ]
+                )
+        deps.store.put_campaign_total(campaign.id, day.isoformat(), _sum([before, mine]))
+        counted += 1
+    return counted
 
 
 def _hotspots(

@@ -34,6 +34,7 @@ from ..domain.registry import Registry
 from ..domain.staff import Principal, Role
 from ..ports import (
     AccountSource,
+    CampaignSource,
     CaseStore,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -66,6 +67,7 @@ class WorkflowDeps:
     keys: CaseKeys
     # Staff accounts as the authorizer sees them: a disabled one is named so on the case.
     staff: AccountSource | None = None
+    campaigns: CampaignSource | None = None  # to name the campaign a case is in
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,14 @@ def allowed_actions(acting: Acting, case: Case) -> list[str]:
 # -- reading ---------------------------------------------------------------------------------
 
 
+def _campaign(deps: WorkflowDeps, campaign: str | None) -> dict[str, str] | None:
+    if not campaign:
+        return None
+    known = {c.id: c for c in deps.campaigns.current()} if deps.campaigns else {}
+    found = known.get(campaign)
+    return {"id": campaign, "name": found.name if found else campaign}
+
+
 def load_visible(deps: WorkflowDeps, acting: Acting, code: str) -> Case:
     case = deps.cases.get(code) if is_case_code(code) else None
     if case is None or not can_see(acting, case, deps.registry.current()):
@@ -414,6 +424,7 @@ def staff_view(
             "reopen_count": case.reopen_count,
             "residents_waiting": case.residents_waiting,
             "client_reference": case.client_reference,
+            "campaign": _campaign(deps, case.campaign),
             "version": case.version,
             "actions": allowed_actions(acting, case),
             "can_reveal_phone": bool(
