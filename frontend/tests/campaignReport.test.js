@@ -119,6 +119,19 @@ describe('the dashboard’s campaigns', () => {
       { id: 'zx-now', name: '四季度', state: 'running', starts: '2026-10-01', ends: '2026-12-31', target: 120, solved: 87, collected: 130 },
     ]
     vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ campaigns: listed, sample: false }), { status: 200 }))
+    // The panel is on the screen (it asks for its campaigns only then: dashboard/inView.js).
+    vi.stubGlobal(
+      'IntersectionObserver',
+      class {
+        constructor(callback) {
+          this.callback = callback
+        }
+        observe(target) {
+          this.callback([{ target, isIntersecting: true }], this)
+        }
+        disconnect() {}
+      },
+    )
     const { default: CampaignsPanel } = await import('../src/district/dashboard/CampaignsPanel.vue')
     const page = mount(CampaignsPanel, { global: { stubs: { RouterLink: RouterLinkStub } } })
     await flushPromises()

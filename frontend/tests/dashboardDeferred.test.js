@@ -3,7 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 
 // The hotspots' map and the projects wait below the first screen: nothing is asked for, and
 // ECharts is not loaded, until the panel comes near the screen; then they load as before.
-const asked = { hotspots: 0, projects: 0, charts: 0 }
+const asked = { hotspots: 0, projects: 0, campaigns: 0, charts: 0 }
 const drawn = []
 vi.mock('../src/api.js', () => ({
   staffApi: {
@@ -28,6 +28,10 @@ vi.mock('../src/api.js', () => ({
           },
         ],
       }
+    },
+    campaigns: async () => {
+      asked.campaigns += 1
+      return { campaigns: [{ id: 'zx-now', name: '四季度', state: 'running', starts: '2026-10-01', ends: '2026-12-31', target: 120, solved: 87 }] }
     },
     projects: async () => {
       asked.projects += 1
@@ -73,10 +77,11 @@ function scrollTo(visible) {
 
 const HotspotsPanel = (await import('../src/district/dashboard/HotspotsPanel.vue')).default
 const ProjectsPanel = (await import('../src/district/dashboard/ProjectsPanel.vue')).default
+const CampaignsPanel = (await import('../src/district/dashboard/CampaignsPanel.vue')).default
 const stubs = { RouterLink: { template: '<a><slot /></a>' } }
 
 beforeEach(() => {
-  Object.assign(asked, { hotspots: 0, projects: 0, charts: 0 })
+  Object.assign(asked, { hotspots: 0, projects: 0, campaigns: 0, charts: 0 })
   drawn.length = 0
   observers.length = 0
   vi.stubGlobal('IntersectionObserver', FakeObserver)
@@ -87,23 +92,27 @@ describe('the panels below the first screen', () => {
   it('ask for nothing and load no ECharts until they come near the screen', async () => {
     const hotspots = mount(HotspotsPanel, { props: { canMakeProjects: true }, global: { stubs } })
     const projects = mount(ProjectsPanel, { global: { stubs } })
+    const campaigns = mount(CampaignsPanel, { global: { stubs } })
     await flushPromises()
     scrollTo(false) // the observer reports them still out of view
     await flushPromises()
-    expect(asked).toEqual({ hotspots: 0, projects: 0, charts: 0 })
-    expect(observers.map((o) => o.options.rootMargin)).toEqual(['200px', '200px'])
+    expect(asked).toEqual({ hotspots: 0, projects: 0, campaigns: 0, charts: 0 })
+    expect(observers.map((o) => o.options.rootMargin)).toEqual(['200px', '200px', '200px'])
     expect(hotspots.find('[data-testid="hotspots"]').exists()).toBe(true) // the frame is there
     hotspots.unmount()
     projects.unmount()
+    campaigns.unmount()
   })
 
   it('load their rows and draw the map once scrolled into view, once', async () => {
     const hotspots = mount(HotspotsPanel, { props: { canMakeProjects: true }, global: { stubs } })
     const projects = mount(ProjectsPanel, { global: { stubs } })
+    const campaigns = mount(CampaignsPanel, { global: { stubs } })
     await flushPromises()
     scrollTo(true)
     await flushPromises()
-    expect(asked).toEqual({ hotspots: 1, projects: 1, charts: 1 })
+    expect(asked).toEqual({ hotspots: 1, projects: 1, campaigns: 1, charts: 1 })
+    expect(campaigns.text()).toContain('四季度')
     expect(hotspots.findAll('[data-testid="hotspot"]')).toHaveLength(1)
     expect(hotspots.text()).toContain('幸福小区')
     expect(drawn).toHaveLength(1)
@@ -112,9 +121,10 @@ describe('the panels below the first screen', () => {
 
     scrollTo(true) // in view again: nothing more is asked for
     await flushPromises()
-    expect(asked).toEqual({ hotspots: 1, projects: 1, charts: 1 })
+    expect(asked).toEqual({ hotspots: 1, projects: 1, campaigns: 1, charts: 1 })
     hotspots.unmount()
     projects.unmount()
+    campaigns.unmount()
   })
 
   it('stop watching when the page is left before they came into view', async () => {

@@ -26,7 +26,7 @@ vi.mock('../src/district/dashboard/useCharts.js', () => ({
 }))
 
 const DashboardPage = (await import('../src/district/DashboardPage.vue')).default
-const BELOW = ['TrendsPanel', 'RankingsPanel', 'IndicatorsPanel', 'CoveragePanel', 'OverduePanel', 'HotspotsPanel', 'ProjectsPanel']
+const BELOW = ['TrendsPanel', 'RankingsPanel', 'IndicatorsPanel', 'CoveragePanel', 'OverduePanel', 'HotspotsPanel', 'ProjectsPanel', 'CampaignsPanel']
 const stubs = Object.fromEntries(BELOW.map((name) => [name, { template: `<article class="below">${name}</article>` }]))
 stubs.KpiPanel = { template: '<section class="kpis"></section>' }
 const settle = async () => {
