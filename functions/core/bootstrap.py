@@ -305,6 +305,7 @@ class Wiring:
             outbox=self.notifications,
             hotspots=self.settings.hotspots,
             campaigns=self.campaign_store,
+            map_tiles=self.settings.map_tiles,
         )
 
     @cached_property

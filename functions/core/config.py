@@ -109,6 +109,37 @@ class Nearby:
 
 
 @dataclass(frozen=True)
+class MapTiles:
+    """An optional tile layer under the hotspots' map (production configuration; the map needs
+    none): an XYZ template such as https://tiles.example.cn/{z}/{x}/{y}.png and the line of
+    attribution its provider asks for."""
+
+    url: str
+    attribution: str = ""
+
+    @property
+    def origin(self) -> str:
+        """What the Content-Security-Policy's img-src must allow."""
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def map_tiles(env: Mapping[str, str]) -> MapTiles | None:
+    """WHISTLE_MAP_TILES (https, with {z}, {x} and {y}) and WHISTLE_MAP_ATTRIBUTION."""
+    url = (env.get("WHISTLE_MAP_TILES") or "").strip()
+    if not url:
+        return None
+    local = url.startswith(("http://127.0.0.1", "http://localhost"))
+    if not (url.startswith("https://") or local) or not all(
+        part in url for part in ("{z}", "{x}", "{y}")
+    ):
+        raise ConfigurationError(
+            "WHISTLE_MAP_TILES is an https:// address with {z}, {x} and {y} in it"
+        )
+    return MapTiles(url, (env.get("WHISTLE_MAP_ATTRIBUTION") or "").strip())
+
+
+@dataclass(frozen=True)
 class AliyunSms:
     """Alibaba Cloud SMS (Dysmsapi): the RAM user's AccessKey, the district's registered
     signature (签名) and the code of each registered template (模板), by Whistle's name."""
@@ -176,6 +207,7 @@ class Settings:
     edge_secret: str | None = None
     hotspots: HotspotRule = field(default_factory=HotspotRule)
     nearby: Nearby = field(default_factory=Nearby)
+    map_tiles: MapTiles | None = None  # a tile layer under the hotspots' map, if any
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
@@ -271,6 +303,7 @@ class Settings:
                 rise_cases=number("WHISTLE_HOTSPOT_RISE_CASES", HotspotRule.rise_cases),
             ),
             nearby=nearby_settings(env),
+            map_tiles=map_tiles(env),
         )
 
 

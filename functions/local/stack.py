@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.config import KEYS
+from ..core.config import KEYS, map_tiles
 from . import recording
 
 log = logging.getLogger("whistle.local")
@@ -285,9 +285,11 @@ class LocalStack:
 
     def content_security_policy(self) -> str:
         aws = self.moto.url  # photos (S3) live there locally
+        tiles = map_tiles(os.environ)  # a tile layer under the hotspots map, if configured
+        images = f"{aws} {tiles.origin}" if tiles else aws
         return (
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data: blob: {aws}; connect-src 'self' {aws}; font-src 'self'; "
+            f"img-src 'self' data: blob: {images}; connect-src 'self' {aws}; font-src 'self'; "
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         )
 

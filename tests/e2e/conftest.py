@@ -103,10 +103,16 @@ class RunningStack:
 
 
 def start_stack(
-    data_dir: Path, port: int, log_name: str = "stack.log", profile: str = "default"
+    data_dir: Path,
+    port: int,
+    log_name: str = "stack.log",
+    profile: str = "default",
+    settings: dict[str, str] | None = None,
 ) -> RunningStack:
+    """`make dev` in a subprocess; `settings` are WHISTLE_* settings of the stack."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WHISTLE_", "MOTO_"))}
     env.update({"PORT": str(port), "WHISTLE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    env.update(settings or {})
     if profile != "default":
         env["WHISTLE_PROFILE"] = profile  # what `WHISTLE_PROFILE=china make dev` sets
     log = data_dir.parent / f"{data_dir.name}-{log_name}"

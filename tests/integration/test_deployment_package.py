@@ -271,3 +271,49 @@ def _actions(statement: dict[str, Any]) -> list[str]:
         return [a for branch in statement["Fn::If"][1:] for a in _actions(branch)]
     action = statement.get("Action", [])
     return [action] if isinstance(action, str) else list(action)
+
+
+def _evaluate(node: Any, parameters: dict[str, str], conditions: dict[str, bool]) -> Any:
+    """The few intrinsic functions the tile layer's CSP entry uses, for given parameters."""
+    if isinstance(node, dict) and len(node) == 1:
+        ((name, value),) = node.items()
+        if name == "Ref":
+            return parameters[value]
+        if name == "Fn::If":
+            chosen = value[1] if conditions[value[0]] else value[2]
+            return _evaluate(chosen, parameters, conditions)
+        if name == "Fn::Join":
+            return value[0].join(_evaluate(v, parameters, conditions) for v in value[1])
+        if name == "Fn::Select":
+            return _evaluate(value[1], parameters, conditions)[int(value[0])]
+        if name == "Fn::Split":
+            return _evaluate(value[1], parameters, conditions).split(value[0])
+    return node
+
+
+def test_a_configured_map_tile_layer_is_allowed_in_img_src_and_told_to_the_functions(template):
+    policy = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    csp = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    text, variables = csp["ContentSecurityPolicy"]["Fn::Sub"]
+    assert "${PhotosGlobal}${Tiles};" in text
+    tiles = variables["Tiles"]
+    url = "https://tiles.example.cn/base/{z}/{x}/{y}.png"
+    assert _evaluate(tiles, {"MapTiles": url}, {"HasMapTiles": True}) == " https://tiles.example.cn"
+    assert _evaluate(tiles, {"MapTiles": ""}, {"HasMapTiles": False}) == ""
+    assert template["Conditions"]["HasMapTiles"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "MapTiles"}, ""]}]
+    }
+    pattern = re.compile(template["Parameters"]["MapTiles"]["AllowedPattern"])
+    assert pattern.match(url) and pattern.match("")
+    assert not pattern.match("http://tiles.example.cn/{z}/{x}/{y}.png")
+    functions = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    ]
+    assert len(functions) >= 3
+    for resource in functions:
+        env = resource["Properties"]["Environment"]["Variables"]
+        assert env["WHISTLE_MAP_TILES"] == {
+            "Fn::If": ["HasMapTiles", {"Ref": "MapTiles"}, {"Ref": "AWS::NoValue"}]
+        }

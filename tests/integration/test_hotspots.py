@@ -54,3 +54,19 @@ def test_one_report_short_of_the_threshold_is_no_hotspot(api, wiring, robots, cl
     found = history(api, wiring, clock, 2)
     assert found["hotspots"] == []
     assert found["rule"]["cases"] == 3
+
+
+def test_the_map_has_a_tile_layer_only_where_one_is_configured(api, wiring):
+    from dataclasses import replace
+
+    from functions.core.config import MapTiles
+
+    plain = json.loads(api.get("/metrics/hotspots", headers=bearer(*DISTRICT)).body)
+    assert plain["tiles"] is None
+    tiles = MapTiles("https://tiles.example.cn/{z}/{x}/{y}.png", "© 示例地图")
+    wiring.__dict__["metrics"] = replace(wiring.metrics, map_tiles=tiles)
+    tiled = json.loads(api.get("/metrics/hotspots", headers=bearer(*DISTRICT)).body)
+    assert tiled["tiles"] == {
+        "url": "https://tiles.example.cn/{z}/{x}/{y}.png",
+        "attribution": "© 示例地图",
+    }

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..config import MapTiles
 from ..domain.campaigns import scope as campaign_scope
 from ..domain.clock import CHINA_TZ, Clock, iso
 from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
@@ -62,6 +63,7 @@ class MetricsDeps:
     outbox: NotificationStore | None = None  # dead messages, counted for the district
     hotspots: HotspotRule = field(default_factory=HotspotRule)
     campaigns: CampaignStore | None = None  # whose running totals the nightly job keeps
+    map_tiles: MapTiles | None = None  # an optional tile layer under the hotspots' map
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -254,11 +256,13 @@ def hotspots(deps: MetricsDeps, principal: Principal) -> dict[str, Any]:
         if c.lat is not None and c.lng is not None and (mine is None or c.community in mine)
     ]
     rule = deps.hotspots
+    tiles = deps.map_tiles
     return {
         "day": day.isoformat(),
         "rule": {"cases": rule.cases, "days": rule.days, "rise": rule.rise},
         "hotspots": rows,
         "compounds": compounds,
+        "tiles": {"url": tiles.url, "attribution": tiles.attribution} if tiles else None,
         "sample": registry.sample,
     }
 
