@@ -124,6 +124,7 @@ def test_cases_filed_in_its_period_place_and_kinds_join_it_and_are_counted(
     assert community["id"] == "c01" and community["collected"] == 2
     [department] = counted["by_department"]
     assert (department["id"], department["resolved"], department["open"]) == ("ludeng", 1, 1)
+    assert department["collected"] == department["whistled"] == 2  # what was whistled to it
     assert [(k["id"], k["collected"], k["solved"]) for k in counted["by_category"]] == [
         ("street_light", 2, 1)
     ]

@@ -293,12 +293,17 @@ def progress(deps: CampaignsDeps, registry: Registry, campaign: Campaign) -> dic
     def rows(kind: str, ids: list[str]) -> list[dict[str, Any]]:
         out = []
         for ident in ids:
+            line = row(slices[kind].get(ident), live[kind].get(ident, (0, 0)))
+            if kind == "department":
+                # Residents report to communities, never to a department: what a department
+                # collected is what was whistled to it (交办量), as the dashboard ranks them.
+                line["collected"] = line["whistled"]
             out.append(
                 {
                     "id": ident,
                     "name": _name(registry, kind, ident),
                     "name_en": _name(registry, kind, ident, True),
-                    **row(slices[kind].get(ident), live[kind].get(ident, (0, 0))),
+                    **line,
                 }
             )
         return out
