@@ -7,8 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from functions.core.domain.registry import distance_m
-from functions.core.services.nearby import NEAREST_COMPOUND_M
+from functions.core.domain.registry import NEAREST_COMPOUND_M, distance_m
 from tests.fakes import sample_registry
 
 # 锦兴雅居 (x001, sample data) has its centre here.

@@ -18,6 +18,10 @@ CompoundType = Literal["resettlement", "old", "commercial"]
 REGISTRY_FORMAT = "whistle-registry/1"
 
 
+NEAREST_COMPOUND_M = 800.0
+"""How far a point may be from a compound's centre to be taken as in that compound."""
+
+
 @dataclass(frozen=True)
 class Webhook:
     kind: Literal["wecom", "dingtalk", "feishu"]
@@ -187,8 +191,11 @@ class Registry:
             return by_street
         return category.department if category else None
 
-    def nearest_compound(self, lat: float, lng: float, within_m: float) -> Compound | None:
-        """The compound whose centre is closest to a point, if it is within `within_m`."""
+    def nearest_compound(
+        self, lat: float, lng: float, within_m: float = NEAREST_COMPOUND_M
+    ) -> Compound | None:
+        """The compound whose centre is closest to a point, if it is within `within_m` (a
+        resident's "use my location", and a 311 report with a location but no compound)."""
         best, best_distance = None, within_m
         for compound in self.compounds.values():
             if compound.lat is None or compound.lng is None:

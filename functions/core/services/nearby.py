@@ -23,9 +23,6 @@ from ..domain.similarity import similarity
 from ..ports import CaseStore, RegistrySource
 from ..schemas import NEARBY_QUERY, OPEN_CASES_QUERY, validate
 
-NEAREST_COMPOUND_M = 800.0
-""""Use my location" picks a compound whose centre is at most this far away."""
-
 MAX_SCANNED = 200
 """Cases of the window read in the one Query (newest first); a compound with more reports in
 six weeks than this shows the newest."""
@@ -167,7 +164,7 @@ def nearest_compound(deps: NearbyDeps, params: dict[str, str]) -> dict[str, Any]
     """ "Use my location": the compound whose centre is nearest, if within 800 m."""
     query = _parsed(NEARBY_QUERY, params)
     registry = deps.registry.current()
-    compound = registry.nearest_compound(query["lat"], query["lon"], NEAREST_COMPOUND_M)
+    compound = registry.nearest_compound(query["lat"], query["lon"])
     if compound is None or compound.lat is None or compound.lng is None:
         return {"compound": None}
     return {

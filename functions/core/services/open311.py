@@ -53,7 +53,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
 MAX_IDS = 100
 MAX_WINDOW = timedelta(days=90)
-NEAREST_COMPOUND_M = 800.0
 MAX_UPDATES = 1000
 MAX_UPDATES_WINDOW = timedelta(days=31)
 DEFAULT_UPDATES_WINDOW = timedelta(days=1)
@@ -269,7 +268,7 @@ def post_request(
                 ErrorDetail("lat", "invalid_location", "lat and long are decimal degrees.")
             )
     if not compound_id and location is not None:
-        nearest = registry.nearest_compound(location.lat, location.lng, NEAREST_COMPOUND_M)
+        nearest = registry.nearest_compound(location.lat, location.lng)
         if nearest is None:
             problems.append(
                 ErrorDetail(
