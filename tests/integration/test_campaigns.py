@@ -344,3 +344,16 @@ def test_a_batch_cut_short_is_completed_by_its_retry_and_nothing_is_made_twice(
     status, created = batch(api, campaign, COMMUNITY, {"rows": rows}, key)
     assert status == 201 and [c["line"] for c in created["created"]] == [1, 2, 3]
     assert cases_stored() == 3  # the first row was not filed twice
+
+
+def test_the_figures_count_a_batch_under_the_campaign_channel(api, wiring, clock):
+    campaign = start(api, clock)
+    clock.at = datetime(2026, 11, 26, 19, 0, tzinfo=CHINA_TZ)
+    assert batch(api, campaign, COMMUNITY, {"rows": ROWS})[0] == 201
+    clock.at = datetime(2026, 11, 27, 0, 30, tzinfo=CHINA_TZ)
+    api_invoke_nightly(wiring)
+    response = api.get(
+        "/metrics?scope=channel:campaign&period=2026-11-26", headers=bearer(*DISTRICT)
+    )
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body)["counts"]["received"] == 2

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import MapTiles
 from ..domain.campaigns import scope as campaign_scope
+from ..domain.cases import Channel
 from ..domain.clock import CHINA_TZ, Clock, iso
 from ..domain.errors import ErrorDetail, Forbidden, InvalidInput, NotFound, invalid
 from ..domain.metrics import (
@@ -347,7 +348,7 @@ def check_scope(registry: Registry, scope: str) -> str:
         "compound": registry.compounds,
         "department": registry.departments,
         "category": registry.categories,
-        "channel": {"resident": 1, "grid": 1, "property": 1, "open311": 1},
+        "channel": {channel.value: 1 for channel in Channel},
         "property": registry.property_companies,
     }
     if scope == "district" or (kind in known and ident in known[kind]):
